@@ -1,0 +1,185 @@
+"""Parse money and head-count text the way CRM exports write it.
+
+"USD 1,234,567.00", "$1.2M", "850K", "1.234.567,89 €", "1 234 567,89", "(1,000)" and
+"51-200" all occur in real exports. The decimal separator is decided once per column from
+the majority of unambiguous cells, so "1.234" means the same thing on every row. Work is
+done on the distinct values only (``pd.factorize``) with vectorised ``str`` methods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# Currency words and symbols that may surround an amount.
+_CURRENCY = r"(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|MXN|US\$|A\$|C\$|R\$|[$€£¥₹])"
+_SPACES = r"[\s\u00a0\u202f\u2009']"  # thousands groups: space, NBSP, narrow NBSP, Swiss '
+_SUFFIX = {
+    "": 1.0,
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
+}
+_SUFFIX_RE = r"(?P<suffix>k|thousand|mm|mn|mio|millions?|m|bn|billions?|b)?"
+_NUM = r"(?P<num>\d[\d.,\s\u00a0\u202f\u2009']*|[.,]\d+)"
+
+
+def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse money text into numbers.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text cells (any dtype; numbers pass through).
+
+    Returns
+    -------
+    parsed : pandas.Series of float64
+        The amounts, NaN for blank or unparseable cells. Same index as ``values``.
+    failed : pandas.Series of bool
+        True where a non-blank cell could not be read as an amount.
+
+    Notes
+    -----
+    Accepts currency codes/symbols on either side, K/M/B/MM/bn suffixes, parentheses or a
+    leading minus for negatives, and US ("1,234.56"), European ("1.234,56") and spaced
+    ("1 234,56") grouping. Percentages are refused (they are not amounts).
+    """
+    parsed, failed, _ = _parse_column(values, allow_ranges=False)
+    return parsed, failed
+
+
+def parse_count(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse employee counts, including the ranges CRMs use as picklists.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text cells such as "250", "1,200", "51-200", "10,001+", "1 to 10".
+
+    Returns
+    -------
+    parsed : pandas.Series of float64
+        Midpoint of a range ("51-200" → 125.5), lower bound of an open range
+        ("10,001+" → 10001), the number otherwise; NaN when blank or unparseable.
+    failed : pandas.Series of bool
+        Non-blank cells that could not be read.
+    is_range : pandas.Series of bool
+        Cells that were a range or open-ended ("+") value.
+    """
+    return _parse_column(values, allow_ranges=True)
+
+
+def _parse_column(values: pd.Series, *, allow_ranges: bool):
+    index = values.index
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        out = pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=index)
+        false = pd.Series(False, index=index)
+        return out, false, false.copy()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniq = pd.Series(uniques, dtype="str").reset_index(drop=True)
+    val, bad, rng = _parse_unique(uniq, allow_ranges)
+    take = lambda arr, fill: np.where(codes >= 0, np.asarray(arr)[np.maximum(codes, 0)], fill)  # noqa: E731
+    return (
+        pd.Series(take(val, np.nan).astype("float64"), index=index),
+        pd.Series(take(bad, False).astype(bool), index=index),
+        pd.Series(take(rng, False).astype(bool), index=index),
+    )
+
+
+def _parse_unique(s: pd.Series, allow_ranges: bool):
+    text = s.str.strip().str.replace(r"\s+", " ", regex=True)
+    blank = text.eq("") | text.isna()
+    if len(s) == 0:
+        empty = np.array([], dtype=float)
+        return empty, empty.astype(bool), empty.astype(bool)
+
+    is_range = pd.Series(False, index=s.index)
+    low = pd.Series(np.nan, index=s.index)
+    high = pd.Series(np.nan, index=s.index)
+    if allow_ranges:
+        # "51-200", "1 to 10", "1–10", "10,001+", "10000 or more", "more than 5000"
+        rm = text.str.extract(
+            r"^(?P<a>[^-–—]+?)\s*(?:-|–|—|\bto\b)\s*(?P<b>[^-–—]+)$", expand=True
+        )
+        plus = text.str.extract(r"^(?:more than|over|>=?)?\s*(?P<a>[^+]+?)\s*(?:\+|or more)?$")
+        plus_mark = text.str.contains(r"\+$|or more$|^(?:more than|over|>)", regex=True, na=False)
+        a_r = _amounts(rm["a"])
+        b_r = _amounts(rm["b"])
+        # decide locale from all number-ish pieces together so ranges agree with plain cells
+        both = rm["a"].notna() & ~text.str.startswith("-", na=False)
+        low = a_r.where(both)
+        high = b_r.where(both)
+        is_range = low.notna() & high.notna()
+        plus_val = _amounts(plus["a"].where(plus_mark))
+        low = low.where(is_range, plus_val)
+        is_range = is_range | (plus_mark & plus_val.notna())
+    plain = _amounts(text.where(~is_range))
+    value = plain.copy()
+    if allow_ranges:
+        mid = (low + high.fillna(low)) / 2
+        value = value.where(~is_range, mid)
+    failed = ~blank & value.isna()
+    return value.to_numpy(), failed.to_numpy(), is_range.to_numpy()
+
+
+def _amounts(text: pd.Series) -> pd.Series:
+    """Amount strings → float, deciding the decimal separator once for the whole column."""
+    t = text.astype("str").str.strip().str.lower()
+    t = t.str.replace(r"^\+", "", regex=True)
+    neg_paren = t.str.match(r"^\(.*\)$", na=False)
+    t = t.str.replace(r"^\((.*)\)$", r"\1", regex=True)
+    t = t.str.replace(_CURRENCY.lower(), " ", regex=True).str.strip()
+    neg_sign = t.str.match(r"^-", na=False)
+    t = t.str.replace(r"^-\s*", "", regex=True)
+    t = t.str.replace(_CURRENCY.lower(), " ", regex=True).str.strip()
+    parts = t.str.extract(rf"^{_NUM}\s*{_SUFFIX_RE}\.?$", expand=True)
+    num = parts["num"].str.strip()
+    mult = parts["suffix"].fillna("").map(_SUFFIX).astype("float64")
+    decimal = _column_decimal(num)
+    num = num.str.replace(_SPACES, "", regex=True)
+    if decimal == ",":
+        num = num.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        num = num.str.replace(",", "", regex=False)
+    # a second '.' after normalising is malformed ("1.2.3" in a US column)
+    num = num.where(num.str.count(r"\.") <= 1)
+    value = pd.to_numeric(num, errors="coerce").astype("float64") * mult
+    value = value.where(~(neg_paren | neg_sign), -value)
+    return value
+
+
+def _column_decimal(num: pd.Series) -> str:
+    """Majority vote on the decimal separator from cells that only one reading fits."""
+    n = num.dropna().str.replace(_SPACES, " ", regex=True)
+    if n.empty:
+        return "."
+    has_c = n.str.contains(",", regex=False)
+    has_d = n.str.contains(".", regex=False)
+    both = has_c & has_d
+    last_comma = n.str.rfind(",") > n.str.rfind(".")
+    eu = int((both & last_comma).sum())
+    us = int((both & ~last_comma).sum())
+    only_c = n[has_c & ~has_d]
+    only_d = n[has_d & ~has_c]
+    # "1,5" / "1,23" / "1,2345" / "1,234,567" / "1.234.567"
+    eu += int(only_c.str.match(r"^\d+,(\d{1,2}|\d{4,})$").sum())
+    us += int(only_c.str.match(r"^\d{1,3}(,\d{3}){2,}$").sum())
+    us += int(only_d.str.match(r"^\d+\.(\d{1,2}|\d{4,})$").sum())
+    eu += int(only_d.str.match(r"^\d{1,3}(\.\d{3}){2,}$").sum())
+    eu += int(n.str.match(r"^\d{1,3}( \d{3})+,\d+$").sum())
+    if eu != us:
+        return "," if eu > us else "."
+    # only ambiguous "1,234" / "1.234" cells: they are thousands groups either way
+    weak_us = int(only_c.str.match(r"^\d{1,3},\d{3}$").sum())
+    weak_eu = int(only_d.str.match(r"^\d{1,3}\.\d{3}$").sum())
+    return "," if weak_eu > weak_us else "."
