@@ -1,0 +1,572 @@
+"""Balanced territories: put real (or placeholder) reps on the planned teams and split accounts.
+
+Balance is on value (annual deal potential), not only counts, because equal counts hide
+concentrated value (Sumble). Disruption is minimised: an account stays with its current owner when
+that owner is a rep of the account's team and the owner's book stays within ``balance_tolerance``
+of the team mean (Pfizer-style bands); everything else is placed largest-first on the least-loaded
+rep (LPT greedy, O(n log r) with a heap). Every move is reported per rep and per account.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import InputError
+from segmentation.playbook import Playbook, load_playbook
+
+_MOTIONS = ("digital", "inside", "field")
+_ROLES = ("hunter", "farmer", "generalist")
+# Count matters a little (a rep with 300 tiny accounts is busier than one with 30), but value
+# leads: this weight keeps value CV low while evening counts with the small tail accounts.
+_COUNT_WEIGHT = 0.25
+
+
+@dataclass
+class TerritoryResult:
+    """Result of :func:`assign_territories`.
+
+    Attributes
+    ----------
+    rep : pandas.Series
+        Rep per account (string dtype, same index as the accounts); missing when the account's
+        team has no rep in the roster or every rep is at capacity (counted in ``warnings``).
+    teams : pandas.DataFrame
+        Per team: ``team, reps, accounts, value_cv, value_max_min, continuity, unassigned``.
+        ``continuity`` is the share of accounts with a known owner that keep that owner.
+    reps : pandas.DataFrame
+        Per rep: ``rep, team, accounts, value, kept, moved_in, moved_out, value_in, value_out``.
+    disruption : pandas.DataFrame
+        ``account_id, account_name, from_owner, to_rep, value`` for accounts whose owner changes,
+        largest value first; empty when no owners are known.
+    warnings : list of str
+        Plain-language problems: teams without reps, idle reps, capacity, heavy turnover.
+    """
+
+    rep: pd.Series
+    teams: pd.DataFrame
+    reps: pd.DataFrame
+    disruption: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_roster(source: Any) -> pd.DataFrame:
+    """Read a rep roster CSV.
+
+    Parameters
+    ----------
+    source : str, Path, bytes or file-like
+        CSV with a ``rep`` column and either ``team`` or ``motion`` (+ optional ``role``);
+        optional ``capacity`` (maximum accounts) and ``region``. Headers are case-insensitive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``rep, team, motion, role, capacity, region`` (missing values where not given).
+
+    Raises
+    ------
+    InputError
+        If the file is empty or unreadable, lacks ``rep`` or both ``team`` and ``motion``, has
+        duplicate reps, or holds bad motions, roles or capacities.
+    """
+    text = _read_text(source)
+    if not text.strip():
+        raise InputError("The roster file is empty: give a CSV with a 'rep' column and a 'team' column.")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"The roster is not a readable CSV ({exc}).") from None
+    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
+    if "rep" not in df.columns:
+        for alias in ("rep_name", "name", "owner", "sales_rep"):
+            if alias in df.columns:
+                df = df.rename(columns={alias: "rep"})
+                break
+    if "rep" not in df.columns:
+        raise InputError(
+            f"The roster has no 'rep' column (found: {', '.join(df.columns) or 'none'}). "
+            "Name the column with rep names 'rep'."
+        )
+    if "team" not in df.columns and "motion" not in df.columns:
+        raise InputError(
+            "The roster needs a 'team' column (a team name from the plan) or 'motion' and 'role' "
+            "columns (e.g. field, farmer)."
+        )
+    out = pd.DataFrame(index=range(len(df)))
+    for col in ("rep", "team", "motion", "role", "region"):
+        vals = df[col] if col in df.columns else pd.Series([""] * len(df))
+        out[col] = vals.astype("string").str.strip().replace("", pd.NA).to_numpy()
+    out = out[out["rep"].notna()].reset_index(drop=True)
+    if out.empty:
+        raise InputError("The roster has no rep names: fill the 'rep' column.")
+    dup = out["rep"].str.casefold().duplicated(keep=False)
+    if dup.any():
+        raise InputError(f"Reps listed twice in the roster: {', '.join(sorted(set(out.loc[dup, 'rep'])))}. Keep one row per rep.")
+    out["motion"] = out["motion"].str.lower()
+    out["role"] = out["role"].str.lower().replace({"hunters": "hunter", "farmers": "farmer", "generalists": "generalist"})
+    bad_m = out["motion"].notna() & ~out["motion"].isin(_MOTIONS)
+    if bad_m.any():
+        raise InputError(f"Unknown motion(s) in the roster: {', '.join(sorted(set(out.loc[bad_m, 'motion'])))}. Use inside or field.")
+    bad_r = out["role"].notna() & ~out["role"].isin(_ROLES)
+    if bad_r.any():
+        raise InputError(f"Unknown role(s) in the roster: {', '.join(sorted(set(out.loc[bad_r, 'role'])))}. Use hunter, farmer or generalist.")
+    no_place = out["team"].isna() & out["motion"].isna()
+    if no_place.any():
+        raise InputError(f"Reps without a team or motion: {', '.join(out.loc[no_place, 'rep'])}. Fill 'team' or 'motion'.")
+    cap_raw = df.loc[df["rep"].astype(str).str.strip() != "", "capacity"] if "capacity" in df.columns else None
+    if cap_raw is not None:
+        cap_txt = cap_raw.astype("string").str.strip().replace("", pd.NA).reset_index(drop=True)
+        cap = pd.to_numeric(cap_txt.str.replace(",", ""), errors="coerce")
+        bad = (cap_txt.notna() & cap.isna()) | (cap <= 0)
+        if bad.any():
+            raise InputError(
+                f"Capacity must be a positive number of accounts; check rep(s) {', '.join(out.loc[bad.to_numpy(), 'rep'])}."
+            )
+        out["capacity"] = cap.to_numpy(dtype=float)
+    else:
+        out["capacity"] = np.nan
+    return out[["rep", "team", "motion", "role", "capacity", "region"]]
+
+
+def account_value(accounts: pd.DataFrame, playbook: Playbook | None = None) -> pd.Series:
+    """Annual deal potential per account: what territories balance on.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        Per-account frame; uses ``deal_size`` and ``annual_revenue`` when present.
+    playbook : Playbook, optional
+        Source of ``proxy_deal_share_of_revenue``; the shipped playbook when omitted.
+
+    Returns
+    -------
+    pandas.Series
+        Float, same index: ``deal_size`` when known and positive, else ``annual_revenue`` ×
+        ``proxy_deal_share_of_revenue`` (the planner's revenue proxy), else 1 (an account with no
+        size data then counts like a very small deal, so it is spread by count).
+    """
+    pb = playbook or load_playbook()
+    n = len(accounts)
+    deal = _col_num(accounts, "deal_size", n)
+    rev = _col_num(accounts, "annual_revenue", n)
+    value = np.where(deal > 0, deal, np.where(rev > 0, rev * pb.value("proxy_deal_share_of_revenue"), 1.0))
+    return pd.Series(value, index=accounts.index, name="value", dtype=float)
+
+
+def placeholder_roster(teams: pd.DataFrame) -> pd.DataFrame:
+    """Invent reps for a preview: ``"<team> rep 1"`` .. ``"<team> rep N"`` from each team's headcount.
+
+    Parameters
+    ----------
+    teams : pandas.DataFrame
+        ``Plan.teams`` (needs ``team`` and ``headcount``; ``motion`` and ``role`` used if present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A roster in the shape :func:`read_roster` returns.
+    """
+    hc = pd.to_numeric(teams["headcount"], errors="coerce").fillna(0).clip(lower=0).astype(int).to_numpy()
+    idx = np.repeat(np.arange(len(teams)), hc)
+    num = np.concatenate([np.arange(1, k + 1) for k in hc]) if hc.sum() else np.array([], dtype=int)
+    t = teams.reset_index(drop=True)
+    team = t["team"].astype("string").to_numpy()[idx]
+    get = lambda c: t[c].astype("string").to_numpy()[idx] if c in t.columns else pd.array([pd.NA] * len(idx), dtype="string")  # noqa: E731
+    return pd.DataFrame(
+        {
+            "rep": pd.array([f"{a} rep {b}" for a, b in zip(team, num)], dtype="string"),
+            "team": pd.array(team, dtype="string"),
+            "motion": pd.array(get("motion"), dtype="string"),
+            "role": pd.array(get("role"), dtype="string"),
+            "capacity": np.full(len(idx), np.nan),
+            "region": pd.array([pd.NA] * len(idx), dtype="string"),
+        }
+    )
+
+
+def assign_territories(
+    accounts: pd.DataFrame,
+    roster: pd.DataFrame,
+    *,
+    seed: int = 0,
+    playbook: Playbook | None = None,
+) -> TerritoryResult:
+    """Split each team's accounts across its reps, balanced on value, keeping owners where possible.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        Per account: ``team`` (from :func:`~segmentation.planner.assign_accounts`), optional
+        ``motion``, ``role``, ``owner``, ``region``, ``value`` (else :func:`account_value`),
+        ``account_id``, ``account_name``.
+    roster : pandas.DataFrame
+        From :func:`read_roster` or :func:`placeholder_roster`.
+    seed : int, default 0
+        Breaks ties between equal values reproducibly.
+    playbook : Playbook, optional
+        Source of ``balance_tolerance`` and ``max_turnover_share``; the shipped one when omitted.
+
+    Returns
+    -------
+    TerritoryResult
+
+    Raises
+    ------
+    InputError
+        If ``accounts`` has no ``team`` column or the roster has no ``rep`` column.
+
+    Notes
+    -----
+    Per team: (1) an account stays with its owner when the owner is a rep of that team; an owner
+    whose kept book would exceed mean × (1 + ``balance_tolerance``) gives up the largest accounts
+    that fit inside the excess (so few accounts move and top accounts stay); capacity caps the
+    count kept. (2) The rest go largest-first to the rep with the lowest load (value share plus a
+    small count share), preferring reps of the account's region while they are under the mean.
+    """
+    if "team" not in accounts.columns:
+        raise InputError("Accounts lack a 'team' column: plan coverage and assign accounts first.")
+    if "rep" not in roster.columns:
+        raise InputError("The roster lacks a 'rep' column.")
+    pb = playbook or load_playbook()
+    tol = pb.value("balance_tolerance")
+    n = len(accounts)
+    warnings: list[str] = []
+
+    value = (
+        pd.to_numeric(accounts["value"], errors="coerce").fillna(0).clip(lower=0).to_numpy(dtype=float)
+        if "value" in accounts.columns
+        else account_value(accounts, pb).to_numpy()
+    )
+    team_s = accounts["team"].astype("string")
+    team_codes, team_names = pd.factorize(team_s, use_na_sentinel=True)
+    team_names = [str(t) for t in team_names]
+    owner = _col_str(accounts, "owner", n)
+    region = _col_str(accounts, "region", n)
+
+    roster = roster.reset_index(drop=True)
+    rep_team = _place_reps(roster, accounts, team_codes, team_names, value, warnings)
+    rep_names = roster["rep"].astype("string").to_numpy(dtype=object)
+    rep_key = {str(r).strip().casefold(): i for i, r in enumerate(rep_names)}
+    owner_idx = np.array(
+        [rep_key.get(o.strip().casefold(), -1) if isinstance(o, str) else -1 for o in owner], dtype=np.int64
+    ) if n else np.zeros(0, dtype=np.int64)
+    cap_col = pd.to_numeric(roster["capacity"], errors="coerce") if "capacity" in roster.columns else pd.Series(np.nan, index=roster.index)
+    capacity = cap_col.fillna(np.inf).to_numpy(dtype=float)
+    rep_region = (
+        roster["region"].astype("string").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
+        if "region" in roster.columns
+        else np.full(len(roster), None, dtype=object)
+    )
+    acc_region = np.array([r.strip().casefold() if isinstance(r, str) else None for r in region], dtype=object)
+
+    assigned = np.full(n, -1, dtype=np.int64)
+    # Ties between equal values are broken by a seeded random key so results are reproducible.
+    tiebreak = np.random.default_rng(seed).random(n)
+    for t, tname in enumerate(team_names):
+        rows = np.flatnonzero(team_codes == t)
+        reps_t = np.flatnonzero(rep_team == t)
+        if len(reps_t) == 0:
+            warnings.append(
+                f"Team '{tname}' has no rep in the roster: its {len(rows):,} accounts are unassigned."
+            )
+            continue
+        assigned[rows] = _balance_team(
+            value[rows], owner_idx[rows], acc_region[rows], tiebreak[rows], reps_t, capacity, rep_region, tol
+        )
+        left = int((assigned[rows] < 0).sum())
+        if left:
+            warnings.append(f"Team '{tname}': {left:,} accounts left unassigned because every rep is at capacity.")
+    na_team = int((team_codes < 0).sum())
+    if na_team:
+        warnings.append(f"{na_team:,} accounts have no team and were not assigned.")
+
+    rep = pd.Series(
+        pd.array([rep_names[i] if i >= 0 else pd.NA for i in assigned], dtype="string"),
+        index=accounts.index, name="rep",
+    )
+    unknown_owners = owner.notna().to_numpy() & (owner_idx < 0) if n else np.zeros(0, bool)
+    if unknown_owners.any():
+        warnings.append(
+            f"{int(unknown_owners.sum()):,} accounts are owned by people not in the roster; they were reassigned."
+        )
+    res = _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assigned, rep_names, rep_team, pb, warnings)
+    return TerritoryResult(rep=rep, warnings=warnings, **res)
+
+
+# --------------------------------------------------------------------------------------------
+def _read_text(source: Any) -> str:
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytes(source)
+    elif hasattr(source, "read"):
+        raw = source.read()
+        raw = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
+    else:
+        try:
+            raw = Path(source).read_bytes()
+        except (OSError, TypeError) as exc:
+            raise InputError(f"Cannot read the roster file {source!r}: {getattr(exc, 'strerror', None) or exc}.") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _col_num(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
+    if col not in df.columns:
+        return np.full(n, np.nan)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _col_str(df: pd.DataFrame, col: str, n: int) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series(pd.array([pd.NA] * n, dtype="string"), index=df.index)
+    s = df[col].astype("string").str.strip()
+    return s.mask(s == "")
+
+
+def _place_reps(roster, accounts, team_codes, team_names, value, warnings) -> np.ndarray:
+    """Team index per roster rep (-1 = idle): by team name, else by motion (+ role) match.
+
+    Reps matched by motion/role are shared across matching teams by the D'Hondt rule on team
+    value, so the largest books get reps first and the split is deterministic.
+    """
+    lower = {t.casefold(): i for i, t in enumerate(team_names)}
+    out = np.full(len(roster), -1, dtype=np.int64)
+    team_col = roster["team"].astype("string") if "team" in roster.columns else pd.Series(pd.NA, index=roster.index, dtype="string")
+    for i, t in enumerate(team_col):
+        if isinstance(t, str):
+            out[i] = lower.get(t.strip().casefold(), -1)
+            if out[i] < 0:
+                warnings.append(f"Rep '{roster['rep'].iloc[i]}' is on team '{t}', which has no accounts in the plan: left idle.")
+    pending = [i for i, t in enumerate(team_col) if not isinstance(t, str)]
+    if not pending:
+        return out
+    tv = np.bincount(team_codes[team_codes >= 0], weights=value[team_codes >= 0], minlength=len(team_names))
+    tmotion = _team_attr(accounts, team_codes, len(team_names), "motion")
+    trole = _team_attr(accounts, team_codes, len(team_names), "role")
+    seats = np.bincount(out[out >= 0], minlength=len(team_names)).astype(float)
+    for i in pending:
+        m = _lower(roster["motion"].iloc[i]) if "motion" in roster.columns else None
+        r = _lower(roster["role"].iloc[i]) if "role" in roster.columns else None
+        ok = np.array([(tmotion[k] == m) and (r is None or trole[k] == r) for k in range(len(team_names))], dtype=bool)
+        if not ok.any():
+            warnings.append(
+                f"Rep '{roster['rep'].iloc[i]}' ({m or '?'} {r or ''}) matches no team in the plan: left idle."
+            )
+            continue
+        quotient = np.where(ok, tv / (seats + 1), -np.inf)
+        k = int(np.argmax(quotient))
+        out[i] = k
+        seats[k] += 1
+    return out
+
+
+def _lower(x) -> str | None:
+    return x.strip().lower() if isinstance(x, str) and x.strip() else None
+
+
+def _team_attr(accounts, team_codes, k, col) -> list:
+    if col not in accounts.columns:
+        return [None] * k
+    s = pd.Series(accounts[col].astype("string").to_numpy(dtype=object, na_value=None))
+    first = s.groupby(team_codes).first()
+    return [(_lower(first.get(i)) if i in first.index else None) for i in range(k)]
+
+
+def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> np.ndarray:
+    """Assign one team's accounts; returns global rep index per account (-1 = unassigned)."""
+    m, r = len(v), len(reps_t)
+    out = np.full(m, -1, dtype=np.int64)
+    if m == 0:
+        return out
+    mean_v = max(v.sum() / r, 1e-12)
+    mean_c = max(m / r, 1e-12)
+    keep_cap = mean_v * (1 + tol)
+    local = {g: j for j, g in enumerate(reps_t)}
+    own_local = np.array([local.get(o, -1) for o in own], dtype=np.int64) if (own >= 0).any() else np.full(m, -1)
+    cap = capacity[reps_t]
+    load_v = np.zeros(r)
+    load_c = np.zeros(r)
+
+    # (1) keep owners: each owner's book sorted by value, largest first.
+    owned = np.flatnonzero(own_local >= 0)
+    if len(owned):
+        order = owned[np.lexsort((tiebreak[owned], -v[owned], own_local[owned]))]
+        groups = np.split(order, np.flatnonzero(np.diff(own_local[order])) + 1)
+        for g in groups:
+            j = own_local[g[0]]
+            vals = v[g]
+            keep = np.ones(len(g), dtype=bool)
+            excess = vals.sum() - keep_cap
+            if excess > 0:
+                # Shed the largest run of accounts that fits inside the excess: few accounts move,
+                # and accounts bigger than the excess (the top tier) stay put.
+                k0 = int(np.searchsorted(-vals, -excess, side="left"))
+                if k0 < len(g):
+                    shed = np.cumsum(vals[k0:]) <= excess
+                    keep[k0:] &= ~shed
+            if np.isfinite(cap[j]) and keep.sum() > cap[j]:
+                keep[np.flatnonzero(keep)[int(cap[j]):]] = False
+            out[g[keep]] = reps_t[j]
+            load_v[j] = vals[keep].sum()
+            load_c[j] = keep.sum()
+
+    # (2) greedy LPT for the rest, with per-region heaps in front of the team heap.
+    rest = np.flatnonzero(out < 0)
+    if len(rest) == 0:
+        return out
+    rest = rest[np.lexsort((tiebreak[rest], -v[rest]))]
+    rreg = rep_region[reps_t]
+    region_reps: dict[str, list[int]] = {}
+    for j, g in enumerate(rreg):
+        if g is not None:
+            region_reps.setdefault(g, []).append(j)
+    version = np.zeros(r, dtype=np.int64)
+    full = load_c >= cap
+    wv, wc = 1.0 / mean_v, _COUNT_WEIGHT / mean_c
+
+    def key(j: int) -> float:
+        return load_v[j] * wv + load_c[j] * wc
+
+    all_heap = [(key(j), j, 0) for j in range(r) if not full[j]]
+    heapq.heapify(all_heap)
+    reg_heaps = {g: [(key(j), j, 0) for j in js if not full[j]] for g, js in region_reps.items()}
+    for h in reg_heaps.values():
+        heapq.heapify(h)
+    use_regions = bool(region_reps) and any(x is not None for x in reg[rest])
+
+    def top(h):
+        while h and (h[0][2] != version[h[0][1]] or full[h[0][1]]):
+            heapq.heappop(h)
+        return h[0][1] if h else -1
+
+    res_rep = out
+    vv = v.tolist()
+    if not use_regions:
+        # Fast path: one heap, heapreplace per account.
+        for a in rest.tolist():
+            if not all_heap:
+                break
+            _, j, _ = all_heap[0]
+            res_rep[a] = reps_t[j]
+            load_v[j] += vv[a]
+            load_c[j] += 1
+            if load_c[j] >= cap[j]:
+                full[j] = True
+                heapq.heappop(all_heap)
+            else:
+                heapq.heapreplace(all_heap, (load_v[j] * wv + load_c[j] * wc, j, 0))
+        return res_rep
+
+    for a in rest.tolist():
+        j = -1
+        g = reg[a]
+        if g is not None and g in reg_heaps:
+            cand = top(reg_heaps[g])
+            # Keep the region together while its reps are under the mean; past that, balance wins.
+            if cand >= 0 and load_v[cand] + vv[a] <= mean_v:
+                j = cand
+        if j < 0:
+            j = top(all_heap)
+            if j < 0:
+                break
+        res_rep[a] = reps_t[j]
+        load_v[j] += vv[a]
+        load_c[j] += 1
+        version[j] += 1
+        if load_c[j] >= cap[j]:
+            full[j] = True
+            continue
+        entry = (key(j), j, int(version[j]))
+        heapq.heappush(all_heap, entry)
+        if rreg[j] is not None:
+            heapq.heappush(reg_heaps[rreg[j]], entry)
+    return res_rep
+
+
+def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assigned, rep_names, rep_team, pb, warnings):
+    n, nr, nt = len(value), len(rep_names), len(team_names)
+    got = assigned >= 0
+    has_owner = owner_idx >= 0
+    kept_mask = has_owner & (assigned == owner_idx)
+
+    acc = np.bincount(assigned[got], minlength=nr)
+    val = np.bincount(assigned[got], weights=value[got], minlength=nr)
+    kept = np.bincount(assigned[kept_mask], minlength=nr)
+    kept_v = np.bincount(assigned[kept_mask], weights=value[kept_mask], minlength=nr)
+    owned = np.bincount(owner_idx[has_owner], minlength=nr)
+    owned_v = np.bincount(owner_idx[has_owner], weights=value[has_owner], minlength=nr)
+    reps = pd.DataFrame(
+        {
+            "rep": pd.array(rep_names, dtype="string"),
+            "team": pd.array([team_names[t] if t >= 0 else pd.NA for t in rep_team], dtype="string"),
+            "accounts": acc.astype(int),
+            "value": val,
+            "kept": kept.astype(int),
+            "moved_in": (acc - kept).astype(int),
+            "moved_out": (owned - kept).astype(int),
+            "value_in": val - kept_v,
+            "value_out": owned_v - kept_v,
+        }
+    )
+    limit = pb.value("max_turnover_share")
+    heavy = (owned > 0) & ((owned - kept) / np.maximum(owned, 1) > limit)
+    for i in np.flatnonzero(heavy):
+        warnings.append(
+            f"{rep_names[i]} loses {owned[i] - kept[i]:,} of {owned[i]:,} accounts "
+            f"({(owned[i] - kept[i]) / owned[i]:.0%}, above the {limit:.0%} per-quarter guideline): phase the change."
+        )
+
+    known_owner = owner.notna().to_numpy() if n else np.zeros(0, bool)
+    rows = []
+    for t, name in enumerate(team_names):
+        in_t = team_codes == t
+        reps_t = np.flatnonzero(rep_team == t)
+        vals = val[reps_t]
+        mean = vals.mean() if len(vals) else np.nan
+        cv = float(vals.std() / mean) if len(vals) and mean > 0 else np.nan
+        vmin = vals.min() if len(vals) else np.nan
+        ko = in_t & known_owner
+        rows.append(
+            {
+                "team": name,
+                "reps": len(reps_t),
+                "accounts": int(in_t.sum()),
+                "value_cv": cv,
+                "value_max_min": float(vals.max() / vmin) if len(vals) and vmin > 0 else np.nan,
+                "continuity": float(kept_mask[ko].mean()) if ko.any() else np.nan,
+                "unassigned": int((in_t & ~got).sum()),
+            }
+        )
+    teams = pd.DataFrame(rows, columns=["team", "reps", "accounts", "value_cv", "value_max_min", "continuity", "unassigned"])
+
+    moved = known_owner & ~kept_mask
+    idx = np.flatnonzero(moved)
+    idx = idx[np.argsort(-value[idx], kind="stable")]
+    ids = accounts["account_id"].to_numpy(dtype=object)[idx] if "account_id" in accounts.columns else idx
+    names = accounts["account_name"].to_numpy(dtype=object)[idx] if "account_name" in accounts.columns else [pd.NA] * len(idx)
+    disruption = pd.DataFrame(
+        {
+            "account_id": ids,
+            "account_name": pd.array(names, dtype="string"),
+            "from_owner": pd.array(owner.to_numpy(dtype=object)[idx], dtype="string"),
+            "to_rep": pd.array([rep_names[assigned[i]] if assigned[i] >= 0 else pd.NA for i in idx], dtype="string"),
+            "value": value[idx],
+        }
+    )
+    return {"teams": teams, "reps": reps, "disruption": disruption}
