@@ -39,7 +39,14 @@ _STATUS_MAP: dict[str, str] = {
     "excustomer": "former", "pastcustomer": "former", "distributor": "partner",
 }
 
-_SENTINEL_RE = r"^-?9{6,}(?:\.0+)?$"
+
+
+def is_sentinel(values: pd.Series) -> pd.Series:
+    """Placeholder numbers CRMs and spreadsheets use for "unknown": 999999…, -1, -99, -999."""
+    mag = values.abs()
+    digits = np.round(np.log10(mag.where(mag > 0) + 1))
+    nines = (digits >= 6) & ((mag + 1) == 10.0 ** digits.fillna(0))
+    return (nines | values.isin([-1.0, -99.0, -999.0, -9999.0])).fillna(False).astype(bool)
 
 
 @dataclass
@@ -161,8 +168,7 @@ def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Seri
     n = log.add(f, column, "could not be read as a number; left blank", failed, t)
     if n:
         log.warn(f"{n} {label} values could not be read as numbers and were left blank.")
-    sentinel = t.str.replace(r"[\s,.$€£]", "", regex=True).str.match(_SENTINEL_RE, na=False) & values.notna()
-    sentinel = sentinel | values.isin([-1.0, -99.0, -999.0, -9999.0])
+    sentinel = is_sentinel(values)
     n = log.add(f, column, "placeholder value (999999, -1, ...) treated as missing", sentinel, t)
     if n:
         log.warn(f"{n} {label} values were placeholders like 999999 and were treated as missing.")
@@ -178,6 +184,8 @@ def _status(t, column, log, index) -> pd.Series:
         return pd.Series(pd.NA, index=index, dtype="str")
     key = t.str.casefold().str.replace(r"[^a-z0-9]+", "", regex=True)
     mapped = key.map(_STATUS_MAP)
+    # Pipedrive/Zoho labels such as "Hot lead", "Cold lead" are prospects
+    mapped = mapped.mask(mapped.isna() & key.str.endswith("lead", na=False), "prospect")
     mapped = mapped.where(~key.isin(STATUSES) | mapped.notna(), key)
     unknown = t.notna() & mapped.isna()
     n = log.add("status", column, "unrecognised status mapped to 'other'", unknown, t)

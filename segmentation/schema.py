@@ -367,7 +367,7 @@ def _header_candidates(cols: list[str]) -> list[tuple[float, str, str, str]]:
         stripped = strip_prefix(key)
         if stripped != key and stripped in SYNONYMS:
             f, conf, source = SYNONYMS[stripped]
-            out.append((conf - 0.05, f, col, f"header {col!r} is {source} with an object prefix"))
+            out.append((round(conf - 0.05, 2), f, col, f"header {col!r} is {source} with an object prefix"))
     return out
 
 
