@@ -355,7 +355,10 @@ def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
         df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
         df.columns = range(df.shape[1])
         return df, 0
-    width = max([b for b in bad if b > 0] + [_count_header_fields(data, delimiter)])
+    header_width = _count_header_fields(data, delimiter)
+    # An upper bound on fields per line (quoted delimiters only inflate it), so no row is cut.
+    lines = pd.Series(data.decode("utf-8", errors="replace").split("\n"), dtype="str")
+    width = max([b for b in bad if b > 0] + [header_width, int(lines.str.count(re.escape(delimiter)).max()) + 1])
     try:
         df = pd.read_csv(
             io.BytesIO(data),
@@ -377,7 +380,13 @@ def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
             f"text ({str(exc).strip()[:120]}). Check for an unclosed quote, or re-export as CSV."
         ) from None
     ragged = len([b for b in bad if b > 0])
-    return df, ragged
+    extra = [c for c in df.columns[header_width:] if df[c].isna().all()]
+    trailing = [c for c in reversed(df.columns) if c in extra]
+    keep_upto = df.shape[1]
+    for c in trailing:  # only the empty tail the upper bound added, never a filled column
+        if c == keep_upto - 1:
+            keep_upto -= 1
+    return df.iloc[:, :keep_upto], ragged
 
 
 def _count_header_fields(data: bytes, delimiter: str) -> int:
