@@ -414,12 +414,20 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
             keep = np.ones(len(g), dtype=bool)
             excess = vals.sum() - keep_cap
             if excess > 0:
-                # Shed the largest run of accounts that fits inside the excess: few accounts move,
-                # and accounts bigger than the excess (the top tier) stay put.
-                k0 = int(np.searchsorted(-vals, -excess, side="left"))
+                # The top tier (the largest accounts filling half the cap) never moves (Engagio:
+                # keep top accounts >= 1 year). Below it, shed the largest run of accounts that
+                # fits inside the excess, so few accounts move.
+                protected = int(np.searchsorted(np.cumsum(vals), keep_cap / 2, side="right"))
+                k0 = max(protected, int(np.searchsorted(-vals, -excess, side="left")))
                 if k0 < len(g):
                     shed = np.cumsum(vals[k0:]) <= excess
                     keep[k0:] &= ~shed
+                    excess -= vals[k0:][shed].sum()
+                if excess > 0.01 * mean_v:
+                    # Still over: give up the one smallest unprotected account that clears it.
+                    cand = np.flatnonzero(keep[protected:] & (vals[protected:] >= excess)) + protected
+                    if len(cand):
+                        keep[cand[-1]] = False
             if np.isfinite(cap[j]) and keep.sum() > cap[j]:
                 keep[np.flatnonzero(keep)[int(cap[j]):]] = False
             out[g[keep]] = reps_t[j]
