@@ -30,7 +30,7 @@ _SUFFIX = {
     "billions": 1e9,
 }
 _SUFFIX_RE = r"(?P<suffix>k|thousand|mm|mn|mio|millions?|m|bn|billions?|b)?"
-_NUM = r"(?P<num>\d[\d.,\s\u00a0\u202f\u2009']*|[.,]\d+)"
+_NUM = r"(?P<num>(?:\d[\d.,\s\u00a0\u202f\u2009']*|[.,]\d+)(?:e[+-]?\d+)?)"
 
 
 def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -88,7 +88,13 @@ def _parse_column(values: pd.Series, *, allow_ranges: bool):
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniq = pd.Series(uniques, dtype="str").reset_index(drop=True)
     val, bad, rng = _parse_unique(uniq, allow_ranges)
-    take = lambda arr, fill: np.where(codes >= 0, np.asarray(arr)[np.maximum(codes, 0)], fill)  # noqa: E731
+
+    def take(arr, fill):
+        arr = np.asarray(arr)
+        if not len(arr):
+            return np.full(len(codes), fill)
+        return np.where(codes >= 0, arr[np.maximum(codes, 0)], fill)
+
     return (
         pd.Series(take(val, np.nan).astype("float64"), index=index),
         pd.Series(take(bad, False).astype(bool), index=index),
