@@ -259,18 +259,18 @@ def assign_territories(
     roster = roster.reset_index(drop=True)
     rep_team = _place_reps(roster, accounts, team_codes, team_names, value, warnings)
     rep_names = roster["rep"].astype("string").to_numpy(dtype=object)
-    rep_key = {str(r).strip().casefold(): i for i, r in enumerate(rep_names)}
-    owner_idx = np.array(
-        [rep_key.get(o.strip().casefold(), -1) if isinstance(o, str) else -1 for o in owner], dtype=np.int64
-    ) if n else np.zeros(0, dtype=np.int64)
+    rep_keys = pd.Index(roster["rep"].astype("string").str.strip().str.casefold())
+    owner_idx = rep_keys.get_indexer(owner.str.casefold()).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
     cap_col = pd.to_numeric(roster["capacity"], errors="coerce") if "capacity" in roster.columns else pd.Series(np.nan, index=roster.index)
     capacity = cap_col.fillna(np.inf).to_numpy(dtype=float)
-    rep_region = (
-        roster["region"].astype("string").str.strip().str.casefold().to_numpy(dtype=object, na_value=None)
+    # Regions as integer codes shared by accounts and reps (-1 = none): the heap loop stays cheap.
+    rep_reg = (
+        roster["region"].astype("string").str.strip().str.casefold()
         if "region" in roster.columns
-        else np.full(len(roster), None, dtype=object)
+        else pd.Series(pd.NA, index=roster.index, dtype="string")
     )
-    acc_region = np.array([r.strip().casefold() if isinstance(r, str) else None for r in region], dtype=object)
+    codes, _ = pd.factorize(pd.concat([region.str.casefold(), rep_reg.mask(rep_reg == "")], ignore_index=True))
+    acc_region, rep_region = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
 
     assigned = np.full(n, -1, dtype=np.int64)
     # Ties between equal values are broken by a seeded random key so results are reproducible.
@@ -293,10 +293,8 @@ def assign_territories(
     if na_team:
         warnings.append(f"{na_team:,} accounts have no team and were not assigned.")
 
-    rep = pd.Series(
-        pd.array([rep_names[i] if i >= 0 else pd.NA for i in assigned], dtype="string"),
-        index=accounts.index, name="rep",
-    )
+    names_na = pd.array([*rep_names, pd.NA], dtype="string")
+    rep = pd.Series(names_na.take(np.where(assigned >= 0, assigned, len(rep_names))), index=accounts.index, name="rep")
     unknown_owners = owner.notna().to_numpy() & (owner_idx < 0) if n else np.zeros(0, bool)
     if unknown_owners.any():
         warnings.append(
@@ -397,8 +395,9 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
     mean_v = max(v.sum() / r, 1e-12)
     mean_c = max(m / r, 1e-12)
     keep_cap = mean_v * (1 + tol)
-    local = {g: j for j, g in enumerate(reps_t)}
-    own_local = np.array([local.get(o, -1) for o in own], dtype=np.int64) if (own >= 0).any() else np.full(m, -1)
+    lookup = np.full(len(capacity) + 1, -1, dtype=np.int64)
+    lookup[reps_t] = np.arange(r)
+    own_local = lookup[own]  # own == -1 hits the sentinel slot at the end
     cap = capacity[reps_t]
     load_v = np.zeros(r)
     load_c = np.zeros(r)
@@ -440,9 +439,9 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
         return out
     rest = rest[np.lexsort((tiebreak[rest], -v[rest]))]
     rreg = rep_region[reps_t]
-    region_reps: dict[str, list[int]] = {}
-    for j, g in enumerate(rreg):
-        if g is not None:
+    region_reps: dict[int, list[int]] = {}
+    for j, g in enumerate(rreg.tolist()):
+        if g >= 0:
             region_reps.setdefault(g, []).append(j)
     version = np.zeros(r, dtype=np.int64)
     full = load_c >= cap
@@ -456,7 +455,7 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
     reg_heaps = {g: [(key(j), j, 0) for j in js if not full[j]] for g, js in region_reps.items()}
     for h in reg_heaps.values():
         heapq.heapify(h)
-    use_regions = bool(region_reps) and any(x is not None for x in reg[rest])
+    use_regions = bool(region_reps) and bool((reg[rest] >= 0).any())
 
     def top(h):
         while h and (h[0][2] != version[h[0][1]] or full[h[0][1]]):
@@ -481,10 +480,12 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
                 heapq.heapreplace(all_heap, (load_v[j] * wv + load_c[j] * wc, j, 0))
         return res_rep
 
+    regl = reg.tolist()
+    rregl = rreg.tolist()
     for a in rest.tolist():
         j = -1
-        g = reg[a]
-        if g is not None and g in reg_heaps:
+        g = regl[a]
+        if g >= 0 and g in reg_heaps:
             cand = top(reg_heaps[g])
             # Keep the region together while its reps are under the mean; past that, balance wins.
             if cand >= 0 and load_v[cand] + vv[a] <= mean_v:
@@ -502,8 +503,8 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
             continue
         entry = (key(j), j, int(version[j]))
         heapq.heappush(all_heap, entry)
-        if rreg[j] is not None:
-            heapq.heappush(reg_heaps[rreg[j]], entry)
+        if rregl[j] >= 0:
+            heapq.heappush(reg_heaps[rregl[j]], entry)
     return res_rep
 
 
@@ -573,7 +574,9 @@ def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assign
             "account_id": ids,
             "account_name": pd.array(names, dtype="string"),
             "from_owner": pd.array(owner.to_numpy(dtype=object)[idx], dtype="string"),
-            "to_rep": pd.array([rep_names[assigned[i]] if assigned[i] >= 0 else pd.NA for i in idx], dtype="string"),
+            "to_rep": pd.array([*rep_names, pd.NA], dtype="string").take(
+                np.where(assigned[idx] >= 0, assigned[idx], len(rep_names))
+            ),
             "value": value[idx],
         }
     )
