@@ -85,6 +85,10 @@ def _parse_column(values: pd.Series, *, allow_ranges: bool):
         out = pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=index)
         false = pd.Series(False, index=index)
         return out, false, false.copy()
+    fast = _plain_numbers(values)
+    if fast is not None:
+        false = pd.Series(False, index=index)
+        return fast, false, false.copy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniq = pd.Series(uniques, dtype="str").reset_index(drop=True)
     val, bad, rng = _parse_unique(uniq, allow_ranges)
@@ -100,6 +104,22 @@ def _parse_column(values: pd.Series, *, allow_ranges: bool):
         pd.Series(take(bad, False).astype(bool), index=index),
         pd.Series(take(rng, False).astype(bool), index=index),
     )
+
+
+def _plain_numbers(values: pd.Series) -> pd.Series | None:
+    """Fast path for columns of bare numbers ("1234", "-5", "12.5"), the common export case.
+
+    Returns None when any cell needs the full parser, including "1.234"-style cells whose
+    meaning depends on the column's locale.
+    """
+    text = values.astype("str")
+    present = text.notna()
+    plain = text.str.fullmatch(r"-?\d+(?:\.\d+)?")
+    if not plain[present].all():
+        return None
+    if text.str.fullmatch(r"\d{1,3}\.\d{3}")[present].any():
+        return None
+    return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def _parse_unique(s: pd.Series, allow_ranges: bool):
