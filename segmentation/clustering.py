@@ -1,0 +1,562 @@
+"""Customer types: k-means on log-scaled firmographics, with an honest verdict on the result.
+
+Pipeline: :func:`segmentation.features.build_features` (log1p, median imputation) →
+``ColumnTransformer`` (``StandardScaler`` for numbers, ``OneHotEncoder`` for status, weighted by
+``categorical_weight``) → ``KMeans`` (``MiniBatchKMeans`` above ~50k accounts).
+
+The number of types is chosen on a random subset of at most 20,000 accounts so that cost does
+not grow with the file: per candidate k, a sampled silhouette (never the O(n²) full score),
+bootstrap stability (adjusted Rand index between the reference fit and refits on resamples) and
+the smallest type's share. Silhouette alone prefers too few types, so the rule is: among
+candidates whose every type holds ``min_share`` of accounts and that are stable (ARI ≥ 0.9),
+take the best silhouette, the larger k on near-ties; when no k is stable, take the smallest k
+(tiers, see below). The chosen k is then fitted on all accounts, seeded from the subset's
+centres.
+
+Whether the types are real is judged against a null reference: the same columns shuffled
+independently (no joint structure, same marginals). When the real silhouette barely beats the
+null one, k-means has only cut a continuum into tiers, and the verdict says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+from segmentation.errors import InputError
+from segmentation.features import (
+    build_features,
+    categorical_columns,
+    numeric_columns,
+)
+from segmentation.fields import FIELDS_BY_NAME
+
+MINIBATCH_ABOVE = 50_000
+"""Above this many accounts the final fit uses MiniBatchKMeans (agrees with KMeans at ARI ≥ 0.999)."""
+SELECTION_ROWS = 20_000
+"""k is chosen on a random subset of at most this many accounts."""
+MIN_ACCOUNTS = 20
+"""Fewer accounts than this cannot support a customer-type analysis."""
+EMBEDDING_ROWS = 5_000
+STABLE = 0.9
+"""A k whose stability reaches this (or is within 0.05 of the most stable candidate) counts as stable."""
+
+VERDICT_MESSAGES = {
+    "strong": (
+        "Clear customer types: accounts fall into {k} well-separated groups that reappear when "
+        "the data is resampled. Plan coverage around them."
+    ),
+    "moderate": (
+        "Usable customer types with blurred edges: the {k} groups are real but overlap, so "
+        "accounts near a boundary could go either way. Review borderline accounts."
+    ),
+    "weak": (
+        "These are tiers, not natural segments: the accounts form a continuum, and the {k} types "
+        "are cut points along it (mostly size or value). Use them as tiers, or choose the number "
+        "of types yourself."
+    ),
+}
+
+_VALUE_COLUMNS = ("deal_size", "annual_revenue", "employees")
+
+
+def _verdict(silhouette: float, stability: float, null_silhouette: float) -> str:
+    """Plain verdict from sampled silhouette, stability and the shuffled-columns baseline."""
+    if not np.isfinite(silhouette):
+        return "weak"
+    lift = silhouette - (null_silhouette if np.isfinite(null_silhouette) else 0.0)
+    if silhouette >= 0.5 and stability >= 0.9 and lift >= 0.15:
+        return "strong"
+    if silhouette >= 0.25 and stability >= 0.75 and lift >= 0.05:
+        return "moderate"
+    return "weak"
+
+
+class CustomerTypeModel(BaseEstimator, ClusterMixin):
+    """K-means customer types on a feature frame, with k chosen by silhouette and stability.
+
+    Parameters
+    ----------
+    n_types : int, optional
+        Fix the number of types; default: choose it within ``k_range``.
+    k_range : tuple of int, default (2, 8)
+        Smallest and largest number of types to consider (inclusive).
+    categorical_weight : float, default 1.0
+        Weight of the one-hot categorical block (status) relative to the standardised numbers.
+    min_share : float, default 0.03
+        A candidate k whose smallest type holds less than this share of accounts is not chosen
+        (unless no candidate qualifies).
+    n_resamples : int, default 5
+        Bootstrap refits per candidate k for the stability score (0 skips it: stability = 1).
+    sample_size : int, default 5000
+        Accounts sampled for each silhouette score.
+    random_state : int, default 0
+
+    Attributes
+    ----------
+    labels_ : ndarray of int
+        Type id per training account; 0 is the most valuable type (highest deal size, revenue or
+        employees at the centre), ties by size.
+    n_types_ : int
+    selection_ : pandas.DataFrame
+        One row per candidate k: ``k``, ``silhouette``, ``stability``, ``null_silhouette``,
+        ``min_share``, ``chosen``.
+    silhouette_, stability_, null_silhouette_ : float
+        Scores of the chosen k.
+    cluster_centers_ : ndarray of shape (n_types_, n_transformed_features)
+        Centres in the transformed (standardised, one-hot) space, in id order.
+    pipeline_ : ColumnTransformer
+        The fitted feature transformer (pandas output).
+    kmeans_ : KMeans or MiniBatchKMeans
+        The final fitted model (its own label order; use :meth:`predict`).
+    feature_names_in_ : ndarray of str
+    """
+
+    def __init__(
+        self,
+        n_types: int | None = None,
+        k_range: tuple[int, int] = (2, 8),
+        categorical_weight: float = 1.0,
+        min_share: float = 0.03,
+        n_resamples: int = 5,
+        sample_size: int = 5000,
+        random_state: int = 0,
+    ):
+        self.n_types = n_types
+        self.k_range = k_range
+        self.categorical_weight = categorical_weight
+        self.min_share = min_share
+        self.n_resamples = n_resamples
+        self.sample_size = sample_size
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _check_params(self, n: int) -> None:
+        lo, hi = (int(v) for v in self.k_range)
+        if lo < 2 or hi < lo:
+            raise InputError(f"k_range must be (low, high) with 2 ≤ low ≤ high, got {self.k_range!r}.")
+        if self.n_types is not None and int(self.n_types) < 2:
+            raise InputError(f"n_types must be at least 2, got {self.n_types!r}.")
+        if self.categorical_weight < 0:
+            raise InputError("categorical_weight must be ≥ 0.")
+        if not 0 <= self.min_share < 0.5:
+            raise InputError("min_share must be between 0 and 0.5.")
+        if int(self.sample_size) < 10 or int(self.n_resamples) < 0:
+            raise InputError("sample_size must be ≥ 10 and n_resamples ≥ 0.")
+        if n < 3:
+            raise InputError(f"At least 3 accounts are needed to find customer types; got {n}.")
+
+    def _make_pipeline(self, X: pd.DataFrame) -> ColumnTransformer:
+        num, cat = numeric_columns(X), categorical_columns(X)
+        if not num:
+            raise InputError(
+                "No numeric column to build customer types from. Map employees, annual revenue or "
+                "deal size, or include numeric columns from the export."
+            )
+        transformers = [("num", StandardScaler(), num)]
+        weights = {"num": 1.0}
+        if cat:
+            transformers.append(
+                ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cat)
+            )
+            weights["cat"] = float(self.categorical_weight)
+        return ColumnTransformer(
+            transformers, transformer_weights=weights, verbose_feature_names_out=False
+        ).set_output(transform="pandas")
+
+    def fit(self, X: pd.DataFrame, y=None) -> "CustomerTypeModel":
+        """Choose the number of types (unless fixed) and fit the types.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Feature frame, typically from :func:`segmentation.features.build_features`: numeric
+            columns plus categorical ones.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(X)
+        n = len(X)
+        self._check_params(n)
+        seed = int(self.random_state)
+        self.pipeline_ = self._make_pipeline(X)
+        Z = self.pipeline_.fit_transform(X).to_numpy(dtype="float64")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        names_out = list(self.pipeline_.get_feature_names_out())
+        n_num = len(numeric_columns(X))
+
+        rng = np.random.default_rng(seed)
+        sub = np.sort(rng.choice(n, SELECTION_ROWS, replace=False)) if n > SELECTION_ROWS else np.arange(n)
+        S = Z[sub]
+        n_distinct = len(np.unique(np.round(S, 9), axis=0))
+        if n_distinct < 2:
+            raise InputError("All accounts have the same values: there are no customer types to find.")
+        if self.n_types is not None:
+            ks = [int(self.n_types)]
+            if ks[0] > n_distinct:
+                raise InputError(
+                    f"Asked for {ks[0]} customer types but the accounts have only {n_distinct} "
+                    "distinct profiles. Ask for fewer types."
+                )
+        else:
+            lo, hi = (int(v) for v in self.k_range)
+            hi = min(hi, n_distinct, len(S) - 1)
+            ks = list(range(lo, hi + 1)) or [min(lo, n_distinct)]
+
+        null = self._null_reference(S, n_num, rng)
+        rows, centers = [], {}
+        for k in ks:
+            row, centers[k] = self._score_k(S, null, k, seed)
+            rows.append(row)
+        selection = pd.DataFrame(rows)
+        chosen = ks[0] if len(ks) == 1 else self._choose(selection)
+        selection["chosen"] = selection["k"] == chosen
+        self.selection_ = selection
+
+        if n > MINIBATCH_ABOVE:
+            final = MiniBatchKMeans(
+                n_clusters=chosen, init=centers[chosen], n_init=1, batch_size=4096,
+                random_state=seed,
+            )
+        else:
+            final = KMeans(n_clusters=chosen, init=centers[chosen], n_init=1, random_state=seed)
+        raw_labels = final.fit_predict(Z)
+        self.kmeans_ = final
+
+        # Stable ids: most valuable first, so id 0 means the same thing run after run.
+        value_idx = [names_out.index(c) for c in _VALUE_COLUMNS if c in names_out[:n_num]]
+        value_idx = value_idx or list(range(n_num))
+        value = final.cluster_centers_[:, value_idx].mean(axis=1)
+        sizes = np.bincount(raw_labels, minlength=chosen)
+        order = np.lexsort((-sizes, -np.round(value, 9)))
+        rank = np.empty(chosen, dtype=np.int64)
+        rank[order] = np.arange(chosen)
+        self._rank = rank
+        self.labels_ = rank[raw_labels]
+        self.cluster_centers_ = final.cluster_centers_[order]
+        self.n_types_ = chosen
+        best = selection.loc[selection["chosen"]].iloc[0]
+        self.silhouette_ = float(best["silhouette"])
+        self.stability_ = float(best["stability"])
+        self.null_silhouette_ = float(best["null_silhouette"])
+        return self
+
+    def _null_reference(self, S: np.ndarray, n_num: int, rng: np.random.Generator) -> np.ndarray:
+        """Columns shuffled independently: same marginals, no joint structure."""
+        null = S.copy()
+        for j in range(n_num):
+            null[:, j] = S[rng.permutation(len(S)), j]
+        if S.shape[1] > n_num:
+            # The one-hot block moves as a whole, or rows would get two statuses.
+            null[:, n_num:] = S[rng.permutation(len(S)), n_num:]
+        return null
+
+    def _silhouette(self, S: np.ndarray, labels: np.ndarray, seed: int) -> float:
+        if len(np.unique(labels)) < 2:
+            return float("nan")
+        size = min(int(self.sample_size), len(S))
+        return float(silhouette_score(S, labels, sample_size=size, random_state=seed))
+
+    def _score_k(self, S: np.ndarray, null: np.ndarray, k: int, seed: int) -> tuple[dict, np.ndarray]:
+        ref = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(S)
+        labels = ref.labels_
+        stab = []
+        rng = np.random.default_rng(seed + 1000 * k)
+        for r in range(int(self.n_resamples)):
+            boot = rng.integers(0, len(S), len(S))
+            refit = KMeans(n_clusters=k, n_init=2, random_state=seed + r + 1).fit(S[boot])
+            stab.append(adjusted_rand_score(labels, refit.predict(S)))
+        null_labels = KMeans(n_clusters=k, n_init=2, random_state=seed).fit_predict(null)
+        row = {
+            "k": k,
+            "silhouette": self._silhouette(S, labels, seed),
+            "stability": float(np.mean(stab)) if stab else 1.0,
+            "null_silhouette": self._silhouette(null, null_labels, seed),
+            "min_share": float(np.bincount(labels, minlength=k).min() / len(S)),
+        }
+        return row, ref.cluster_centers_
+
+    def _choose(self, selection: pd.DataFrame) -> int:
+        ok = selection[selection["min_share"] >= self.min_share]
+        if ok.empty:
+            ok = selection
+        if ok["stability"].max() < STABLE:
+            # Nothing is stable: there are no natural types, only tiers, and the fewest tiers
+            # are the easiest to act on.
+            return int(ok["k"].min())
+        ok = ok[ok["stability"] >= min(STABLE, ok["stability"].max() - 0.05)]
+        # Best silhouette among the stable; on near-ties (0.01) the larger k, as silhouette
+        # under-rewards splitting a real group in two.
+        best = ok["silhouette"].max()
+        near = ok[ok["silhouette"] >= best - 0.01]
+        return int(near["k"].max())
+
+    # -- using -------------------------------------------------------------------------------
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Type id of each account (same ids as ``labels_``).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Feature frame with the training columns.
+
+        Returns
+        -------
+        ndarray of int
+        """
+        check_is_fitted(self, "kmeans_")
+        Z = self.pipeline_.transform(X).to_numpy(dtype="float64")
+        return self._rank[self.kmeans_.predict(Z)]
+
+    def transform_features(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The standardised / one-hot features the model clusters on (pandas, named columns)."""
+        check_is_fitted(self, "kmeans_")
+        return self.pipeline_.transform(X)
+
+
+@dataclass
+class CustomerTypeResult:
+    """Customer types per account and everything the app shows about them.
+
+    Attributes
+    ----------
+    labels : pandas.Series
+        Type name per account (str), unique per type.
+    ids : pandas.Series
+        Type id per account (int, 0 = most valuable type).
+    table : pandas.DataFrame
+        One row per type: ``customer_type_id``, ``customer_type``, ``accounts``, ``share``,
+        ``median_employees``, ``median_revenue``, ``median_deal_size`` and up to six
+        ``median_<extra column>``.
+    quality : dict
+        ``k``, ``silhouette``, ``stability``, ``null_silhouette``, ``verdict``
+        ("strong" / "moderate" / "weak"), ``message`` (plain words) and ``sizes`` {name: accounts}.
+    selection : pandas.DataFrame
+        The k-selection table (see :attr:`CustomerTypeModel.selection_`).
+    embedding : pandas.DataFrame
+        PCA coordinates ``x``, ``y`` and ``customer_type`` for at most 5,000 sampled accounts,
+        indexed by account row.
+    model : CustomerTypeModel
+    features : pandas.DataFrame
+        The feature frame the model was fitted on (for :func:`segmentation.profiles.explain_customer_types`).
+    """
+
+    labels: pd.Series
+    ids: pd.Series
+    table: pd.DataFrame
+    quality: dict
+    selection: pd.DataFrame
+    embedding: pd.DataFrame
+    model: CustomerTypeModel
+    features: pd.DataFrame | None = None
+
+
+def format_money(value: float) -> str:
+    """Compact money for names and sentences: ``$950``, ``$4.5K``, ``$180K``, ``$1.2M``, ``$3.4B``."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    v = abs(float(value))
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if v >= limit:
+            x = v / limit
+            text = f"{x:.1f}" if x < 10 else f"{x:.0f}"
+            return f"{sign}${text.removesuffix('.0')}{suffix}"
+    return f"{sign}${v:.0f}"
+
+
+def feature_label(name: str) -> str:
+    """What a sales leader calls a feature column."""
+    if name in _SHORT_LABELS:
+        return _SHORT_LABELS[name]
+    field = FIELDS_BY_NAME.get(name)
+    return field.label if field is not None else str(name)
+
+
+# The fields' labels are written for column mapping ("Status (customer / prospect / ...)");
+# sentences need the short form.
+_SHORT_LABELS = {"deal_size": "Deal size", "status": "Status", "annual_revenue": "Annual revenue",
+                 "employees": "Employees"}
+
+
+_STATUS_WORDS = {
+    "customer": "customers",
+    "prospect": "prospects",
+    "former": "former customers",
+    "partner": "partners",
+    "other": "accounts",
+}
+
+
+def _size_word(employees: float, revenue: float) -> str | None:
+    # Gartner's bands: small < 100 employees, midsize 100-999, large ≥ 1,000; by revenue
+    # < $50M, $50M-$1B, ≥ $1B (coverage-rules.md §2).
+    if np.isfinite(employees):
+        return "Small business" if employees < 100 else "Mid-market" if employees < 1000 else "Enterprise"
+    if np.isfinite(revenue):
+        return "Small business" if revenue < 50e6 else "Mid-market" if revenue < 1e9 else "Enterprise"
+    return None
+
+
+def _median(values: pd.Series | None, mask: np.ndarray) -> float:
+    if values is None:
+        return float("nan")
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[mask]
+    return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+
+
+def _name_types(
+    accounts: pd.DataFrame, features: pd.DataFrame, model: CustomerTypeModel, ids: np.ndarray
+) -> list[str]:
+    k = model.n_types_
+    centers = pd.DataFrame(model.cluster_centers_, columns=model.pipeline_.get_feature_names_out())
+    num = numeric_columns(features)
+    has_status = "status" in features.columns
+    status = accounts["status"].to_numpy(dtype=object, na_value=None) if has_status else None
+    names = []
+    for t in range(k):
+        mask = ids == t
+        emp = _median(accounts.get("employees"), mask) if "employees" in num else float("nan")
+        rev = _median(accounts.get("annual_revenue"), mask) if "annual_revenue" in num else float("nan")
+        deal = _median(accounts.get("deal_size"), mask) if "deal_size" in num else float("nan")
+        size = _size_word(emp, rev)
+        who = "accounts"
+        if status is not None:
+            counts = pd.Series(status[mask]).value_counts(normalize=True)
+            if len(counts) and counts.iloc[0] >= 0.6:
+                who = _STATUS_WORDS.get(counts.index[0], "accounts")
+        if size is None:
+            # No firmographics: name the type by the spend/usage columns that set it apart.
+            z = centers.loc[t, num].sort_values(ascending=False)
+            top = [feature_label(c) for c in z.index[:2] if z[c] > 0.25]
+            size = f"High {' & '.join(top)}" if top else f"Low {feature_label(z.index[-1])}"
+        name = f"{size} {who}"
+        if np.isfinite(deal):
+            name += f" · ~{format_money(deal)} deals"
+        names.append(name)
+
+    # Same words for two types: add what tells them apart, then a number as a last resort.
+    for name in set(names):
+        dup = [t for t in range(k) if names[t] == name]
+        if len(dup) < 2:
+            continue
+        group = centers.loc[dup, num]
+        for t in dup:
+            diff = group.loc[t] - group.drop(index=t).mean()
+            feat = diff.abs().idxmax()
+            names[t] = f"{names[t]} · {'higher' if diff[feat] > 0 else 'lower'} {feature_label(feat).lower()}"
+    seen: dict[str, int] = {}
+    for t, name in enumerate(names):
+        if names.count(name) > 1:
+            seen[name] = seen.get(name, 0) + 1
+            names[t] = f"{name} #{seen[name]}"
+    return names
+
+
+def customer_types(
+    accounts: pd.DataFrame,
+    extra: pd.DataFrame | None = None,
+    *,
+    n_types: int | None = None,
+    ignore=(),
+    seed: int = 0,
+) -> CustomerTypeResult:
+    """Find customer types in an account table.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        The canonical account table.
+    extra : pandas.DataFrame, optional
+        Extra numeric columns (same index), e.g. spend per product line.
+    n_types : int, optional
+        Fix the number of types; default: chosen from the data (2-8).
+    ignore : sequence of str
+        Features to leave out (see :func:`segmentation.features.build_features`).
+    seed : int, default 0
+        Same seed, same data → same types.
+
+    Returns
+    -------
+    CustomerTypeResult
+
+    Raises
+    ------
+    InputError
+        No numeric feature to cluster on, or fewer than ``MIN_ACCOUNTS`` accounts.
+    """
+    if len(accounts) < MIN_ACCOUNTS:
+        raise InputError(
+            f"Customer types need at least {MIN_ACCOUNTS} accounts; this file has {len(accounts)}. "
+            "Upload a fuller export, or plan by vertical only."
+        )
+    features = build_features(accounts, extra, ignore=ignore)
+    if not numeric_columns(features):
+        dropped = features.attrs.get("dropped", {})
+        why = f" (left out: {', '.join(f'{c} - {r}' for c, r in dropped.items())})" if dropped else ""
+        raise InputError(
+            "No numeric column to build customer types from" + why + ". Map employees, annual "
+            "revenue or deal size, or include numeric columns from the export."
+        )
+    model = CustomerTypeModel(n_types=n_types, random_state=seed).fit(features)
+    ids_arr = model.labels_
+    names = _name_types(accounts, features, model, ids_arr)
+    index = accounts.index
+    ids = pd.Series(ids_arr, index=index, name="customer_type_id", dtype="int64")
+    labels = pd.Series(np.asarray(names, dtype=object)[ids_arr], index=index, name="customer_type", dtype="str")
+
+    sizes = np.bincount(ids_arr, minlength=model.n_types_)
+    table = pd.DataFrame(
+        {
+            "customer_type_id": np.arange(model.n_types_, dtype="int64"),
+            "customer_type": pd.array(names, dtype="str"),
+            "accounts": sizes.astype("int64"),
+            "share": sizes / len(accounts),
+        }
+    )
+    for col, out in (("employees", "median_employees"), ("annual_revenue", "median_revenue"), ("deal_size", "median_deal_size")):
+        table[out] = [_median(accounts.get(col), ids_arr == t) for t in range(model.n_types_)]
+    if extra is not None:
+        for col in [c for c in extra.columns if str(c) in features.columns][:6]:
+            table[f"median_{col}"] = [_median(extra[col], ids_arr == t) for t in range(model.n_types_)]
+
+    verdict = _verdict(model.silhouette_, model.stability_, model.null_silhouette_)
+    quality = {
+        "k": int(model.n_types_),
+        "silhouette": round(model.silhouette_, 3),
+        "stability": round(model.stability_, 3),
+        "null_silhouette": round(model.null_silhouette_, 3),
+        "verdict": verdict,
+        "message": VERDICT_MESSAGES[verdict].format(k=model.n_types_),
+        "sizes": dict(zip(names, (int(s) for s in sizes))),
+    }
+
+    rng = np.random.default_rng(seed)
+    n = len(accounts)
+    pick = np.sort(rng.choice(n, EMBEDDING_ROWS, replace=False)) if n > EMBEDDING_ROWS else np.arange(n)
+    Zs = model.transform_features(features.iloc[pick]).to_numpy(dtype="float64")
+    n_comp = min(2, Zs.shape[1], len(pick))
+    xy = PCA(n_components=n_comp, random_state=seed).fit_transform(Zs)
+    if n_comp < 2:
+        xy = np.column_stack([xy, np.zeros(len(pick))])
+    embedding = pd.DataFrame(
+        {"x": xy[:, 0], "y": xy[:, 1], "customer_type": labels.iloc[pick].to_numpy()},
+        index=index[pick],
+    )
+    return CustomerTypeResult(
+        labels=labels, ids=ids, table=table, quality=quality, selection=model.selection_.copy(),
+        embedding=embedding, model=model, features=features,
+    )
