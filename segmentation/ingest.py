@@ -300,6 +300,8 @@ def _strip_footer(data: bytes, delimiter: str | None) -> tuple[bytes, list[str],
     saw_footer = False
     for i in range(len(lines) - 1, 0, -1):  # line 0 of the tail may be cut short
         text = lines[i].decode("utf-8", errors="replace").strip()
+        if text.count('"') % 2:
+            break  # the end of a quoted multi-line cell belongs to the data, not the footer
         try:
             cells = next(csv.reader([text], delimiter=delimiter or ","), [])
         except csv.Error:
