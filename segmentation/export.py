@@ -1,0 +1,171 @@
+"""Files we hand back: CSVs a CRM imports, one CSV per team in a zip, an Excel workbook.
+
+Every text cell passes through :func:`guard_text` first: the files are opened in Excel by people
+who trust us, and a CRM field such as an account name can hold ``=HYPERLINK(...)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# OWASP CSV injection triggers, plus ASVS's NUL and the full-width forms Japanese Excel evaluates.
+_TRIGGERS = "=+-@\t\r\n|%\x00＝＋－＠"
+# Leading spaces, NBSP and zero-width characters do not stop Excel from evaluating what follows.
+_INVISIBLE = " \u00a0\u200b\u200c\u200d\u2060\ufeff"
+_DANGEROUS = re.compile(f"^[{re.escape(_INVISIBLE)}]*[{re.escape(_TRIGGERS)}]")
+_GUARDED = re.compile(f"^'(?=[{re.escape(_INVISIBLE)}]*[{re.escape(_TRIGGERS)}])")
+
+ASSIGNMENT_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "account_name",
+    "vertical",
+    "customer_type",
+    "segment",
+    "team",
+    "motion",
+    "role",
+    "rep",
+    "reason",
+)
+
+
+def guard_text(values: pd.Series) -> pd.Series:
+    """Neutralise text cells a spreadsheet would execute, by prefixing ``'``.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Any column. Only string cells are touched; numbers stay numbers.
+
+    Returns
+    -------
+    pandas.Series
+        The column with every dangerous string cell prefixed with a single quote.
+    """
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values
+    text = values.astype("str")
+    dangerous = text.str.contains(_DANGEROUS, na=False)
+    if not dangerous.any():
+        return values
+    return values.mask(dangerous, "'" + text)
+
+
+def unguard_text(values: pd.Series) -> pd.Series:
+    """Undo :func:`guard_text`, so that re-reading our own export is lossless."""
+    if not pd.api.types.is_string_dtype(values):
+        return values
+    return values.str.replace(_GUARDED, "", regex=True)
+
+
+def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Apply :func:`guard_text` to every column (headers included)."""
+    guarded = frame.apply(guard_text)
+    guarded.columns = guard_text(pd.Series(frame.columns, dtype="str")).tolist()
+    return guarded
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a table as a CRM-importable CSV: UTF-8, every field quoted, guarded text.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write; its index is not written.
+
+    Returns
+    -------
+    bytes
+        The CSV, byte-identical for identical input.
+    """
+    buffer = io.StringIO()
+    guard_frame(_round_floats(frame)).to_csv(
+        buffer, index=False, quoting=csv.QUOTE_ALL, lineterminator="\n"
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+def teams_zip(assignments: pd.DataFrame) -> bytes:
+    """One CSV per team, in a zip, for loading each team's book separately.
+
+    Parameters
+    ----------
+    assignments : pandas.DataFrame
+        The per-account assignments, with a ``team`` column.
+
+    Returns
+    -------
+    bytes
+        A zip archive with a fixed timestamp, so identical input gives identical bytes.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        used: set[str] = set()
+        for team, book in assignments.groupby("team", sort=True, dropna=False):
+            name = _file_name(str(team), used)
+            info = zipfile.ZipInfo(f"{name}.csv", date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, to_csv_bytes(book))
+    return buffer.getvalue()
+
+
+def excel_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An ``.xlsx`` workbook, one sheet per table, with formulas and URLs never written live.
+
+    Parameters
+    ----------
+    sheets : dict of str to pandas.DataFrame
+        Sheet name (at most 31 characters) to table.
+
+    Returns
+    -------
+    bytes
+        The workbook.
+    """
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        for name, frame in sheets.items():
+            table = guard_frame(_round_floats(frame))
+            table.to_excel(writer, sheet_name=name[:31], index=False)
+            worksheet = writer.sheets[name[:31]]
+            for position, column in enumerate(table.columns):
+                width = min(60, max(10, len(str(column)) + 2))
+                worksheet.set_column(position, position, width)
+    return buffer.getvalue()
+
+
+def write_files(files: dict[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write named byte blobs into ``out_dir`` (created if needed) and return their paths."""
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        path = directory / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    # Figures beyond four decimals are noise to a reader and make diffs between runs unreadable.
+    floats = frame.select_dtypes(include=[np.floating]).columns
+    if len(floats) == 0:
+        return frame
+    return frame.assign(**{c: frame[c].round(4) for c in floats})
+
+
+def _file_name(team: str, used: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9]+", "_", team).strip("_").lower() or "team"
+    name, n = base, 2
+    while name in used:
+        name, n = f"{base}_{n}", n + 1
+    used.add(name)
+    return name

@@ -1,0 +1,467 @@
+"""The pipeline, stage by stage: load → segment → plan, and the files a run hands back.
+
+Each stage is a function of the previous stage's result and its own parameters, so the app can
+cache them separately: a playbook change re-runs only :func:`plan_teams`, never the clustering.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segmentation import __version__
+from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.clustering import CustomerTypeResult, customer_types
+from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
+from segmentation.features import build_features
+from segmentation.ingest import ReadInfo, read_table
+from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
+from segmentation.planner import Plan, assign_accounts, plan_coverage
+from segmentation.playbook import Playbook, load_playbook
+from segmentation.profiles import explain_customer_types, segment_profiles
+from segmentation.quality import quality_report
+from segmentation.schema import Mapping, infer_mapping
+from segmentation.summary import plan_summary
+from segmentation.territories import (
+    TerritoryResult,
+    account_value,
+    assign_territories,
+    placeholder_roster,
+)
+from segmentation.verticals import VerticalResult, assign_verticals
+
+
+@dataclass
+class LoadedAccounts:
+    """An accounts export read, mapped and cleaned, with everything counted on the way."""
+
+    raw: pd.DataFrame
+    read_info: ReadInfo
+    mapping: Mapping
+    prepared: PreparedAccounts
+    quality: dict
+    opportunities: OpportunityAggregates | None = None
+
+    @property
+    def accounts(self) -> pd.DataFrame:
+        """The canonical account table."""
+        return self.prepared.accounts
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every reading and cleaning warning, in the order they arose."""
+        notes = [*self.read_info.warnings, *self.prepared.warnings]
+        if self.opportunities is not None:
+            notes += self.opportunities.warnings
+        return notes
+
+
+@dataclass
+class Segmentation:
+    """Verticals, customer types and the per-segment profiles built from them."""
+
+    verticals: VerticalResult
+    types: CustomerTypeResult
+    features: pd.DataFrame
+    profiles: pd.DataFrame
+    explanations: pd.DataFrame
+
+    @property
+    def segment(self) -> pd.Series:
+        """The segment (vertical × customer type) of every account."""
+        return self.verticals.labels.astype("str") + " · " + self.types.labels.astype("str")
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings from the vertical stage and the quality verdict when it is weak."""
+        notes = list(self.verticals.warnings)
+        if self.types.quality.get("verdict") == "weak":
+            notes.append(self.types.quality["message"])
+        return notes
+
+
+@dataclass
+class TeamPlan:
+    """The recommended coverage, each account's team, and the reps when a roster is given."""
+
+    plan: Plan
+    assignments: pd.DataFrame
+    book: pd.DataFrame
+    territories: TerritoryResult | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings from the territory stage."""
+        return list(self.territories.warnings) if self.territories is not None else []
+
+
+@dataclass
+class Run:
+    """Everything one run produced; :meth:`files` gives the outputs of ``segmentation run``."""
+
+    loaded: LoadedAccounts
+    segmentation: Segmentation
+    team_plan: TeamPlan
+    playbook: Playbook
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of every stage, each once."""
+        notes = [
+            *self.loaded.warnings,
+            *self.segmentation.warnings,
+            *self.team_plan.warnings,
+        ]
+        return list(dict.fromkeys(notes))
+
+    def report(self) -> dict:
+        """The run's report: what was read, understood, found and recommended (JSON-ready)."""
+        seg = self.segmentation
+        return _jsonable(
+            {
+                "version": __version__,
+                "source": self.loaded.read_info.source_name,
+                "rows_read": int(len(self.loaded.accounts)),
+                "read": self.loaded.read_info.to_dict(),
+                "mapping": self.loaded.mapping.columns,
+                "mapping_detail": self.loaded.mapping.to_dict(),
+                "settings": self.settings,
+                "warnings": self.warnings,
+                "changes": self.loaded.prepared.changes,
+                "opportunities": (
+                    None if self.loaded.opportunities is None else self.loaded.opportunities.to_dict()
+                ),
+                "data_quality": self.loaded.quality,
+                "verticals": _records(seg.verticals.table),
+                "customer_types": _records(seg.types.table),
+                "quality": seg.types.quality,
+                "k_selection": _records(seg.types.selection),
+                "explanations": _records(seg.explanations),
+                "teams": _records(self.team_plan.plan.teams),
+                "territories": (
+                    None
+                    if self.team_plan.territories is None
+                    else {
+                        "teams": _records(self.team_plan.territories.teams),
+                        "reps": _records(self.team_plan.territories.reps),
+                    }
+                ),
+                "playbook": _records(self.playbook.to_frame()),
+            }
+        )
+
+    def files(self) -> dict[str, bytes]:
+        """The output files by name, as bytes: identical input and seed give identical bytes."""
+        files = {
+            "assignments.csv": to_csv_bytes(self.team_plan.assignments),
+            "segments.csv": to_csv_bytes(self.team_plan.plan.segments),
+            "teams.csv": to_csv_bytes(self.team_plan.plan.teams),
+        }
+        territories = self.team_plan.territories
+        if territories is not None and not territories.disruption.empty:
+            files["disruption.csv"] = to_csv_bytes(territories.disruption)
+        files["report.json"] = report_json(self.report())
+        return files
+
+    def teams_zip(self) -> bytes:
+        """One CSV per team, zipped."""
+        return teams_zip(self.team_plan.assignments)
+
+    def excel(self) -> bytes:
+        """A workbook with the assignments, segments, teams and the playbook used."""
+        sheets = {
+            "Assignments": self.team_plan.assignments,
+            "Segments": self.team_plan.plan.segments,
+            "Teams": self.team_plan.plan.teams,
+            "Customer types": self.segmentation.types.table,
+            "Verticals": self.segmentation.verticals.table,
+            "Playbook": self.playbook.to_frame(),
+        }
+        territories = self.team_plan.territories
+        if territories is not None:
+            sheets["Reps"] = territories.reps
+        return excel_workbook(sheets)
+
+    def summary(self) -> str:
+        """A one-page plan summary in Markdown, for a VP to forward."""
+        return plan_summary(self)
+
+
+def load_accounts(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+    ignore: list[str] | tuple[str, ...] = (),
+    opportunities: str | Path | bytes | None = None,
+    opportunities_name: str | None = None,
+) -> LoadedAccounts:
+    """Read an accounts export, map its columns and clean it, with its deals when given.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or bytes
+        The file, or its content.
+    name : str, optional
+        The file's name when ``source`` is bytes (its extension picks CSV or Excel).
+    encoding, sheet : str, optional
+        Overrides for the detected text encoding and the Excel sheet.
+    overrides : dict of str to str, optional
+        Canonical field → source column, applied over the inferred mapping.
+    ignore : sequence of str
+        Source columns to keep out of the clustering features.
+    opportunities : str, pathlib.Path or bytes, optional
+        An opportunities (deals) export; its per-account aggregates become features, and the
+        average won deal replaces the deal-size field where an account has won deals.
+    opportunities_name : str, optional
+        The opportunities file's name when given as bytes.
+
+    Returns
+    -------
+    LoadedAccounts
+
+    Raises
+    ------
+    segmentation.errors.InputError
+        When the file cannot be read or a required field cannot be mapped.
+    """
+    raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
+    mapping = infer_mapping(raw, overrides=overrides, ignore=list(ignore))
+    prepared = prepare_accounts(raw, mapping)
+    quality = quality_report(raw, mapping, prepared)
+    aggregates = None
+    if opportunities is not None:
+        deals, _ = read_table(opportunities, name=opportunities_name)
+        aggregates = aggregate_opportunities(deals, prepared.accounts)
+        prepared = _with_deals(prepared, aggregates)
+    return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
+
+
+def _with_deals(prepared: PreparedAccounts, deals: OpportunityAggregates) -> PreparedAccounts:
+    # Won deals say what an account really buys; the deal-size field is a fallback.
+    per = deals.per_account
+    has_won = per["won_deals"] > 0
+    accounts = prepared.accounts.assign(
+        deal_size=per["avg_won_deal"].where(has_won, prepared.accounts["deal_size"])
+    )
+    # Won revenue only: pipeline and win rate are blank or zero for most prospects, and as
+    # features they split one prospect type into several that call for the same coverage.
+    extra = prepared.extra_features.assign(won_revenue=per["won_revenue"])
+    change = {
+        "field": "deal_size",
+        "column": "opportunities",
+        "what": "set to the account's average won deal",
+        "count": int(has_won.sum()),
+        "examples": [],
+    }
+    return replace(prepared, accounts=accounts, extra_features=extra, changes=[*prepared.changes, change])
+
+
+def segment_accounts(
+    loaded: LoadedAccounts,
+    *,
+    n_types: int | None = None,
+    ignore: list[str] | tuple[str, ...] = (),
+    seed: int = 0,
+    min_vertical_accounts: int = 20,
+    vertical_renames: dict[str, str] | None = None,
+    vertical_merges: dict[str, str] | None = None,
+) -> Segmentation:
+    """Find verticals and customer types, and profile each segment.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+        The result of :func:`load_accounts`.
+    n_types : int, optional
+        Fix the number of customer types; by default it is chosen from the data.
+    ignore : sequence of str
+        Canonical fields or extra columns to leave out of the customer-type features.
+    seed : int
+        Random seed: the same input and seed give the same segments.
+    min_vertical_accounts : int
+        Verticals with fewer accounts fold into "Other".
+    vertical_renames, vertical_merges : dict of str to str, optional
+        The user's renames and merges of verticals.
+
+    Returns
+    -------
+    Segmentation
+    """
+    accounts = loaded.accounts
+    extra = loaded.prepared.extra_features
+    verticals = assign_verticals(
+        accounts["industry"] if "industry" in loaded.mapping.columns else None,
+        min_accounts=min_vertical_accounts,
+        renames=vertical_renames,
+        merges=vertical_merges,
+    )
+    types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
+    features = build_features(accounts, extra, ignore=ignore)
+    profiles = segment_profiles(accounts, verticals.labels, types.labels)
+    explanations = explain_customer_types(features, types.ids, types.labels, random_state=seed)
+    return Segmentation(verticals, types, features, profiles, explanations)
+
+
+def plan_teams(
+    loaded: LoadedAccounts,
+    segmentation: Segmentation,
+    playbook: Playbook,
+    roster: pd.DataFrame | None = None,
+    *,
+    seed: int = 0,
+) -> TeamPlan:
+    """Recommend coverage per segment, give every account its team, and reps when a roster is given.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+    segmentation : Segmentation
+    playbook : Playbook
+        Thresholds and rates; changing them needs no re-clustering.
+    roster : pandas.DataFrame, optional
+        Reps (see :func:`segmentation.territories.read_roster`).
+    seed : int
+
+    Returns
+    -------
+    TeamPlan
+    """
+    accounts = loaded.accounts
+    plan = plan_coverage(segmentation.profiles, playbook)
+    book = accounts.assign(
+        segment=segmentation.segment,
+        vertical=segmentation.verticals.labels,
+        customer_type=segmentation.types.labels,
+    )
+    teams = assign_accounts(book, plan)
+    book = book.assign(
+        team=teams["team"], motion=teams["motion"], role=teams["role"], reason=teams["reason"]
+    )
+    book = book.assign(value=account_value(book))
+    territories = None
+    rep = pd.Series(pd.NA, index=accounts.index, dtype="str")
+    if roster is not None:
+        territories = assign_territories(book, roster, seed=seed)
+        rep = territories.rep
+    assignments = book.assign(rep=rep)[list(ASSIGNMENT_COLUMNS)]
+    assignments = assignments.assign(
+        current_owner=accounts["owner"], status=accounts["status"]
+    )
+    return TeamPlan(plan, assignments, book, territories)
+
+
+def preview_territories(team_plan: TeamPlan, *, seed: int = 0) -> TerritoryResult:
+    """Territories with placeholder reps, as many per team as its recommended headcount.
+
+    Parameters
+    ----------
+    team_plan : TeamPlan
+        The plan to preview.
+    seed : int
+
+    Returns
+    -------
+    TerritoryResult
+    """
+    roster = placeholder_roster(team_plan.plan.teams)
+    return assign_territories(team_plan.book, roster, seed=seed)
+
+
+def run(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    overrides: dict[str, str] | None = None,
+    ignore: list[str] | tuple[str, ...] = (),
+    n_types: int | None = None,
+    seed: int = 0,
+    playbook: Playbook | None = None,
+    roster: pd.DataFrame | None = None,
+    opportunities: str | Path | bytes | None = None,
+) -> Run:
+    """Run the whole pipeline on one accounts export.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or bytes
+        The accounts export.
+    name : str, optional
+        The file's name when ``source`` is bytes.
+    overrides : dict of str to str, optional
+        Canonical field → source column.
+    ignore : sequence of str
+        Columns to keep out of the customer-type features.
+    n_types : int, optional
+        Fix the number of customer types.
+    seed : int
+        Random seed.
+    playbook : Playbook, optional
+        Defaults to the shipped playbook.
+    roster : pandas.DataFrame, optional
+        Reps to assign accounts to.
+    opportunities : str, pathlib.Path or bytes, optional
+        An opportunities (deals) export.
+
+    Returns
+    -------
+    Run
+    """
+    playbook = playbook if playbook is not None else load_playbook()
+    loaded = load_accounts(
+        source, name=name, overrides=overrides, ignore=ignore, opportunities=opportunities
+    )
+    segmentation = segment_accounts(loaded, n_types=n_types, ignore=ignore, seed=seed)
+    team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
+    settings = {
+        "overrides": dict(overrides or {}),
+        "ignore": list(ignore),
+        "n_types": n_types,
+        "seed": seed,
+        "roster": roster is not None,
+        "opportunities": opportunities is not None,
+    }
+    return Run(loaded, segmentation, team_plan, playbook, settings)
+
+
+def report_json(report: dict) -> bytes:
+    """Serialise a report deterministically (key order kept, NaN as null)."""
+    return (json.dumps(_jsonable(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict]:
+    if frame is None:
+        return []
+    return frame.to_dict(orient="records")
+
+
+def _jsonable(value):
+    # Reports mix numpy scalars, pandas NA and timestamps: reduce them to plain JSON values.
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, pd.DataFrame):
+        return _records(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value if isinstance(value, str) else str(value)

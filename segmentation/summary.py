@@ -1,0 +1,65 @@
+"""A one-page plan summary in Markdown: what a VP forwards to her CEO and her managers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from segmentation.pipeline import Run
+
+
+def plan_summary(run: Run) -> str:
+    """Summarise a run: the market, its segments, the teams and why, in one page.
+
+    Parameters
+    ----------
+    run : segmentation.pipeline.Run
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
+    accounts = run.loaded.accounts
+    seg = run.segmentation
+    plan = run.team_plan.plan
+    quality = seg.types.quality
+    lines = [
+        "# Sales coverage plan",
+        "",
+        f"Source: {run.loaded.read_info.source_name} — {len(accounts):,} accounts, "
+        f"{len(seg.verticals.table)} verticals, {int(quality['k'])} customer types, "
+        f"{len(plan.teams)} teams, {int(plan.teams['headcount'].sum())} reps recommended.",
+        "",
+        f"**How strong the segments are:** {quality['verdict']} "
+        f"(silhouette {quality['silhouette']:.2f}, stability {quality['stability']:.2f}). "
+        f"{quality['message']}",
+        "",
+        "## Customer types",
+        "",
+    ]
+    for row in seg.types.table.itertuples(index=False):
+        lines.append(f"- **{row.customer_type}** — {int(row.accounts):,} accounts ({row.share:.0%})")
+    lines += ["", "## Teams", "", "| Team | Motion | Role | Accounts | Reps | Why |", "|---|---|---|---|---|---|"]
+    for row in plan.teams.itertuples(index=False):
+        lines.append(
+            f"| {row.team} | {row.motion} | {row.role} | {int(row.accounts):,} | "
+            f"{int(row.headcount)} | {_cell(row.reason)} |"
+        )
+    changed = run.settings.get("playbook_changes") or {}
+    if changed:
+        lines += ["", "## Playbook changes from the defaults", ""]
+        lines += [f"- {rule_id}: {value:g}" for rule_id, value in changed.items()]
+    if run.warnings:
+        lines += ["", "## Caveats", ""]
+        lines += [f"- {note}" for note in run.warnings]
+    lines += [
+        "",
+        "Thresholds come from the playbook, each with its source; see the Excel workbook's "
+        "Playbook sheet.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "/").replace("\n", " ")

@@ -1,0 +1,151 @@
+"""The command line contract: files, columns, vocabularies, determinism, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from segmentation.cli import main
+from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
+
+ASSIGNMENT_COLUMNS = [
+    "account_id", "account_name", "vertical", "customer_type", "segment",
+    "team", "motion", "role", "rep", "reason",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["run", str(SAMPLE_ACCOUNTS), "--out", str(out)]) == 0
+    return out
+
+
+def test_run_writes_the_four_files(sample_run):
+    assert {p.name for p in sample_run.iterdir()} >= {
+        "assignments.csv", "segments.csv", "teams.csv", "report.json",
+    }  # fmt: skip
+
+
+def test_assignments_has_one_row_per_account_in_input_order(sample_run):
+    source = pd.read_csv(SAMPLE_ACCOUNTS, dtype=str, keep_default_na=False)
+    source = source[source["Account ID"].str.startswith("001")]  # drop the report footer
+    assignments = pd.read_csv(sample_run / "assignments.csv", dtype=str, keep_default_na=False)
+    assert list(assignments.columns[: len(ASSIGNMENT_COLUMNS)]) == ASSIGNMENT_COLUMNS
+    assert assignments["account_id"].tolist() == source["Account ID"].tolist()
+
+
+def test_vocabularies_and_readable_reasons(sample_run):
+    assignments = pd.read_csv(sample_run / "assignments.csv", dtype=str, keep_default_na=False)
+    assert set(assignments["motion"]) <= {"field", "inside", "digital"}
+    assert set(assignments["role"]) <= {"hunter", "farmer", "generalist"}
+    assert (assignments["rep"] == "").all()  # no roster given
+    assert assignments["reason"].str.len().min() > 20
+    assert (assignments["team"] != "").all()
+
+
+def test_segments_and_teams_tables(sample_run):
+    segments = pd.read_csv(sample_run / "segments.csv")
+    teams = pd.read_csv(sample_run / "teams.csv")
+    assignments = pd.read_csv(sample_run / "assignments.csv")
+    assert {"segment", "accounts", "motion", "role"} <= set(segments.columns)
+    assert {"team", "motion", "role", "specialization", "accounts", "headcount"} <= set(teams.columns)
+    assert segments["accounts"].sum() == len(assignments)
+    assert teams["accounts"].sum() == len(assignments)
+    assert set(assignments["team"]) == set(teams["team"])
+
+
+def test_report_json_contract(sample_run):
+    report = json.loads((sample_run / "report.json").read_text())
+    for key in ("rows_read", "mapping", "warnings", "customer_types", "verticals", "quality"):
+        assert key in report
+    assert report["rows_read"] == 2000
+    assert report["mapping"]["account_name"] == "Account Name"
+    assert all({"name", "accounts"} <= set(v) or {"vertical", "accounts"} <= set(v) for v in report["verticals"])
+    assert {"silhouette", "stability", "verdict"} <= set(report["quality"])
+
+
+def test_two_runs_give_identical_bytes(sample_run, tmp_path):
+    assert main(["run", str(SAMPLE_ACCOUNTS), "--out", str(tmp_path)]) == 0
+    for path in sample_run.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_run_with_opportunities_and_roster(tmp_path):
+    roster = tmp_path / "reps.csv"
+    roster.write_text(
+        "rep,motion,role\n"
+        + "".join(f"Field rep {i},field,farmer\n" for i in range(4))
+        + "".join(f"Inside rep {i},inside,hunter\n" for i in range(4))
+        + "".join(f"Generalist {i},inside,generalist\n" for i in range(2))
+    )
+    out = tmp_path / "out"
+    code = main([
+        "run", str(SAMPLE_ACCOUNTS), "--opportunities", str(SAMPLE_OPPORTUNITIES),
+        "--reps", str(roster), "--out", str(out),
+    ])  # fmt: skip
+    assert code == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["opportunities"]["deals_read"] > 0
+    assert report["opportunities"]["unmatched"] > 0  # the sample plants orphan deals
+    assignments = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
+    assert (assignments["rep"] != "").any()
+
+
+@pytest.mark.parametrize(
+    ("content", "extra_args", "expected"),
+    [
+        (b"", [], "empty"),
+        (b"Account Name,Industry\n", [], "no data rows"),
+        (b"%PDF-1.7\n\x00\x01binary", [], "PDF"),
+        (None, ["--k-types", "0"], "--k-types"),
+        (None, ["--map", "nonsense"], "FIELD=COLUMN"),
+        (None, ["--map", "annual_revenue=No Such Column"], "No Such Column"),
+    ],
+)
+def test_bad_input_exits_2_with_one_error_line(tmp_path, capsys, content, extra_args, expected):
+    path = tmp_path / "accounts.csv"
+    if content is None:
+        path.write_bytes(SAMPLE_ACCOUNTS.read_bytes())
+    else:
+        path.write_bytes(content)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), *extra_args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:")
+    assert expected.lower() in err[0].lower()
+    assert not out.exists()  # never a partial output
+
+
+def test_missing_file_is_an_input_error(capsys):
+    assert main(["run", "no/such/file.csv"]) == 2
+    assert "cannot find" in capsys.readouterr().err
+
+
+def test_process_exit_code_and_no_traceback(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = subprocess.run(
+        [sys.executable, "-m", "segmentation", "run", str(empty), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_inspect_prints_format_mapping_and_quality(capsys):
+    assert main(["inspect", str(SAMPLE_ACCOUNTS)]) == 0
+    text = capsys.readouterr().out
+    assert "Footer rows removed" in text
+    assert "account_name" in text and "Account Name" in text
+
+
+def test_inspect_json_is_machine_readable(capsys):
+    assert main(["inspect", str(SAMPLE_ACCOUNTS), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == 2000
+    assert report["read"]["delimiter"] == ","
+    assert report["mapping"]["matches"]["annual_revenue"]["column"] == "Annual Revenue"

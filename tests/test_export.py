@@ -1,0 +1,107 @@
+"""Exports: formula injection neutralised on every path, numbers kept, round trips lossless."""
+
+import io
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from segmentation.export import (
+    excel_workbook,
+    guard_text,
+    teams_zip,
+    to_csv_bytes,
+    unguard_text,
+)
+from segmentation.ingest import read_table
+
+TRIGGERS = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "|calc",
+    "%0A=1",
+    "\x00=1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "  =1+1",
+    "\u00a0=1+1",
+    "\u200b=HYPERLINK(\"http://x\")",
+]
+SAFE = ["Acme Inc", "O'Brien & Sons", "3M", "Café Ünïcode", "a=b", "Edge-Communications"]
+
+
+@pytest.mark.parametrize("text", TRIGGERS)
+def test_dangerous_text_is_prefixed(text):
+    guarded = guard_text(pd.Series([text], dtype="str"))
+    assert guarded.iloc[0] == "'" + text
+
+
+@pytest.mark.parametrize("text", SAFE)
+def test_safe_text_is_untouched(text):
+    assert guard_text(pd.Series([text], dtype="str")).iloc[0] == text
+
+
+@pytest.mark.parametrize("text", TRIGGERS + SAFE)
+def test_unguard_restores_the_original(text):
+    series = pd.Series([text], dtype="str")
+    assert unguard_text(guard_text(series)).iloc[0] == text
+
+
+def test_numbers_stay_numbers_and_negative_numbers_are_not_prefixed():
+    frame = pd.DataFrame({"value": [-5.0, 1234.5], "name": ["-5", "ok"]})
+    text = to_csv_bytes(frame).decode()
+    assert '"-5.0"' in text  # the number is written as a number
+    assert "\"'-5\"" in text  # the text cell that looks like a formula is guarded
+
+
+def test_csv_quotes_every_field_and_guards_headers():
+    frame = pd.DataFrame({"=cmd": ["=HYPERLINK(\"x\")"], "n": [1]})
+    lines = to_csv_bytes(frame).decode().splitlines()
+    assert lines[0] == "\"'=cmd\",\"n\""
+    assert lines[1].startswith("\"'=HYPERLINK")
+
+
+def test_csv_round_trip_through_our_reader_is_lossless():
+    names = ["=1+1", "@evil", "Acme", "＋1", "-minus"]
+    frame = pd.DataFrame({"account_name": names, "value": [1, 2, 3, 4, 5]})
+    raw, _ = read_table(to_csv_bytes(frame), name="assignments.csv")
+    assert unguard_text(raw["account_name"]).tolist() == names
+
+
+def test_teams_zip_has_one_guarded_csv_per_team_and_is_deterministic():
+    assignments = pd.DataFrame(
+        {
+            "account_id": ["1", "2", "3"],
+            "account_name": ["=bad", "Good", "Fine"],
+            "team": ["Field · Farmers", "Inside · Hunters", "Field · Farmers"],
+        }
+    )
+    first, second = teams_zip(assignments), teams_zip(assignments)
+    assert first == second
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        names = sorted(archive.namelist())
+        assert names == ["field_farmers.csv", "inside_hunters.csv"]
+        field = archive.read("field_farmers.csv").decode()
+    assert "\"'=bad\"" in field and "Good" not in field
+
+
+def test_excel_workbook_writes_no_live_formula_or_url():
+    frame = pd.DataFrame(
+        {"account_name": ["=1+1", "http://example.com", "-2+3", "Acme"], "value": [1.5, 2, -3, 4]}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))
+    sheet = book["Assignments"]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert all(c.hyperlink is None for c in cells)
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert "'=1+1" in texts and "'-2+3" in texts
+    assert [c.value for c in sheet["B"][1:]] == [1.5, 2, -3, 4]
