@@ -165,6 +165,13 @@ def aggregate_opportunities(deals: pd.DataFrame, accounts: pd.DataFrame) -> Oppo
         warnings.append(f"{int(failed.sum()):,} deal amounts could not be read and count as unknown.")
     won, lost = _outcomes(deals, mapping)
     cycle = _cycle_days(deals, mapping)
+    backwards = int((won & (cycle < 0)).sum())
+    if backwards:
+        warnings.append(
+            f"{backwards:,} won deals close before they were created (often a data migration); "
+            "their sales cycle counts as unknown."
+        )
+    cycle = cycle.where(cycle >= 0)
     product = (
         deals[mapping["product"]].astype("str").str.strip().replace("", pd.NA)
         if "product" in mapping
@@ -308,8 +315,7 @@ def _cycle_days(deals: pd.DataFrame, mapping: dict) -> pd.Series:
         return pd.Series(np.nan, index=deals.index)
     closed = _dates(deals[mapping["close_date"]])
     created = _dates(deals[mapping["created"]])
-    days = (closed - created).dt.days.astype("float64")
-    return days.where(days >= 0)
+    return (closed - created).dt.days.astype("float64")
 
 
 def _dates(values: pd.Series) -> pd.Series:
