@@ -72,11 +72,12 @@ def build_features(
         ``dropped``  {column: why it was left out ("all missing", "constant", "ignored")}
         ``transform`` {column: "log1p" or "category"} for each kept column
         ``source``  {column: "accounts" or "extra"}
+        ``not_found`` names in ``ignore`` that match no feature (already left out upstream)
 
     Raises
     ------
     InputError
-        When ``ignore`` names a column that exists nowhere, or ``extra`` has another length.
+        When ``extra`` has another length than ``accounts``.
     """
     extra = extra if extra is not None else pd.DataFrame(index=accounts.index)
     if len(extra) != len(accounts):
@@ -85,12 +86,9 @@ def build_features(
         )
     known = set(NUMERIC_FIELDS) | set(CATEGORICAL_FIELDS) | {str(c) for c in extra.columns}
     ignore = [str(name) for name in ignore]
-    unknown = [name for name in ignore if name not in known]
-    if unknown:
-        raise InputError(
-            f"Cannot ignore {', '.join(map(repr, unknown))}: no such feature. "
-            f"Features are: {', '.join(sorted(known))}."
-        )
+    # Names that match nothing are usually source columns already kept out upstream (the
+    # pipeline passes the user's ignore list to both); record them rather than fail.
+    not_found = [name for name in ignore if name not in known]
 
     columns: dict[str, object] = {}
     source: dict[str, str] = {}
@@ -154,6 +152,7 @@ def build_features(
     frame.attrs["dropped"] = dropped
     frame.attrs["transform"] = transform
     frame.attrs["source"] = {k: v for k, v in source.items() if k in frame.columns}
+    frame.attrs["not_found"] = not_found
     return frame
 
 

@@ -50,7 +50,8 @@ def segment_profiles(accounts: pd.DataFrame, vertical: pd.Series, customer_type:
         The canonical account table (``status``, ``employees``, ``annual_revenue`` and
         ``deal_size`` are used when present).
     vertical : pandas.Series
-        Vertical per account (same index).
+        Vertical per account (same index). ``None`` or an empty series (no industry data)
+        means one vertical, "All accounts".
     customer_type : pandas.Series
         Customer type name per account (same index). If categorical, its category order is the
         type order; otherwise types are ordered by size.
@@ -63,6 +64,9 @@ def segment_profiles(accounts: pd.DataFrame, vertical: pd.Series, customer_type:
         ``accounts``); medians are NaN without data; totals skip missing values (0 when none).
     """
     n = len(accounts)
+    if vertical is None or (len(vertical) == 0 and n > 0):
+        # assign_verticals(None) without an index cannot know the accounts: one vertical.
+        vertical = pd.Series("All accounts", index=accounts.index, dtype="str")
     if len(vertical) != n or len(customer_type) != n:
         raise ValueError("vertical and customer_type must have one value per account.")
 

@@ -251,3 +251,18 @@ def test_large_inputs_use_minibatch_and_a_bounded_selection_subset(monkeypatch):
 )
 def test_format_money(value, text):
     assert format_money(value) == text
+
+
+# -- the project's sample generator (segmentation.sample), end to end through ingest ------------
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_sample_generator_customer_types_are_recovered(dirty):
+    sample = pytest.importorskip("segmentation.sample")
+    from segmentation.accounts import prepare_accounts
+    from segmentation.schema import infer_mapping
+
+    export, truth = sample.generate_accounts(4000, seed=7, dirty=dirty)
+    prepared = prepare_accounts(export, infer_mapping(export))
+    result = customer_types(prepared.accounts, prepared.extra_features, seed=0)
+    assert adjusted_rand_score(truth["customer_type"], result.ids) >= 0.9
+    assert result.quality["verdict"] in {"strong", "moderate"}

@@ -94,9 +94,10 @@ def test_ignore_leaves_columns_out(ignore):
         assert name not in X.columns and X.attrs["dropped"][name] == "ignored"
 
 
-def test_ignoring_an_unknown_column_is_an_input_error():
-    with pytest.raises(InputError, match="Chanel"):
-        build_features(_accounts(deal_size=[1.0, 2.0]), ignore=["Chanel"])
+def test_ignoring_a_column_that_is_not_there_is_recorded_not_fatal():
+    # The pipeline passes the user's ignore list (source columns) after dropping them upstream.
+    X = build_features(_accounts(deal_size=[1.0, 2.0]), ignore=["Channel"])
+    assert list(X.columns) == ["deal_size"] and X.attrs["not_found"] == ["Channel"]
 
 
 def test_extra_with_another_length_is_an_input_error():
