@@ -74,6 +74,7 @@ class OpportunityAggregates:
     unmatched: int
     unmatched_examples: list[str] = field(default_factory=list)
     unparsed_amounts: int = 0
+    unrecognised_products: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -86,6 +87,7 @@ class OpportunityAggregates:
             "unmatched": self.unmatched,
             "unmatched_examples": self.unmatched_examples,
             "unparsed_amounts": self.unparsed_amounts,
+            "unrecognised_products": self.unrecognised_products,
             "accounts_with_deals": int((self.per_account["deals"] > 0).sum()),
             "products": sorted(self.product_revenue["product"].unique().tolist()),
             "warnings": self.warnings,
@@ -118,7 +120,13 @@ def map_opportunity_columns(columns: list[str]) -> dict[str, str]:
     return found
 
 
-def aggregate_opportunities(deals: pd.DataFrame, accounts: pd.DataFrame) -> OpportunityAggregates:
+def aggregate_opportunities(
+    deals: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    catalogue: list[str] | None = None,
+    min_product_share: float = 0.01,
+) -> OpportunityAggregates:
     """Aggregate deals per account: won revenue, average won deal, win rate, pipeline, cycle, products.
 
     Parameters
@@ -127,6 +135,12 @@ def aggregate_opportunities(deals: pd.DataFrame, accounts: pd.DataFrame) -> Oppo
         An opportunities export as read by :func:`segmentation.ingest.read_table` (text cells).
     accounts : pandas.DataFrame
         The canonical account table (``account_id``, ``account_name``).
+    catalogue : list of str, optional
+        The product lines the company sells. Without one, the catalogue is every product name
+        on at least ``min_product_share`` of the deals that name a product.
+    min_product_share : float
+        See ``catalogue``. Names outside the catalogue ("TBD", one-off pilots) are counted, shown
+        with examples and pooled as "Other products" in the product mix.
 
     Returns
     -------
@@ -177,6 +191,13 @@ def aggregate_opportunities(deals: pd.DataFrame, accounts: pd.DataFrame) -> Oppo
         if "product" in mapping
         else pd.Series(pd.NA, index=deals.index, dtype="str")
     )
+    product, unrecognised = _match_catalogue(product, catalogue, min_product_share)
+    if unrecognised:
+        shown = ", ".join(f"{name} ({count})" for name, count in list(unrecognised.items())[:5])
+        warnings.append(
+            f"{sum(unrecognised.values()):,} deals name a product outside the catalogue and count "
+            f"as 'Other products': {shown}."
+        )
 
     table = pd.DataFrame(
         {
@@ -237,8 +258,31 @@ def aggregate_opportunities(deals: pd.DataFrame, accounts: pd.DataFrame) -> Oppo
         unmatched=int(unmatched_mask.sum()),
         unmatched_examples=examples,
         unparsed_amounts=int(failed.sum()),
+        unrecognised_products=unrecognised,
         warnings=warnings,
     )
+
+
+OTHER_PRODUCTS = "Other products"
+
+
+def _match_catalogue(
+    product: pd.Series, catalogue: list[str] | None, min_share: float
+) -> tuple[pd.Series, dict[str, int]]:
+    counts = product.value_counts()
+    if counts.empty:
+        return product, {}
+    if catalogue is None:
+        known = set(counts.index[counts >= min_share * counts.sum()])
+    else:
+        # Case and spacing differ between a price list and what reps type into the CRM.
+        by_key = {_header_key(name): name for name in catalogue}
+        product = product.map(lambda v: by_key.get(_header_key(v), v), na_action="ignore")
+        counts = product.value_counts()
+        known = set(catalogue)
+    outside = counts[~counts.index.isin(known)]
+    matched = product.where(product.isin(known) | product.isna(), OTHER_PRODUCTS)
+    return matched.astype("str"), {str(k): int(v) for k, v in outside.items()}
 
 
 def normalise_name(names: pd.Series) -> pd.Series:

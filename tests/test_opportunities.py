@@ -158,3 +158,25 @@ def test_sample_opportunities_feed_deal_size_and_features():
     assert "won_revenue" in loaded.prepared.extra_features
     change = loaded.prepared.changes[-1]
     assert change["field"] == "deal_size" and change["count"] == int(has_won.sum())
+
+
+@pytest.mark.parametrize(
+    ("catalogue", "expected_other"),
+    [
+        (None, {"TBD": 1}),  # below 1% of deals: outside the inferred catalogue
+        (["core", "Security"], {"TBD": 1, "Analytics": 5}),
+    ],
+)
+def test_products_outside_the_catalogue_are_counted_and_pooled(catalogue, expected_other):
+    rows = [["001A00000000001AAA", "Acme", "Closed Won", "10", "Core"]] * 144
+    rows += [["001A00000000002AAA", "Globex", "Closed Won", "10", "Analytics"]] * 5
+    rows += [["001A00000000003AAA", "Initech", "Closed Won", "10", "TBD"]]
+    deals = _deals(rows)
+    if catalogue:
+        deals["Product"] = deals["Product"].str.replace("Core", "CORE ")
+    result = aggregate_opportunities(deals, ACCOUNTS, catalogue=catalogue)
+    assert result.unrecognised_products == expected_other
+    assert "Other products" in set(result.product_revenue["product"])
+    pooled = result.product_revenue.loc[result.product_revenue["product"] == "Other products", "deals"]
+    assert pooled.sum() == sum(expected_other.values())
+    assert any("outside the catalogue" in w for w in result.warnings)
