@@ -145,7 +145,9 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
     def _check_params(self, n: int) -> None:
         lo, hi = (int(v) for v in self.k_range)
         if lo < 2 or hi < lo:
-            raise InputError(f"k_range must be (low, high) with 2 ≤ low ≤ high, got {self.k_range!r}.")
+            raise InputError(
+                f"k_range must be (low, high) with 2 ≤ low ≤ high, got {self.k_range!r}."
+            )
         if self.n_types is not None and int(self.n_types) < 2:
             raise InputError(f"n_types must be at least 2, got {self.n_types!r}.")
         if self.categorical_weight < 0:
@@ -175,7 +177,7 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
             transformers, transformer_weights=weights, verbose_feature_names_out=False
         ).set_output(transform="pandas")
 
-    def fit(self, X: pd.DataFrame, y=None) -> "CustomerTypeModel":
+    def fit(self, X: pd.DataFrame, y=None) -> CustomerTypeModel:
         """Choose the number of types (unless fixed) and fit the types.
 
         Parameters
@@ -201,11 +203,17 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
         n_num = len(numeric_columns(X))
 
         rng = np.random.default_rng(seed)
-        sub = np.sort(rng.choice(n, SELECTION_ROWS, replace=False)) if n > SELECTION_ROWS else np.arange(n)
+        sub = (
+            np.sort(rng.choice(n, SELECTION_ROWS, replace=False))
+            if n > SELECTION_ROWS
+            else np.arange(n)
+        )
         S = Z[sub]
         n_distinct = len(np.unique(np.round(S, 9), axis=0))
         if n_distinct < 2:
-            raise InputError("All accounts have the same values: there are no customer types to find.")
+            raise InputError(
+                "All accounts have the same values: there are no customer types to find."
+            )
         if self.n_types is not None:
             ks = [int(self.n_types)]
             if ks[0] > n_distinct:
@@ -233,7 +241,10 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
 
         if n > MINIBATCH_ABOVE:
             final = MiniBatchKMeans(
-                n_clusters=chosen, init=centers[chosen], n_init=1, batch_size=4096,
+                n_clusters=chosen,
+                init=centers[chosen],
+                n_init=1,
+                batch_size=4096,
                 random_state=seed,
             )
         else:
@@ -269,13 +280,17 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
             null[:, n_num:] = S[rng.permutation(len(S)), n_num:]
         return null
 
-    def _silhouette(self, S: np.ndarray, labels: np.ndarray, seed: int, cap: int | None = None) -> float:
+    def _silhouette(
+        self, S: np.ndarray, labels: np.ndarray, seed: int, cap: int | None = None
+    ) -> float:
         if len(np.unique(labels)) < 2:
             return float("nan")
         size = min(int(self.sample_size), len(S), cap or len(S))
         return float(silhouette_score(S, labels, sample_size=size, random_state=seed))
 
-    def _score_k(self, S: np.ndarray, null: np.ndarray, k: int, seed: int) -> tuple[dict, np.ndarray]:
+    def _score_k(
+        self, S: np.ndarray, null: np.ndarray, k: int, seed: int
+    ) -> tuple[dict, np.ndarray]:
         ref = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(S)
         labels = ref.labels_
         stab = []
@@ -394,8 +409,12 @@ def feature_label(name: str) -> str:
 
 # The fields' labels are written for column mapping ("Status (customer / prospect / ...)");
 # sentences need the short form.
-_SHORT_LABELS = {"deal_size": "Deal size", "status": "Status", "annual_revenue": "Annual revenue",
-                 "employees": "Employees"}
+_SHORT_LABELS = {
+    "deal_size": "Deal size",
+    "status": "Status",
+    "annual_revenue": "Annual revenue",
+    "employees": "Employees",
+}
 
 
 _STATUS_WORDS = {
@@ -411,9 +430,17 @@ def _size_word(employees: float, revenue: float) -> str | None:
     # Gartner's bands: small < 100 employees, midsize 100-999, large ≥ 1,000; by revenue
     # < $50M, $50M-$1B, ≥ $1B (coverage-rules.md §2).
     if np.isfinite(employees):
-        return "Small business" if employees < 100 else "Mid-market" if employees < 1000 else "Enterprise"
+        return (
+            "Small business"
+            if employees < 100
+            else "Mid-market"
+            if employees < 1000
+            else "Enterprise"
+        )
     if np.isfinite(revenue):
-        return "Small business" if revenue < 50e6 else "Mid-market" if revenue < 1e9 else "Enterprise"
+        return (
+            "Small business" if revenue < 50e6 else "Mid-market" if revenue < 1e9 else "Enterprise"
+        )
     return None
 
 
@@ -436,7 +463,11 @@ def _name_types(
     for t in range(k):
         mask = ids == t
         emp = _median(accounts.get("employees"), mask) if "employees" in num else float("nan")
-        rev = _median(accounts.get("annual_revenue"), mask) if "annual_revenue" in num else float("nan")
+        rev = (
+            _median(accounts.get("annual_revenue"), mask)
+            if "annual_revenue" in num
+            else float("nan")
+        )
         deal = _median(accounts.get("deal_size"), mask) if "deal_size" in num else float("nan")
         size = _size_word(emp, rev)
         who = "accounts"
@@ -463,7 +494,9 @@ def _name_types(
         for t in dup:
             diff = group.loc[t] - group.drop(index=t).mean()
             feat = diff.abs().idxmax()
-            names[t] = f"{names[t]} · {'higher' if diff[feat] > 0 else 'lower'} {feature_label(feat).lower()}"
+            names[t] = (
+                f"{names[t]} · {'higher' if diff[feat] > 0 else 'lower'} {feature_label(feat).lower()}"
+            )
     seen: dict[str, int] = {}
     for t, name in enumerate(names):
         if names.count(name) > 1:
@@ -512,7 +545,9 @@ def customer_types(
     features = build_features(accounts, extra, ignore=ignore)
     if not numeric_columns(features):
         dropped = features.attrs.get("dropped", {})
-        why = f" (left out: {', '.join(f'{c} - {r}' for c, r in dropped.items())})" if dropped else ""
+        why = (
+            f" (left out: {', '.join(f'{c} - {r}' for c, r in dropped.items())})" if dropped else ""
+        )
         raise InputError(
             "No numeric column to build customer types from" + why + ". Map employees, annual "
             "revenue or deal size, or include numeric columns from the export."
@@ -522,7 +557,9 @@ def customer_types(
     names = _name_types(accounts, features, model, ids_arr)
     index = accounts.index
     ids = pd.Series(ids_arr, index=index, name="customer_type_id", dtype="int64")
-    labels = pd.Series(np.asarray(names, dtype=object)[ids_arr], index=index, name="customer_type", dtype="str")
+    labels = pd.Series(
+        np.asarray(names, dtype=object)[ids_arr], index=index, name="customer_type", dtype="str"
+    )
 
     sizes = np.bincount(ids_arr, minlength=model.n_types_)
     table = pd.DataFrame(
@@ -533,11 +570,17 @@ def customer_types(
             "share": sizes / len(accounts),
         }
     )
-    for col, out in (("employees", "median_employees"), ("annual_revenue", "median_revenue"), ("deal_size", "median_deal_size")):
+    for col, out in (
+        ("employees", "median_employees"),
+        ("annual_revenue", "median_revenue"),
+        ("deal_size", "median_deal_size"),
+    ):
         table[out] = [_median(accounts.get(col), ids_arr == t) for t in range(model.n_types_)]
     if extra is not None:
         for col in [c for c in extra.columns if str(c) in features.columns][:6]:
-            table[f"median_{col}"] = [_median(extra[col], ids_arr == t) for t in range(model.n_types_)]
+            table[f"median_{col}"] = [
+                _median(extra[col], ids_arr == t) for t in range(model.n_types_)
+            ]
 
     verdict = _verdict(model.silhouette_, model.stability_, model.null_silhouette_)
     quality = {
@@ -552,7 +595,11 @@ def customer_types(
 
     rng = np.random.default_rng(seed)
     n = len(accounts)
-    pick = np.sort(rng.choice(n, EMBEDDING_ROWS, replace=False)) if n > EMBEDDING_ROWS else np.arange(n)
+    pick = (
+        np.sort(rng.choice(n, EMBEDDING_ROWS, replace=False))
+        if n > EMBEDDING_ROWS
+        else np.arange(n)
+    )
     Zs = model.transform_features(features.iloc[pick]).to_numpy(dtype="float64")
     n_comp = min(2, Zs.shape[1], len(pick))
     xy = PCA(n_components=n_comp, random_state=seed).fit_transform(Zs)
@@ -563,6 +610,12 @@ def customer_types(
         index=index[pick],
     )
     return CustomerTypeResult(
-        labels=labels, ids=ids, table=table, quality=quality, selection=model.selection_.copy(),
-        embedding=embedding, model=model, features=features,
+        labels=labels,
+        ids=ids,
+        table=table,
+        quality=quality,
+        selection=model.selection_.copy(),
+        embedding=embedding,
+        model=model,
+        features=features,
     )

@@ -94,14 +94,18 @@ def build_features(
     source: dict[str, str] = {}
     for name in NUMERIC_FIELDS:
         if name in accounts.columns:
-            columns[name] = pd.to_numeric(accounts[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            columns[name] = pd.to_numeric(accounts[name], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
             source[name] = "accounts"
     for col in extra.columns:
         name = str(col)
         if name in columns:
             # An extra column named like a canonical field must not overwrite it.
             name = f"{name} (extra)"
-        columns[name] = pd.to_numeric(extra[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        columns[name] = pd.to_numeric(extra[col], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
         source[name] = "extra"
 
     imputed: dict[str, int] = {}
@@ -135,7 +139,9 @@ def build_features(
         elif accounts["status"].isna().all():
             dropped["status"] = "all missing"
         else:
-            status = accounts["status"].astype("str").where(accounts["status"].notna(), UNKNOWN_STATUS)
+            status = (
+                accounts["status"].astype("str").where(accounts["status"].notna(), UNKNOWN_STATUS)
+            )
             categories = [*STATUSES, UNKNOWN_STATUS]
             # Anything not in the canonical list was already "other" upstream; be defensive.
             status = status.where(status.isin(categories), "other")

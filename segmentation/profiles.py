@@ -17,13 +17,31 @@ from segmentation.clustering import _STATUS_WORDS, feature_label, format_money
 from segmentation.features import categorical_columns, numeric_columns, signed_expm1
 
 PROFILE_COLUMNS: tuple[str, ...] = (
-    "segment", "vertical", "customer_type", "accounts", "customers", "prospects", "former",
-    "partners", "other_status", "customer_share", "median_employees", "median_revenue",
-    "median_deal_size", "deal_size_known", "total_revenue", "total_deal_value",
+    "segment",
+    "vertical",
+    "customer_type",
+    "accounts",
+    "customers",
+    "prospects",
+    "former",
+    "partners",
+    "other_status",
+    "customer_share",
+    "median_employees",
+    "median_revenue",
+    "median_deal_size",
+    "deal_size_known",
+    "total_revenue",
+    "total_deal_value",
 )
 """Columns of :func:`segment_profiles`, in order (the planner relies on them)."""
-_STATUS_COLUMNS = {"customer": "customers", "prospect": "prospects", "former": "former",
-                   "partner": "partners", "other": "other_status"}
+_STATUS_COLUMNS = {
+    "customer": "customers",
+    "prospect": "prospects",
+    "former": "former",
+    "partner": "partners",
+    "other": "other_status",
+}
 _CATCH_ALL = ("Other", "All accounts")
 _MONEY = {"annual_revenue", "deal_size"}
 _CANONICAL = {"employees", "annual_revenue", "deal_size", "status"}
@@ -37,11 +55,15 @@ def _order(values: pd.Series, sizes: pd.Series) -> list[str]:
         return [str(c) for c in values.cat.categories if str(c) in sizes.index]
     frame = pd.DataFrame({"name": sizes.index.astype(str), "n": sizes.to_numpy()})
     frame["catch_all"] = frame["name"].isin(_CATCH_ALL)
-    frame = frame.sort_values(["catch_all", "n", "name"], ascending=[True, False, True], kind="stable")
+    frame = frame.sort_values(
+        ["catch_all", "n", "name"], ascending=[True, False, True], kind="stable"
+    )
     return frame["name"].tolist()
 
 
-def segment_profiles(accounts: pd.DataFrame, vertical: pd.Series, customer_type: pd.Series) -> pd.DataFrame:
+def segment_profiles(
+    accounts: pd.DataFrame, vertical: pd.Series, customer_type: pd.Series
+) -> pd.DataFrame:
     """One row per segment (vertical × customer type) that has accounts.
 
     Parameters
@@ -73,11 +95,14 @@ def segment_profiles(accounts: pd.DataFrame, vertical: pd.Series, customer_type:
     def numeric(name: str) -> np.ndarray:
         if name not in accounts.columns:
             return np.full(n, np.nan)
-        return pd.to_numeric(accounts[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return pd.to_numeric(accounts[name], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
 
     status = (
         accounts["status"].to_numpy(dtype=object, na_value=None)
-        if "status" in accounts.columns else np.full(n, None, dtype=object)
+        if "status" in accounts.columns
+        else np.full(n, None, dtype=object)
     )
     vert = pd.Series(vertical.to_numpy(dtype=object), dtype="str")
     ctype = pd.Series(customer_type.to_numpy(dtype=object), dtype="str")
@@ -113,18 +138,38 @@ def segment_profiles(accounts: pd.DataFrame, vertical: pd.Series, customer_type:
     vert_rank = {name: i for i, name in enumerate(_order(vertical, vert.value_counts()))}
     out["_t"] = out["customer_type"].map(type_rank)
     out["_v"] = out["vertical"].map(vert_rank)
-    out = out.sort_values(["_t", "_v"], kind="stable").drop(columns=["_t", "_v"]).reset_index(drop=True)
+    out = (
+        out.sort_values(["_t", "_v"], kind="stable")
+        .drop(columns=["_t", "_v"])
+        .reset_index(drop=True)
+    )
 
     out["segment"] = out["vertical"] + " · " + out["customer_type"]
     out["customer_share"] = out["customers"] / out["accounts"]
-    for col in ("accounts", "customers", "prospects", "former", "partners", "other_status", "deal_size_known"):
+    for col in (
+        "accounts",
+        "customers",
+        "prospects",
+        "former",
+        "partners",
+        "other_status",
+        "deal_size_known",
+    ):
         out[col] = out[col].astype("int64")
-    for col in ("median_employees", "median_revenue", "median_deal_size", "total_revenue", "total_deal_value", "customer_share"):
+    for col in (
+        "median_employees",
+        "median_revenue",
+        "median_deal_size",
+        "total_revenue",
+        "total_deal_value",
+        "customer_share",
+    ):
         out[col] = out[col].astype("float64")
     return out[list(PROFILE_COLUMNS)]
 
 
 # -- explanations -------------------------------------------------------------------------------
+
 
 def _fmt_value(column: str, value: float) -> str:
     if column in _MONEY:
@@ -144,7 +189,9 @@ def _design_matrix(features: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tupl
         for value in pd.unique(values):
             name = f"{col}={value}"
             dummies[name] = (col, str(value))
-            parts.append(pd.DataFrame({name: (values == value).astype("float64")}, index=features.index))
+            parts.append(
+                pd.DataFrame({name: (values == value).astype("float64")}, index=features.index)
+            )
     return pd.concat(parts, axis=1), dummies
 
 
@@ -162,9 +209,17 @@ def _distinguishing(X: pd.DataFrame, dummies: dict, mask: np.ndarray, limit: int
             # Only what the type *has* more of: "92% are customers" reads, "4% are prospects" doesn't.
             if share_in - share_out >= 0.25:
                 base, value = dummies[col]
-                what = f"are {_STATUS_WORDS.get(value, value)}" if base == "status" else f"have {base} = {value}"
-                found.append(((share_in - share_out) * 2,
-                              f"{share_in:.0%} {what} vs {share_out:.0%} of the rest"))
+                what = (
+                    f"are {_STATUS_WORDS.get(value, value)}"
+                    if base == "status"
+                    else f"have {base} = {value}"
+                )
+                found.append(
+                    (
+                        (share_in - share_out) * 2,
+                        f"{share_in:.0%} {what} vs {share_out:.0%} of the rest",
+                    )
+                )
             continue
         pooled = np.sqrt((a.var() + b.var()) / 2)
         if pooled == 0:
@@ -181,8 +236,15 @@ def _distinguishing(X: pd.DataFrame, dummies: dict, mask: np.ndarray, limit: int
             how = f"{1 / ratio:.1f}× lower than the rest"
         else:
             how = "higher than the rest" if d > 0 else "lower than the rest"
-        found.append((abs(d), f"{feature_label(col)}: median {_fmt_value(col, med_in)} vs "
-                              f"{_fmt_value(col, med_out)} ({how}; {d:+.1f} SD)"))
+        found.append(
+            (
+                abs(d),
+                (
+                    f"{feature_label(col)}: median {_fmt_value(col, med_in)} vs "
+                    f"{_fmt_value(col, med_out)} ({how}; {d:+.1f} SD)"
+                ),
+            )
+        )
     found.sort(key=lambda item: -item[0])
     return [text for _, text in found[:limit]]
 
@@ -263,7 +325,9 @@ def _rule_text(steps, columns: list[str], dummies: dict) -> tuple[str, str, np.n
         if base in equals:
             continue
         machine.append(f"`{base}` not in {sorted(values)!r}")
-        human.append(f"{feature_label(base).lower() if human else feature_label(base)} is not {' or '.join(sorted(values))}")
+        human.append(
+            f"{feature_label(base).lower() if human else feature_label(base)} is not {' or '.join(sorted(values))}"
+        )
     if not human:
         return "", "", None
     sentence = human[0]
@@ -322,7 +386,11 @@ def explain_customer_types(
     Xv = X.to_numpy(dtype="float64")
     columns = list(X.columns)
     rng = np.random.default_rng(random_state)
-    sample = np.sort(rng.choice(len(Xv), TREE_ROWS, replace=False)) if len(Xv) > TREE_ROWS else np.arange(len(Xv))
+    sample = (
+        np.sort(rng.choice(len(Xv), TREE_ROWS, replace=False))
+        if len(Xv) > TREE_ROWS
+        else np.arange(len(Xv))
+    )
 
     rows = []
     for t in np.unique(ids_arr):
@@ -332,7 +400,9 @@ def explain_customer_types(
         fidelity = precision = 0.0
         if 0 < y.sum() < len(y):
             tree = DecisionTreeClassifier(
-                max_depth=max_depth, class_weight="balanced", random_state=random_state,
+                max_depth=max_depth,
+                class_weight="balanced",
+                random_state=random_state,
                 min_samples_leaf=max(1, int(0.005 * len(sample))),
             ).fit(Xv[sample], y)
             leaf = _best_leaf(tree, Xv[sample], y)

@@ -77,8 +77,25 @@ def normalize_label(label: str) -> str:
 
 # Placeholders CRMs use for "no value": never evidence for a vertical.
 _NULL_LABELS = frozenset(
-    {"other", "others", "unknown", "none", "n a", "na", "null", "nan", "not specified",
-     "unspecified", "not applicable", "misc", "miscellaneous", "tbd", "select", "select one", "0"}
+    {
+        "other",
+        "others",
+        "unknown",
+        "none",
+        "n a",
+        "na",
+        "null",
+        "nan",
+        "not specified",
+        "unspecified",
+        "not applicable",
+        "misc",
+        "miscellaneous",
+        "tbd",
+        "select",
+        "select one",
+        "0",
+    }
 )
 # difflib is O(known labels) per label: only worth it for a bounded number of short leftovers.
 _FUZZY_MAX_LABELS = 5000
@@ -132,7 +149,7 @@ class VerticalClassifier(BaseEstimator):
         self.min_confidence = min_confidence
         self.ngram_range = ngram_range
 
-    def fit(self, labels=None) -> "VerticalClassifier":
+    def fit(self, labels=None) -> VerticalClassifier:
         """Fit on the taxonomy's known labels, plus any extra labelled examples.
 
         Parameters
@@ -167,7 +184,9 @@ class VerticalClassifier(BaseEstimator):
         self.exact_ = exact
         self.known_labels_ = np.array(list(exact.keys()), dtype=object)
         self.known_verticals_ = np.array(list(exact.values()), dtype=object)
-        self.verticals_ = list(dict.fromkeys([v["name"] for v in load_taxonomy()] + list(extra.values())))
+        self.verticals_ = list(
+            dict.fromkeys([v["name"] for v in load_taxonomy()] + list(extra.values()))
+        )
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb", ngram_range=tuple(self.ngram_range), sublinear_tf=True
         )
@@ -206,7 +225,11 @@ class VerticalClassifier(BaseEstimator):
             conf[todo] = sim
             # Transposed letters in short words ("Retial") share few n-grams with the right
             # label; a sequence ratio catches them.
-            weak = [i for i, s in zip(todo, sim) if s < self.min_confidence and len(norms[i]) <= _FUZZY_MAX_LENGTH]
+            weak = [
+                i
+                for i, s in zip(todo, sim)
+                if s < self.min_confidence and len(norms[i]) <= _FUZZY_MAX_LENGTH
+            ]
             if len(weak) <= _FUZZY_MAX_LABELS:
                 for i in weak:
                     close = difflib.get_close_matches(norms[i], self.known_labels_, n=1, cutoff=0.8)
@@ -215,7 +238,9 @@ class VerticalClassifier(BaseEstimator):
                         if ratio > conf[i]:
                             verts[i], conf[i] = self.exact_[close[0]], ratio
         # Map distinct labels back to rows; missing labels get "Other" with confidence 0.
-        verts_rows = np.where(codes >= 0, verts[np.maximum(codes, 0)] if len(verts) else OTHER, OTHER)
+        verts_rows = np.where(
+            codes >= 0, verts[np.maximum(codes, 0)] if len(verts) else OTHER, OTHER
+        )
         conf_rows = np.where(codes >= 0, conf[np.maximum(codes, 0)] if len(conf) else 0.0, 0.0)
         return verts_rows, conf_rows
 
@@ -296,7 +321,9 @@ def _top_labels(raw: pd.Series, verticals: pd.Series, n: int = 3) -> dict[str, s
     out: dict[str, str] = {}
     for vertical, group in counts.groupby(level="vertical", sort=False):
         top = group.head(n)
-        out[vertical] = ", ".join(f"{raw_label} ({count:,})" for (_, raw_label), count in top.items())
+        out[vertical] = ", ".join(
+            f"{raw_label} ({count:,})" for (_, raw_label), count in top.items()
+        )
     return out
 
 
@@ -343,13 +370,22 @@ def assign_verticals(
     warnings: list[str] = []
 
     if industry is None or industry.notna().sum() == 0:
-        idx = industry.index if industry is not None else (index if index is not None else pd.RangeIndex(0))
+        idx = (
+            industry.index
+            if industry is not None
+            else (index if index is not None else pd.RangeIndex(0))
+        )
         name = renames.get(ALL_ACCOUNTS, ALL_ACCOUNTS)
         labels = pd.Series(name, index=idx, dtype="str", name="vertical")
         confidence = pd.Series(1.0, index=idx, dtype="float64", name="confidence")
         table = pd.DataFrame(
-            {"vertical": [name], "accounts": [len(idx)], "share": [1.0 if len(idx) else 0.0],
-             "confidence": [1.0], "top_labels": [""]}
+            {
+                "vertical": [name],
+                "accounts": [len(idx)],
+                "share": [1.0 if len(idx) else 0.0],
+                "confidence": [1.0],
+                "top_labels": [""],
+            }
         )
         what = "No industry column" if industry is None else "The industry column is empty"
         warnings.append(f"{what}: all accounts are one vertical.")
@@ -380,7 +416,9 @@ def assign_verticals(
     if merges:
         norm_merges = {normalize_label(k): v for k, v in merges.items()}
         uniques = pd.Series(industry.dropna().unique())
-        by_label = {u: norm_merges[normalize_label(u)] for u in uniques if normalize_label(u) in norm_merges}
+        by_label = {
+            u: norm_merges[normalize_label(u)] for u in uniques if normalize_label(u) in norm_merges
+        }
         if by_label:
             override = industry.map(by_label).to_numpy(dtype=object, na_value=None)
             hit = pd.notna(override)
@@ -394,7 +432,8 @@ def assign_verticals(
     n = len(labels)
     counts = labels.value_counts()
     small = [
-        v for v, c in counts.items()
+        v
+        for v, c in counts.items()
         if v != OTHER and v not in protected and (c < min_accounts or c / n < min_share)
     ]
     if small:
@@ -407,15 +446,21 @@ def assign_verticals(
         labels = labels.replace(renames)
 
     confidence = pd.Series(conf, index=industry.index, dtype="float64", name="confidence")
-    grouped = pd.DataFrame({"vertical": labels, "confidence": confidence}).groupby("vertical", sort=False)
-    table = grouped.agg(accounts=("confidence", "size"), confidence=("confidence", "mean")).reset_index()
+    grouped = pd.DataFrame({"vertical": labels, "confidence": confidence}).groupby(
+        "vertical", sort=False
+    )
+    table = grouped.agg(
+        accounts=("confidence", "size"), confidence=("confidence", "mean")
+    ).reset_index()
     table["share"] = table["accounts"] / max(n, 1)
     top = _top_labels(industry, labels)
     table["top_labels"] = table["vertical"].map(top).fillna("")
     other_name = renames.get(OTHER, OTHER)
     table["_other"] = table["vertical"] == other_name
     table = (
-        table.sort_values(["_other", "accounts", "vertical"], ascending=[True, False, True], kind="stable")
+        table.sort_values(
+            ["_other", "accounts", "vertical"], ascending=[True, False, True], kind="stable"
+        )
         .drop(columns="_other")
         .reset_index(drop=True)[["vertical", "accounts", "share", "confidence", "top_labels"]]
     )

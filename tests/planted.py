@@ -20,18 +20,65 @@ TYPES = (
 
 # True vertical -> ways people write it in a CRM.
 DIRTY_LABELS = {
-    "Technology": ["Technology", "technolgy", "TECH", " Software ", "SaaS", "Information Technology and Services", "IT services", "computer software"],
-    "Healthcare & Life Sciences": ["Healthcare", "Helthcare", "hospital & health care", "Pharmaceuticals", "medical devices", "Health Care", "biotech"],
-    "Financial Services": ["Financial Services", "Banking", "finance", "Insurance", "Insurence", "fin serv", "financial servces"],
-    "Manufacturing": ["Manufacturing", "manufactoring", "MFG", "Industrial Automation", "automotive", "Machinery"],
-    "Retail & Consumer": ["Retail", "retial", "E-commerce", "consumer goods", "CPG", "Apparel & Fashion"],
+    "Technology": [
+        "Technology",
+        "technolgy",
+        "TECH",
+        " Software ",
+        "SaaS",
+        "Information Technology and Services",
+        "IT services",
+        "computer software",
+    ],
+    "Healthcare & Life Sciences": [
+        "Healthcare",
+        "Helthcare",
+        "hospital & health care",
+        "Pharmaceuticals",
+        "medical devices",
+        "Health Care",
+        "biotech",
+    ],
+    "Financial Services": [
+        "Financial Services",
+        "Banking",
+        "finance",
+        "Insurance",
+        "Insurence",
+        "fin serv",
+        "financial servces",
+    ],
+    "Manufacturing": [
+        "Manufacturing",
+        "manufactoring",
+        "MFG",
+        "Industrial Automation",
+        "automotive",
+        "Machinery",
+    ],
+    "Retail & Consumer": [
+        "Retail",
+        "retial",
+        "E-commerce",
+        "consumer goods",
+        "CPG",
+        "Apparel & Fashion",
+    ],
     "Education": ["Education", "Higher Education", "edu", "university", "Eduction", "E-Learning"],
-    "Energy & Utilities": ["Energy", "Oil & Energy", "utilities", "oil and gas", "Renewables & Environment"],
+    "Energy & Utilities": [
+        "Energy",
+        "Oil & Energy",
+        "utilities",
+        "oil and gas",
+        "Renewables & Environment",
+    ],
 }
 STATUS_NAMES = ("customer", "prospect", "former", "partner")
 
 
-def planted_accounts(n: int = 2000, seed: int = 0, spread: float = 0.12) -> tuple[pd.DataFrame, pd.DataFrame]:
+def planted_accounts(
+    n: int = 2000, seed: int = 0, spread: float = 0.12
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Accounts with planted customer types and verticals.
 
     Parameters
@@ -77,7 +124,8 @@ def planted_accounts(n: int = 2000, seed: int = 0, spread: float = 0.12) -> tupl
             "owner": pd.array(rng.choice(["Ana", "Ben", "Chloe"], size=n), dtype="str"),
             "country": pd.array(["US"] * n, dtype="str"),
             "region": pd.array([None] * n, dtype="str"),
-            "created": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D"),
+            "created": pd.Timestamp("2020-01-01")
+            + pd.to_timedelta(rng.integers(0, 1500, n), unit="D"),
             "parent_id": pd.array([None] * n, dtype="str"),
             "website": pd.array([None] * n, dtype="str"),
         }
@@ -99,6 +147,8 @@ def random_accounts(n: int = 2000, seed: int = 0) -> pd.DataFrame:
             "employees": np.round(10 ** (2.5 + 0.6 * z[:, 0])),
             "annual_revenue": np.round(10 ** (7.5 + 0.6 * z[:, 1]), -3),
             "deal_size": np.round(10 ** (4 + 0.5 * z[:, 2]), -1),
-            "status": pd.array(rng.choice(["customer", "prospect"], size=n, p=[0.3, 0.7]), dtype="str"),
+            "status": pd.array(
+                rng.choice(["customer", "prospect"], size=n, p=[0.3, 0.7]), dtype="str"
+            ),
         }
     )

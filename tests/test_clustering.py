@@ -32,13 +32,18 @@ def planted():
 
 def _uci():
     data = pd.read_csv(UCI)
-    accounts = pd.DataFrame({"account_id": [str(i) for i in range(len(data))],
-                             "account_name": [f"Client {i}" for i in range(len(data))]})
+    accounts = pd.DataFrame(
+        {
+            "account_id": [str(i) for i in range(len(data))],
+            "account_name": [f"Client {i}" for i in range(len(data))],
+        }
+    )
     extra = data.drop(columns=["Channel", "Region"]).astype("float64")
     return accounts, extra, data["Channel"]
 
 
 # -- quality a user relies on --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_planted_customer_types_are_recovered(seed):
@@ -57,7 +62,7 @@ def test_uci_wholesale_two_types_match_the_channel():
 
 def test_log_scaling_is_what_recovers_the_uci_channel():
     # Raw spend (no log) clusters on a few big spenders; this pins down why features log-scale.
-    accounts, extra, channel = _uci()
+    _accounts, extra, channel = _uci()
     raw = CustomerTypeModel(n_types=2).fit(extra)
     assert adjusted_rand_score(channel, raw.labels_) < 0.3
 
@@ -71,8 +76,14 @@ def test_random_structure_gets_a_weak_verdict(seed):
 
 @pytest.mark.parametrize(
     "silhouette, stability, null, verdict",
-    [(0.7, 1.0, 0.2, "strong"), (0.35, 0.85, 0.12, "moderate"), (0.19, 0.45, 0.19, "weak"),
-     (0.6, 0.95, 0.55, "weak"), (0.7, 0.6, 0.2, "weak"), (float("nan"), 1.0, 0.0, "weak")],
+    [
+        (0.7, 1.0, 0.2, "strong"),
+        (0.35, 0.85, 0.12, "moderate"),
+        (0.19, 0.45, 0.19, "weak"),
+        (0.6, 0.95, 0.55, "weak"),
+        (0.7, 0.6, 0.2, "weak"),
+        (float("nan"), 1.0, 0.0, "weak"),
+    ],
 )
 def test_verdict_table(silhouette, stability, null, verdict):
     assert _verdict(silhouette, stability, null) == verdict
@@ -99,14 +110,27 @@ def test_result_shapes(planted):
     assert result.labels.index.equals(accounts.index) and result.ids.index.equals(accounts.index)
     assert result.ids.dtype == "int64"
     assert result.labels.nunique() == k == len(result.table)
-    assert {"customer_type_id", "customer_type", "accounts", "share", "median_employees",
-            "median_revenue", "median_deal_size"} <= set(result.table.columns)
+    assert {
+        "customer_type_id",
+        "customer_type",
+        "accounts",
+        "share",
+        "median_employees",
+        "median_revenue",
+        "median_deal_size",
+    } <= set(result.table.columns)
     assert result.table["accounts"].sum() == len(accounts)
     assert result.table["share"].sum() == pytest.approx(1.0)
     assert set(result.quality) >= {"k", "silhouette", "stability", "verdict", "message", "sizes"}
     assert sum(result.quality["sizes"].values()) == len(accounts)
-    assert list(result.selection.columns) == ["k", "silhouette", "stability", "null_silhouette",
-                                              "min_share", "chosen"]
+    assert list(result.selection.columns) == [
+        "k",
+        "silhouette",
+        "stability",
+        "null_silhouette",
+        "min_share",
+        "chosen",
+    ]
     assert result.selection["chosen"].sum() == 1
     assert list(result.embedding.columns) == ["x", "y", "customer_type"]
     assert len(result.embedding) <= 5000
@@ -145,10 +169,15 @@ def test_uci_names_come_from_the_spend_columns():
 
 # -- input errors ------------------------------------------------------------------------------
 
+
 def test_nothing_numeric_to_cluster_on_is_an_input_error():
-    accounts = pd.DataFrame({"account_id": [str(i) for i in range(50)],
-                             "account_name": ["x"] * 50,
-                             "status": pd.array(["customer", "prospect"] * 25, dtype="str")})
+    accounts = pd.DataFrame(
+        {
+            "account_id": [str(i) for i in range(50)],
+            "account_name": ["x"] * 50,
+            "status": pd.array(["customer", "prospect"] * 25, dtype="str"),
+        }
+    )
     with pytest.raises(InputError, match="No numeric column"):
         customer_types(accounts)
 
@@ -160,16 +189,26 @@ def test_too_few_accounts_is_an_input_error():
 
 
 def test_more_types_than_distinct_profiles_is_an_input_error():
-    accounts = pd.DataFrame({"account_id": [str(i) for i in range(40)], "account_name": ["x"] * 40,
-                             "deal_size": [100.0, 1000.0] * 20})
+    accounts = pd.DataFrame(
+        {
+            "account_id": [str(i) for i in range(40)],
+            "account_name": ["x"] * 40,
+            "deal_size": [100.0, 1000.0] * 20,
+        }
+    )
     with pytest.raises(InputError, match="distinct"):
         customer_types(accounts, n_types=3)
 
 
 @pytest.mark.parametrize(
     "params",
-    [{"n_types": 1}, {"k_range": (1, 4)}, {"k_range": (5, 3)}, {"min_share": 0.7},
-     {"categorical_weight": -1}],
+    [
+        {"n_types": 1},
+        {"k_range": (1, 4)},
+        {"k_range": (5, 3)},
+        {"min_share": 0.7},
+        {"categorical_weight": -1},
+    ],
 )
 def test_bad_parameters_are_input_errors(params):
     X = build_features(planted_accounts(100, seed=0)[0])
@@ -179,12 +218,20 @@ def test_bad_parameters_are_input_errors(params):
 
 # -- scikit-learn contract -------------------------------------------------------------------------
 
+
 def test_fit_returns_self_and_sets_learned_attributes():
     X = build_features(planted_accounts(800, seed=1)[0])
     model = CustomerTypeModel(random_state=0)
     assert model.fit(X) is model
-    for attr in ("labels_", "n_types_", "selection_", "silhouette_", "stability_",
-                 "cluster_centers_", "pipeline_"):
+    for attr in (
+        "labels_",
+        "n_types_",
+        "selection_",
+        "silhouette_",
+        "stability_",
+        "cluster_centers_",
+        "pipeline_",
+    ):
         assert hasattr(model, attr)
     assert model.cluster_centers_.shape[0] == model.n_types_
 
@@ -218,7 +265,7 @@ def test_determinism_under_random_state():
 
 
 def test_silhouette_is_sampled_not_full(monkeypatch):
-    import segmentation.clustering as clustering
+    from segmentation import clustering
 
     seen = []
     original = clustering.silhouette_score
@@ -234,7 +281,7 @@ def test_silhouette_is_sampled_not_full(monkeypatch):
 
 
 def test_large_inputs_use_minibatch_and_a_bounded_selection_subset(monkeypatch):
-    import segmentation.clustering as clustering
+    from segmentation import clustering
 
     monkeypatch.setattr(clustering, "MINIBATCH_ABOVE", 1000)
     monkeypatch.setattr(clustering, "SELECTION_ROWS", 1500)
@@ -246,14 +293,22 @@ def test_large_inputs_use_minibatch_and_a_bounded_selection_subset(monkeypatch):
 
 @pytest.mark.parametrize(
     "value, text",
-    [(950, "$950"), (4_500, "$4.5K"), (180_000, "$180K"), (1_200_000, "$1.2M"),
-     (3_400_000_000, "$3.4B"), (10_000, "$10K"), (float("nan"), "n/a")],
+    [
+        (950, "$950"),
+        (4_500, "$4.5K"),
+        (180_000, "$180K"),
+        (1_200_000, "$1.2M"),
+        (3_400_000_000, "$3.4B"),
+        (10_000, "$10K"),
+        (float("nan"), "n/a"),
+    ],
 )
 def test_format_money(value, text):
     assert format_money(value) == text
 
 
 # -- the project's sample generator (segmentation.sample), end to end through ingest ------------
+
 
 @pytest.mark.parametrize("dirty", [False, True])
 def test_sample_generator_customer_types_are_recovered(dirty):

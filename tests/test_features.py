@@ -30,16 +30,21 @@ def test_signed_expm1_inverts_signed_log1p():
 
 
 def test_log1p_of_canonical_numbers_and_extra_columns():
-    accounts = _accounts(employees=[9.0, 99.0, 999.0], annual_revenue=[0.0, 1e6, 1e9],
-                         deal_size=[1e3, 1e4, 1e5])
+    accounts = _accounts(
+        employees=[9.0, 99.0, 999.0], annual_revenue=[0.0, 1e6, 1e9], deal_size=[1e3, 1e4, 1e5]
+    )
     extra = pd.DataFrame({"Fresh": [10.0, 100.0, 1000.0]})
     X = build_features(accounts, extra)
     assert list(X.columns) == ["employees", "annual_revenue", "deal_size", "Fresh"]
     np.testing.assert_allclose(X["employees"], np.log1p([9, 99, 999]))
     np.testing.assert_allclose(X["Fresh"], np.log1p([10, 100, 1000]))
     assert X.attrs["transform"]["Fresh"] == "log1p"
-    assert X.attrs["source"] == {"employees": "accounts", "annual_revenue": "accounts",
-                                 "deal_size": "accounts", "Fresh": "extra"}
+    assert X.attrs["source"] == {
+        "employees": "accounts",
+        "annual_revenue": "accounts",
+        "deal_size": "accounts",
+        "Fresh": "extra",
+    }
 
 
 def test_missing_values_take_the_median_and_are_counted():
@@ -68,7 +73,9 @@ def test_useless_columns_are_dropped_with_a_reason(column, values, reason):
 
 
 def test_status_is_categorical_with_unknown_for_missing():
-    accounts = _accounts(deal_size=[1.0, 2.0, 3.0], status=pd.array(["customer", None, "prospect"], dtype="str"))
+    accounts = _accounts(
+        deal_size=[1.0, 2.0, 3.0], status=pd.array(["customer", None, "prospect"], dtype="str")
+    )
     X = build_features(accounts)
     assert isinstance(X["status"].dtype, pd.CategoricalDtype)
     assert X["status"].tolist() == ["customer", "unknown", "prospect"]
@@ -86,8 +93,11 @@ def test_useless_status_is_dropped(status, reason):
 
 @pytest.mark.parametrize("ignore", [["employees"], ["Channel"], ["status", "Region"]])
 def test_ignore_leaves_columns_out(ignore):
-    accounts = _accounts(employees=[1.0, 2.0, 3.0], deal_size=[3.0, 2.0, 5.0],
-                         status=pd.array(["customer", "prospect", "former"], dtype="str"))
+    accounts = _accounts(
+        employees=[1.0, 2.0, 3.0],
+        deal_size=[3.0, 2.0, 5.0],
+        status=pd.array(["customer", "prospect", "former"], dtype="str"),
+    )
     extra = pd.DataFrame({"Channel": [1.0, 2.0, 1.0], "Region": [1.0, 2.0, 3.0]})
     X = build_features(accounts, extra, ignore=ignore)
     for name in ignore:

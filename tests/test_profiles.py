@@ -15,7 +15,9 @@ ACCOUNTS = pd.DataFrame(
     {
         "account_id": list("abcdef"),
         "account_name": list("ABCDEF"),
-        "status": pd.array(["customer", "prospect", "customer", None, "former", "partner"], dtype="str"),
+        "status": pd.array(
+            ["customer", "prospect", "customer", None, "former", "partner"], dtype="str"
+        ),
         "employees": [100.0, 300.0, np.nan, 10.0, 20.0, 30.0],
         "annual_revenue": [1e6, 3e6, 2e6, np.nan, np.nan, np.nan],
         "deal_size": [10.0, np.nan, 30.0, 1.0, 2.0, np.nan],
@@ -36,23 +38,70 @@ def test_columns_are_exactly_the_contract(profiles):
 
 def test_one_row_per_segment_with_accounts_sorted_by_type_then_vertical_size(profiles):
     # Big has 3 accounts, Small 3: tie broken by name; Tech is the biggest vertical, Other last.
-    assert profiles["segment"].tolist() == ["Tech · Big", "Retail · Big", "Tech · Small", "Other · Small"]
+    assert profiles["segment"].tolist() == [
+        "Tech · Big",
+        "Retail · Big",
+        "Tech · Small",
+        "Other · Small",
+    ]
 
 
 @pytest.mark.parametrize(
     "segment, expected",
     [
-        ("Tech · Big", dict(accounts=2, customers=1, prospects=1, former=0, partners=0, other_status=0,
-                            customer_share=0.5, median_employees=200.0, median_revenue=2e6,
-                            median_deal_size=10.0, deal_size_known=1, total_revenue=4e6,
-                            total_deal_value=10.0)),
-        ("Retail · Big", dict(accounts=1, customers=1, median_employees=np.nan, median_revenue=2e6,
-                              deal_size_known=1, total_deal_value=30.0)),
-        ("Tech · Small", dict(accounts=2, customers=0, former=1, customer_share=0.0,
-                              median_revenue=np.nan, total_revenue=0.0, median_deal_size=1.5,
-                              deal_size_known=2, total_deal_value=3.0)),
-        ("Other · Small", dict(accounts=1, partners=1, median_deal_size=np.nan, deal_size_known=0,
-                               total_deal_value=0.0)),
+        (
+            "Tech · Big",
+            {
+                "accounts": 2,
+                "customers": 1,
+                "prospects": 1,
+                "former": 0,
+                "partners": 0,
+                "other_status": 0,
+                "customer_share": 0.5,
+                "median_employees": 200.0,
+                "median_revenue": 2e6,
+                "median_deal_size": 10.0,
+                "deal_size_known": 1,
+                "total_revenue": 4e6,
+                "total_deal_value": 10.0,
+            },
+        ),
+        (
+            "Retail · Big",
+            {
+                "accounts": 1,
+                "customers": 1,
+                "median_employees": np.nan,
+                "median_revenue": 2e6,
+                "deal_size_known": 1,
+                "total_deal_value": 30.0,
+            },
+        ),
+        (
+            "Tech · Small",
+            {
+                "accounts": 2,
+                "customers": 0,
+                "former": 1,
+                "customer_share": 0.0,
+                "median_revenue": np.nan,
+                "total_revenue": 0.0,
+                "median_deal_size": 1.5,
+                "deal_size_known": 2,
+                "total_deal_value": 3.0,
+            },
+        ),
+        (
+            "Other · Small",
+            {
+                "accounts": 1,
+                "partners": 1,
+                "median_deal_size": np.nan,
+                "deal_size_known": 0,
+                "total_deal_value": 0.0,
+            },
+        ),
     ],
 )
 def test_hand_computed_rows(profiles, segment, expected):
@@ -65,17 +114,33 @@ def test_hand_computed_rows(profiles, segment, expected):
 
 
 def test_missing_status_counts_only_in_accounts(profiles):
-    status_sum = profiles[["customers", "prospects", "former", "partners", "other_status"]].sum(axis=1)
+    status_sum = profiles[["customers", "prospects", "former", "partners", "other_status"]].sum(
+        axis=1
+    )
     assert (status_sum <= profiles["accounts"]).all()
     assert profiles["accounts"].sum() == len(ACCOUNTS)
     assert status_sum.sum() == len(ACCOUNTS) - 1
 
 
 def test_dtypes(profiles):
-    for col in ("accounts", "customers", "prospects", "former", "partners", "other_status", "deal_size_known"):
+    for col in (
+        "accounts",
+        "customers",
+        "prospects",
+        "former",
+        "partners",
+        "other_status",
+        "deal_size_known",
+    ):
         assert profiles[col].dtype == "int64", col
-    for col in ("customer_share", "median_employees", "median_revenue", "median_deal_size",
-                "total_revenue", "total_deal_value"):
+    for col in (
+        "customer_share",
+        "median_employees",
+        "median_revenue",
+        "median_deal_size",
+        "total_revenue",
+        "total_deal_value",
+    ):
         assert profiles[col].dtype == "float64", col
 
 
@@ -93,11 +158,14 @@ def test_works_without_optional_columns():
 
 def test_non_range_index_is_fine():
     accounts = ACCOUNTS.set_axis(range(10, 16))
-    profiles = segment_profiles(accounts, VERTICAL.set_axis(range(10, 16)), TYPE.set_axis(range(10, 16)))
+    profiles = segment_profiles(
+        accounts, VERTICAL.set_axis(range(10, 16)), TYPE.set_axis(range(10, 16))
+    )
     assert profiles["accounts"].sum() == 6
 
 
 # -- explanations --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def planted_explained():
@@ -108,8 +176,16 @@ def planted_explained():
 
 def test_one_row_per_type_with_the_contract_columns(planted_explained):
     _, result, explained = planted_explained
-    assert list(explained.columns) == ["customer_type_id", "customer_type", "accounts", "distinguishing",
-                                       "rule", "sentence", "fidelity", "precision"]
+    assert list(explained.columns) == [
+        "customer_type_id",
+        "customer_type",
+        "accounts",
+        "distinguishing",
+        "rule",
+        "sentence",
+        "fidelity",
+        "precision",
+    ]
     assert explained["customer_type"].tolist() == result.table["customer_type"].tolist()
 
 

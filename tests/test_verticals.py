@@ -28,6 +28,7 @@ def clf() -> VerticalClassifier:
 
 # -- taxonomy ------------------------------------------------------------------------------------
 
+
 def test_taxonomy_has_12_to_16_documented_verticals():
     taxonomy = load_taxonomy()
     assert 12 <= len(taxonomy) <= 16
@@ -41,8 +42,13 @@ def test_taxonomy_has_12_to_16_documented_verticals():
 def test_no_known_label_belongs_to_two_verticals():
     owner: dict[str, str] = {}
     for vertical in load_taxonomy():
-        labels = [vertical["name"], *vertical["salesforce"], *vertical["hubspot"],
-                  *vertical["naics_descriptions"], *vertical["synonyms"]]
+        labels = [
+            vertical["name"],
+            *vertical["salesforce"],
+            *vertical["hubspot"],
+            *vertical["naics_descriptions"],
+            *vertical["synonyms"],
+        ]
         for label in labels:
             norm = normalize_label(label)
             assert owner.setdefault(norm, vertical["name"]) == vertical["name"], label
@@ -50,14 +56,19 @@ def test_no_known_label_belongs_to_two_verticals():
 
 @pytest.mark.parametrize(
     "raw, norm",
-    [("Hospital & Health-Care ", "hospital and health care"), ("  IT   Services", "it services"),
-     ("E-Commerce", "e commerce"), ("", "")],
+    [
+        ("Hospital & Health-Care ", "hospital and health care"),
+        ("  IT   Services", "it services"),
+        ("E-Commerce", "e commerce"),
+        ("", ""),
+    ],
 )
 def test_normalize_label(raw, norm):
     assert normalize_label(raw) == norm
 
 
 # -- classifier ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "label, vertical",
@@ -136,6 +147,7 @@ def test_sklearn_contract():
 
 
 # -- assign_verticals ------------------------------------------------------------------------------
+
 
 def test_planted_vertical_purity_and_accuracy():
     accounts, truth = planted_accounts(3000, seed=3)
