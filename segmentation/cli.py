@@ -75,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours or the user's.
+        sys.stderr.close()
+        return 0
 
 
 def parse_map(pairs: Sequence[str]) -> dict[str, str]:

@@ -252,9 +252,10 @@ def _with_deals(prepared: PreparedAccounts, deals: OpportunityAggregates) -> Pre
     accounts = prepared.accounts.assign(
         deal_size=per["avg_won_deal"].where(has_won, prepared.accounts["deal_size"])
     )
-    # Won revenue only: pipeline and win rate are blank or zero for most prospects, and as
-    # features they split one prospect type into several that call for the same coverage.
-    extra = prepared.extra_features.assign(won_revenue=per["won_revenue"])
+    # Deals reach the customer types through the deal size. As features of their own, won
+    # revenue, pipeline and win rate (zero or blank for every prospect) drowned the size
+    # structure: on the sample they merged enterprise, mid-market and former customers.
+    extra = prepared.extra_features
     change = {
         "field": "deal_size",
         "column": "opportunities",
@@ -303,10 +304,13 @@ def segment_accounts(
         min_accounts=min_vertical_accounts,
         renames=vertical_renames,
         merges=vertical_merges,
+        index=accounts.index,
     )
     types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
     features = build_features(accounts, extra, ignore=ignore)
-    profiles = segment_profiles(accounts, verticals.labels, types.labels)
+    # Categorical in id order, so profiles list the most valuable customer type first.
+    ranked = pd.Categorical(types.labels, categories=types.table["customer_type"])
+    profiles = segment_profiles(accounts, verticals.labels, pd.Series(ranked, index=accounts.index))
     explanations = explain_customer_types(features, types.ids, types.labels, random_state=seed)
     return Segmentation(verticals, types, features, profiles, explanations)
 
