@@ -21,7 +21,7 @@ from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, t
 from segmentation.features import build_features
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
-from segmentation.planner import Plan, assign_accounts, plan_coverage
+from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
@@ -144,6 +144,9 @@ class Run:
                 "k_selection": _records(seg.types.selection),
                 "explanations": _records(seg.explanations),
                 "teams": _records(self.team_plan.plan.teams),
+                "overlays": _records(self.team_plan.plan.overlays),
+                "product_mix": _records(self.team_plan.plan.product_mix),
+                "vertical_tests": _records(self.team_plan.plan.vertical_tests),
                 "territories": (
                     None
                     if self.team_plan.territories is None
@@ -340,7 +343,12 @@ def plan_teams(
     TeamPlan
     """
     accounts = loaded.accounts
-    plan = plan_coverage(segmentation.profiles, playbook)
+    plan = plan_coverage(
+        segmentation.profiles,
+        playbook,
+        plan_products(loaded, segmentation),
+        accounts=plan_accounts(loaded, segmentation),
+    )
     book = accounts.assign(
         segment=segmentation.segment,
         vertical=segmentation.verticals.labels,
@@ -361,6 +369,52 @@ def plan_teams(
         current_owner=accounts["owner"], status=accounts["status"]
     )
     return TeamPlan(plan, assignments, book, territories)
+
+
+def plan_products(loaded: LoadedAccounts, segmentation: Segmentation) -> pd.DataFrame | None:
+    """Won deals and revenue per segment and product line, or ``None`` without product data.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+    segmentation : Segmentation
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``segment, product, won_revenue, deals`` (see :func:`segmentation.planner.segment_products`).
+    """
+    if loaded.opportunities is None:
+        return None
+    segment = pd.Series(segmentation.segment.to_numpy(), index=loaded.accounts.index)
+    return segment_products(loaded.opportunities.product_revenue, segment)
+
+
+def plan_accounts(loaded: LoadedAccounts, segmentation: Segmentation) -> pd.DataFrame:
+    """Per-account segment, deal size and won / lost deals: what the vertical-pod tests compare.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+    segmentation : Segmentation
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, deal_size`` and, with opportunities, ``won_deals, lost_deals``.
+    """
+    accounts = loaded.accounts
+    frame = pd.DataFrame(
+        {
+            "segment": segmentation.segment.to_numpy(),
+            "deal_size": accounts["deal_size"] if "deal_size" in accounts.columns else np.nan,
+        },
+        index=accounts.index,
+    )
+    if loaded.opportunities is not None:
+        per = loaded.opportunities.per_account
+        frame = frame.assign(won_deals=per["won_deals"], lost_deals=per["lost_deals"])
+    return frame
 
 
 def preview_territories(team_plan: TeamPlan, *, seed: int = 0) -> TerritoryResult:

@@ -1,18 +1,25 @@
 """From segment profiles to a team design: motion, role, teams and headcount, with reasons.
 
 Every threshold comes from the :class:`~segmentation.playbook.Playbook`. :func:`plan_coverage` is a
-pure, vectorised function of ``(profiles, playbook)``, so moving a slider in the app re-plans
-without re-clustering. Each recommendation carries the sentence a VP reads (``reason``), the rule
-ids that fired (``rules``) and their sources (``sources``).
+pure, vectorised function of ``(profiles, playbook, products, accounts)``, so moving a slider in
+the app re-plans without re-clustering. Each recommendation carries the sentence a VP reads
+(``reason``), the rule ids that fired (``rules``) and their sources (``sources``).
+
+Specialists are recommended only where a difference is beyond noise: a vertical pod needs deal
+sizes (Mann-Whitney U) or win rates (two-proportion z-test) that differ from the rest of its
+motion, and product overlay specialists need a product mix that differs across customer types or
+verticals (chi-square with Cramer's V and Cohen's w), each with minimum counts and a Bonferroni
+correction.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from segmentation.errors import InputError
 from segmentation.playbook import Playbook
@@ -27,14 +34,34 @@ ROLES: tuple[str, ...] = ("hunter", "farmer", "generalist")
 _MOTION_LABEL = {"digital": "Digital", "inside": "Inside", "field": "Field"}
 _ROLE_PLURAL = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
 TEAM_COLUMNS: tuple[str, ...] = (
-    "team", "motion", "role", "specialization", "segments", "accounts", "headcount_workload",
-    "headcount_capacity", "headcount", "gap", "reason",
+    "team", "motion", "role", "specialization", "overlays", "segments", "accounts",
+    "headcount_workload", "headcount_capacity", "headcount", "gap", "reason",
 )
+PRODUCT_COLUMNS: tuple[str, ...] = ("segment", "product", "won_revenue", "deals")
+"""The ``products`` input of :func:`plan_coverage`: won revenue and won deals per segment and product."""
+OVERLAY_COLUMNS: tuple[str, ...] = (
+    "product", "dimension", "groups", "teams", "won_deals", "won_revenue", "share_in_groups",
+    "share_elsewhere", "lift", "cramers_v", "reason",
+)
+PRODUCT_MIX_COLUMNS: tuple[str, ...] = (
+    "dimension", "groups", "products", "won_deals", "chi2", "dof", "p_value", "cramers_v",
+    "cramers_v_corrected", "effect_w", "differs", "left_out", "reason",
+)
+VERTICAL_TEST_COLUMNS: tuple[str, ...] = (
+    "motion", "vertical", "reps_needed", "deal_ratio", "accounts_tested", "rest_accounts",
+    "deal_p_value", "win_rate", "rest_win_rate", "closed_deals", "rest_closed_deals",
+    "win_rate_p_value", "deal_size_differs", "win_rate_differs", "pod",
+)
+_DIMENSIONS = {"customer_type": ("customer type", "customer types"), "vertical": ("vertical", "verticals")}
 
 BASIS_DEAL = "deal size field"
 BASIS_REVENUE = "revenue proxy"
 BASIS_TIER = "employee tier (Gartner)"
 BASIS_NONE = "no size data"
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
 
 
 @dataclass
@@ -45,14 +72,26 @@ class Plan:
     ----------
     segments : pandas.DataFrame
         The profiles plus ``motion, role, team, deal_size_basis, deal_size_used, deals_per_rep,
-        annual_potential, reps_workload, reps_capacity, reason, rules, sources``.
+        annual_potential, reps_workload, reps_capacity, overlays, reason, rules, sources``.
     teams : pandas.DataFrame
-        One row per team: ``team, motion, role, specialization, segments, accounts,
-        headcount_workload, headcount_capacity, headcount, gap, reason``.
+        One row per team: the columns of :data:`TEAM_COLUMNS`; ``overlays`` names the product
+        lines whose overlay specialists work alongside the team ("" when none).
+    overlays : pandas.DataFrame
+        One row per product line and dimension that gets overlay specialists
+        (:data:`OVERLAY_COLUMNS`); empty without product data or when the mix does not differ.
+    product_mix : pandas.DataFrame
+        The product-mix test per dimension (customer type, vertical), fired or not, with the
+        measured Cramer's V (:data:`PRODUCT_MIX_COLUMNS`); empty without product data.
+    vertical_tests : pandas.DataFrame
+        Per motion and vertical, the deal-size and win-rate comparisons with the rest of the
+        motion that decide vertical pods (:data:`VERTICAL_TEST_COLUMNS`).
     """
 
     segments: pd.DataFrame
     teams: pd.DataFrame
+    overlays: pd.DataFrame = field(default_factory=lambda: _empty(OVERLAY_COLUMNS))
+    product_mix: pd.DataFrame = field(default_factory=lambda: _empty(PRODUCT_MIX_COLUMNS))
+    vertical_tests: pd.DataFrame = field(default_factory=lambda: _empty(VERTICAL_TEST_COLUMNS))
 
     def to_dict(self) -> dict:
         """Return the plan as JSON-ready plain data (NaN becomes ``None``).
@@ -60,17 +99,61 @@ class Plan:
         Returns
         -------
         dict
-            ``{"segments": [...], "teams": [...], "total_headcount": int}``.
+            ``{"segments", "teams", "overlays", "product_mix", "vertical_tests": [...],
+            "total_headcount": int}``.
         """
         return {
             "segments": _records(self.segments),
             "teams": _records(self.teams),
+            "overlays": _records(self.overlays),
+            "product_mix": _records(self.product_mix),
+            "vertical_tests": _records(self.vertical_tests),
             "total_headcount": int(self.teams["headcount"].sum()) if len(self.teams) else 0,
         }
 
 
-def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
-    """Recommend motion, role, team and headcount for every segment.
+def segment_products(product_revenue: pd.DataFrame | None, segment: pd.Series) -> pd.DataFrame | None:
+    """Won revenue and won deals per segment and product line: the ``products`` input of the plan.
+
+    Parameters
+    ----------
+    product_revenue : pandas.DataFrame or None
+        Long table ``account_row, product, won_revenue, deals`` (see
+        :attr:`segmentation.opportunities.OpportunityAggregates.product_revenue`), where
+        ``account_row`` is an index label of the accounts.
+    segment : pandas.Series
+        Segment per account, indexed like the accounts.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns :data:`PRODUCT_COLUMNS`, one row per segment and product with won deals, sorted;
+        ``None`` when there is no product data at all (so the plan says nothing about overlays).
+    """
+    if product_revenue is None or product_revenue.empty or "product" not in product_revenue.columns:
+        return None
+    seg = product_revenue["account_row"].map(segment)
+    table = product_revenue.assign(segment=seg.astype("string"))
+    table = table[table["segment"].notna() & table["product"].notna()]
+    if table.empty:
+        return None
+    out = (
+        table.groupby(["segment", "product"], sort=True, observed=True)[["won_revenue", "deals"]]
+        .sum()
+        .reset_index()
+    )
+    out["deals"] = out["deals"].astype("int64")
+    return out[list(PRODUCT_COLUMNS)]
+
+
+def plan_coverage(
+    profiles: pd.DataFrame,
+    playbook: Playbook,
+    products: pd.DataFrame | None = None,
+    *,
+    accounts: pd.DataFrame | None = None,
+) -> Plan:
+    """Recommend motion, role, team, headcount and specialists for every segment.
 
     Parameters
     ----------
@@ -78,6 +161,13 @@ def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
         One row per segment with the columns in :data:`PROFILE_COLUMNS`.
     playbook : Playbook
         Thresholds and rates (see ``playbook.toml``).
+    products : pandas.DataFrame, optional
+        Won deals per segment and product line, columns :data:`PRODUCT_COLUMNS` (see
+        :func:`segment_products`). Without it the plan recommends no product overlays.
+    accounts : pandas.DataFrame, optional
+        One row per account with ``segment`` and ``deal_size``, and optionally ``won_deals`` and
+        ``lost_deals``: what the vertical-pod tests compare. Without it a pod needs only the
+        deal-size ratio, and its reason says the difference was not tested against noise.
 
     Returns
     -------
@@ -86,7 +176,7 @@ def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
     Raises
     ------
     InputError
-        If profile columns are missing.
+        If profile columns are missing, or ``products`` / ``accounts`` lack their columns.
 
     Notes
     -----
@@ -95,22 +185,42 @@ def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
     field line move up to field; an inside segment whose reps would need more than
     ``inside_deals_per_rep_max`` deals a year goes digital. Roles follow customer and prospect
     shares, but hunters and farmers are split only when both sides of a team exceed
-    ``generalist_team_max`` reps. Headcount is computed two ways (workload and capacity); the
-    recommendation is the larger, rounded up.
+    ``generalist_team_max`` reps; a team that cannot split becomes generalists only when the
+    smaller side is at least ``generalist_min_other_share`` of its accounts, otherwise its main
+    role covers the sliver (and a small remainder of mixed segments joins the main role too).
+    Headcount is computed two ways (workload and capacity); the recommendation is the larger,
+    rounded up, and the reasons quote the final team's figures.
+
+    A vertical gets its own pod within a motion when its workload needs ``pod_min_reps`` and its
+    accounts differ from the rest of the motion beyond noise: typical deal size apart by
+    ``pod_deal_size_ratio_min`` with a Mann-Whitney U test on the accounts' deal sizes, or win rate
+    apart by ``pod_win_rate_diff_min`` with a two-proportion z-test, each Bonferroni-corrected
+    over the verticals of the motion and at ``significance_level``.
+
+    Product lines get overlay specialists when the won-deal product mix differs across customer
+    types or verticals (chi-square; bias-corrected Cramer's V times sqrt(min(groups, products) - 1),
+    Cohen's w, at least ``product_mix_effect_min``) and the product concentrates in some of them:
+    the groups where it sells significantly above expectation (adjusted residuals, Bonferroni)
+    hold a share of its deals at least ``product_overlay_lift_min`` times its share elsewhere,
+    with at least ``product_overlay_min_deals`` won deals, yet below
+    ``product_overlay_share_max`` of their deals (a product that is most of a group's deals is
+    that team's core offer). The overlay serves the named-rep teams of those segments.
     """
     missing = [c for c in PROFILE_COLUMNS if c not in profiles.columns]
     if missing:
         raise InputError(
             f"Segment profiles lack column(s) {', '.join(missing)}: run the segments step first."
         )
+    _check_columns(products, ("segment", "product", "deals"), "products")
+    _check_columns(accounts, ("segment",), "accounts")
     pb = playbook
     seg = profiles.reset_index(drop=True).copy()
     n = len(seg)
     if n == 0:
-        return Plan(segments=_empty_segments(seg), teams=pd.DataFrame(columns=list(TEAM_COLUMNS)))
+        return Plan(segments=_empty_segments(seg), teams=_empty(TEAM_COLUMNS))
 
-    accounts = _num(seg["accounts"])
-    safe_acc = np.where(accounts > 0, accounts, np.nan)
+    n_accounts = _num(seg["accounts"])
+    safe_acc = np.where(n_accounts > 0, n_accounts, np.nan)
     customers, prospects, former = _num(seg["customers"]), _num(seg["prospects"]), _num(seg["former"])
     cust_share = _num(seg["customer_share"])
     cust_share = np.where(np.isnan(cust_share), customers / safe_acc, cust_share)
@@ -172,18 +282,32 @@ def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
             for r in ROLES:
                 sel = (motion == m) & (roles == r)
                 hours[sel] = pb.value(f"touches_{m}_{r}") * pb.value(f"hours_per_touch_{m}")
-        return np.nan_to_num(accounts) * hours / pb.value("selling_hours_per_rep")
+        return np.nan_to_num(n_accounts) * hours / pb.value("selling_hours_per_rep")
 
     reps_capacity = np.where(motion == "digital", 0.0, potential / per_rep)
     cand_need = np.fmax(workload(cand), np.nan_to_num(reps_capacity))
 
-    # --- vertical pods within a motion ---------------------------------------------------------
+    # --- vertical pods within a motion, only where the vertical differs beyond noise ----------
     vertical = seg["vertical"].astype("string").fillna("").to_numpy(dtype=object)
-    pod = _pods(motion, vertical, deal, accounts, cand_need, pb)
+    segment_names = seg["segment"].astype("string").to_numpy(dtype=object)
+    pod, vertical_tests = _vertical_pods(segment_names, motion, vertical, deal, n_accounts, cand_need, accounts, pb)
 
     # --- roles: split hunters and farmers only when both sides are a full team ---------------
-    role, role_note = _resolve_roles(motion, pod, cand, cand_need, pb)
+    role, kind, side_size, side_name = _resolve_roles(
+        motion, pod, cand, cand_need, customers, prospects, n_accounts, pb
+    )
     reps_workload = workload(role)
+    # The reasons quote the team the segment ends up in, with its final roles: the same figure
+    # the teams table shows (max of summed workload and summed capacity), not the candidate's.
+    group = pd.DataFrame(
+        {"m": motion, "p": pod, "wl": reps_workload, "cap": np.nan_to_num(reps_capacity),
+         "c": np.nan_to_num(customers), "q": np.nan_to_num(prospects), "n": np.nan_to_num(n_accounts)}
+    )
+    sums = group.groupby(["m", "p"], sort=False)[["wl", "cap", "c", "q", "n"]].transform("sum")
+    team_need = np.fmax(sums["wl"].to_numpy(), sums["cap"].to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Share of the team's accounts that are the folded-in side's kind of work.
+        other_share = np.where(side_name == "farmer", sums["c"], sums["q"]) / sums["n"].to_numpy()
 
     team = np.array(
         [
@@ -203,15 +327,24 @@ def plan_coverage(profiles: pd.DataFrame, playbook: Playbook) -> Plan:
     seg["reps_workload"] = reps_workload
     seg["reps_capacity"] = reps_capacity
 
-    ctx = dict(
-        field_id=field_id, field_line=field_line, digital_max=digital_max, base_motion=base_motion,
-        large=large, too_many_inside=too_many_inside, field_unaffordable=field_unaffordable,
-        cust_share=cust_share, prospect_share=prospect_share, role_note=role_note, pod=pod,
-    )
+    # --- product overlay specialists, only where the product mix differs beyond noise ---------
+    overlays, product_mix, seg_overlays = _product_overlays(seg, products, pb)
+    seg["overlays"] = ["; ".join(dict.fromkeys(o["product"] for o in items)) for items in seg_overlays]
+
+    ctx = {
+        "field_id": field_id, "field_line": field_line, "digital_max": digital_max, "base_motion": base_motion,
+        "large": large, "too_many_inside": too_many_inside, "field_unaffordable": field_unaffordable,
+        "cust_share": cust_share, "prospect_share": prospect_share, "cand": cand, "kind": kind,
+        "side_size": side_size, "side_name": side_name, "team_need": team_need, "other_share": other_share,
+        "pod": pod, "seg_overlays": seg_overlays, "tested": _has_deal_sizes(accounts),
+        "vertical_tests": vertical_tests.set_index(["motion", "vertical"]) if len(vertical_tests) else None,
+    }
     seg["reason"], seg["rules"] = _segment_reasons(seg, ctx, pb)
     seg["sources"] = [_sources(r, pb) for r in seg["rules"]]
-    teams = _teams(seg, pb)
-    return Plan(segments=seg, teams=teams)
+    teams = _teams(seg, overlays, product_mix, pb)
+    return Plan(
+        segments=seg, teams=teams, overlays=overlays, product_mix=product_mix, vertical_tests=vertical_tests
+    )
 
 
 def assign_accounts(accounts: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -259,6 +392,18 @@ def _num(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _check_columns(frame: pd.DataFrame | None, needed: tuple[str, ...], name: str) -> None:
+    if frame is None:
+        return
+    lacking = [c for c in needed if c not in frame.columns]
+    if lacking:
+        raise InputError(f"The {name} table lacks column(s) {', '.join(lacking)}.")
+
+
+def _has_deal_sizes(accounts: pd.DataFrame | None) -> bool:
+    return accounts is not None and "deal_size" in accounts.columns
+
+
 def _per_rep_productivity(motion: np.ndarray, pb: Playbook) -> np.ndarray:
     """Bookings one rep delivers a year: quota x attainment, discounted for the ramping share.
 
@@ -273,56 +418,397 @@ def _per_rep_productivity(motion: np.ndarray, pb: Playbook) -> np.ndarray:
     return out
 
 
-def _pods(motion, vertical, deal, accounts, need, pb) -> np.ndarray:
-    """Name of the vertical pod a segment belongs to, or '' when verticals pool."""
+def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, pb):
+    """Vertical pod per segment ('' when verticals pool) and the tests that decided it.
+
+    Every (motion, vertical) pair is compared with the rest of its motion in one grouped pass:
+    the effect size from the profiles (account-weighted mean of log median deal), the Mann-Whitney
+    U test from per-account deal sizes ranked once per motion, and the two-proportion z-test on
+    won / closed deals. No loop over segments or verticals.
+    """
     pod = np.full(len(motion), "", dtype=object)
+    rep_motion = np.isin(motion, ["inside", "field"]) & (vertical != "")
+    if not rep_motion.any():
+        return pod, _empty(VERTICAL_TEST_COLUMNS)
     logdeal = np.log(np.where(deal > 0, deal, np.nan))
-    w = np.nan_to_num(accounts)
-    for m in ("inside", "field"):
-        in_m = motion == m
-        verticals = [v for v in pd.unique(vertical[in_m]) if v]
-        if len(verticals) < 2:
-            continue  # one vertical in a motion is already "specialised"; a pod would be the whole team
-        for v in verticals:
-            mine, rest = in_m & (vertical == v), in_m & (vertical != v)
-            if need[mine].sum() < pb.value("pod_min_reps"):
-                continue
-            a, b = _wmean(logdeal[mine], w[mine]), _wmean(logdeal[rest], w[rest])
-            if np.isnan(a) or np.isnan(b):
-                continue
-            if abs(a - b) >= math.log(max(pb.value("pod_deal_size_ratio_min"), 1.0 + 1e-9)):
-                pod[mine] = v
-    return pod
+    ok = np.isfinite(logdeal) & (np.nan_to_num(n_accounts) > 0)
+    w = np.where(ok, n_accounts, 0.0)
+    prof = pd.DataFrame(
+        {"motion": motion, "vertical": vertical, "wx": np.where(ok, w * np.nan_to_num(logdeal), 0.0), "w": w,
+         "reps_needed": need}
+    )[rep_motion]
+    gv = prof.groupby(["motion", "vertical"], sort=True)[["wx", "w", "reps_needed"]].sum()
+    m_of = gv.index.get_level_values("motion")
+    gm = gv.groupby(level="motion")[["wx", "w"]].sum().reindex(m_of)
+    n_vert = gv.groupby(level="motion").size().reindex(m_of).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = gv["wx"].to_numpy() / gv["w"].to_numpy()
+        b = (gm["wx"].to_numpy() - gv["wx"].to_numpy()) / (gm["w"].to_numpy() - gv["w"].to_numpy())
+    out = pd.DataFrame(index=gv.index)
+    out["reps_needed"] = gv["reps_needed"].to_numpy()
+    out["deal_ratio"] = np.exp(a - b)
+
+    alpha = pb.value("significance_level")
+    ratio_min = max(pb.value("pod_deal_size_ratio_min"), 1.0)
+    big_gap = np.abs(a - b) >= math.log(ratio_min)
+    big_gap = np.where(np.isfinite(a - b), big_gap, False)
+
+    # Each account's (motion, vertical) group as an integer code, found once through its segment.
+    seg_group = np.full(len(motion), -1, dtype=np.int64)
+    seg_group[rep_motion] = gv.index.get_indexer(pd.MultiIndex.from_arrays([motion[rep_motion], vertical[rep_motion]]))
+    acc_group = None
+    if accounts is not None:
+        # Factorise first: a million segment labels hold a few dozen distinct values.
+        codes, uniques = pd.factorize(accounts["segment"].astype("string"), use_na_sentinel=True)
+        pos = pd.Index(pd.array(segment, dtype="string")).get_indexer(pd.Index(uniques).astype("string"))
+        lookup = np.append(np.where(pos >= 0, seg_group[np.maximum(pos, 0)], -1), -1)
+        acc_group = lookup[codes]  # NA labels (-1) hit the sentinel at the end
+    motion_code = pd.factorize(m_of)[0]
+    deal_test = _deal_size_tests(acc_group, motion_code, accounts, gv.index, pb)
+    win_test = _win_rate_tests(acc_group, motion_code, accounts, gv.index, pb)
+    out = out.join(deal_test).join(win_test)
+    if _has_deal_sizes(accounts):
+        # Beyond noise: significant, and in the direction the typical deal sizes say.
+        same_way = np.sign(out["deal_shift"].to_numpy()) == np.sign(a - b)
+        deal_differs = big_gap & (out["deal_p_value"].to_numpy() <= alpha) & same_way
+    else:
+        deal_differs = big_gap  # nothing per account to test with; the reason says so
+    gap = np.abs(out["win_rate"].to_numpy() - out["rest_win_rate"].to_numpy())
+    win_differs = (gap >= pb.value("pod_win_rate_diff_min")) & (out["win_rate_p_value"].to_numpy() <= alpha)
+    out["deal_size_differs"] = deal_differs.astype(bool)
+    out["win_rate_differs"] = np.nan_to_num(win_differs).astype(bool)
+    # One vertical in a motion is already "specialised": a pod would be the whole team.
+    out["pod"] = (
+        (n_vert >= 2)
+        & (out["reps_needed"].to_numpy() >= pb.value("pod_min_reps"))
+        & (out["deal_size_differs"].to_numpy() | out["win_rate_differs"].to_numpy())
+    )
+    out = out.reset_index()
+    pods = out.loc[out["pod"], ["motion", "vertical"]]
+    if len(pods):
+        keys = pd.MultiIndex.from_frame(pods)
+        hit = keys.get_indexer(pd.MultiIndex.from_arrays([motion, vertical])) >= 0
+        pod[hit] = vertical[hit]
+    return pod, out[list(VERTICAL_TEST_COLUMNS)]
 
 
-def _wmean(x: np.ndarray, w: np.ndarray) -> float:
-    ok = ~np.isnan(x) & (w > 0)
-    return float(np.average(x[ok], weights=w[ok])) if ok.any() else float("nan")
+def _column(accounts: pd.DataFrame, col: str) -> np.ndarray:
+    return pd.to_numeric(accounts[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _resolve_roles(motion, pod, cand, need, pb):
-    """Apply 'split hunters and farmers only when both sides can be a full team' per team group."""
+def _bonferroni(p: np.ndarray, testable: np.ndarray, motion_code: np.ndarray) -> np.ndarray:
+    """p times the number of verticals tested in the same motion, capped at 1; NaN where untested."""
+    k = np.bincount(motion_code, weights=testable.astype(float))[motion_code]
+    return np.where(testable, np.minimum(p * np.maximum(k, 1), 1.0), np.nan)
+
+
+def _deal_size_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
+    """Mann-Whitney U of each vertical's deal sizes against the rest of its motion (normal approx.).
+
+    ``group`` is each account's (motion, vertical) code (-1 outside named-rep motions). Deal
+    sizes are ranked once per motion; a vertical's rank sum against the rest of its motion gives
+    its U, with the tie-corrected variance. Bincounts, no loop over verticals.
+    """
+    k = len(index)
+    out = pd.DataFrame(index=index, columns=["accounts_tested", "rest_accounts", "deal_p_value", "deal_shift"], dtype=float)
+    if not _has_deal_sizes(accounts):
+        return out
+    x = _column(accounts, "deal_size")
+    ok = (group >= 0) & (x > 0)
+    g, x = group[ok], x[ok]
+    acc_motion = motion_code[g]
+    n1 = np.bincount(g, minlength=k).astype(float)
+    r1 = np.zeros(k)
+    big_n = np.zeros(k)
+    tie = np.zeros(k)
+    for m in np.unique(acc_motion):  # inside and field: two passes at most
+        sel = acc_motion == m
+        vals = x[sel]
+        r1 += np.bincount(g[sel], weights=stats.rankdata(vals), minlength=k)
+        counts = np.unique(vals, return_counts=True)[1].astype(float)
+        big_n[motion_code == m] = len(vals)
+        tie[motion_code == m] = (counts**3 - counts).sum()
+    n2 = big_n - n1
+    u1 = r1 - n1 * (n1 + 1) / 2
+    mu = n1 * n2 / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = n1 * n2 / 12 * ((big_n + 1) - tie / (big_n * (big_n - 1)))
+        z = np.maximum(np.abs(u1 - mu) - 0.5, 0) / np.sqrt(var)
+    min_n = max(pb.value("pod_min_accounts"), 1)
+    testable = (n1 >= min_n) & (n2 >= min_n) & (var > 0)
+    out["accounts_tested"] = n1
+    out["rest_accounts"] = n2
+    out["deal_p_value"] = _bonferroni(2 * stats.norm.sf(z), testable, motion_code)
+    out["deal_shift"] = np.where(testable, u1 - mu, np.nan)
+    return out
+
+
+def _win_rate_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
+    """Two-proportion z-test of each vertical's win rate against the rest of its motion."""
+    k = len(index)
+    cols = ["win_rate", "rest_win_rate", "closed_deals", "rest_closed_deals", "win_rate_p_value"]
+    out = pd.DataFrame(index=index, columns=cols, dtype=float)
+    if accounts is None or not {"won_deals", "lost_deals"} <= set(accounts.columns):
+        return out
+    won = np.nan_to_num(_column(accounts, "won_deals"))
+    closed = won + np.nan_to_num(_column(accounts, "lost_deals"))
+    ok = group >= 0
+    w1 = np.bincount(group[ok], weights=won[ok], minlength=k)
+    c1 = np.bincount(group[ok], weights=closed[ok], minlength=k)
+    w2 = np.bincount(motion_code, weights=w1)[motion_code] - w1
+    c2 = np.bincount(motion_code, weights=c1)[motion_code] - c1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p1, p2, pooled = w1 / c1, w2 / c2, (w1 + w2) / (c1 + c2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / c1 + 1 / c2))
+        z = np.abs(p1 - p2) / se
+    min_c = max(pb.value("pod_min_closed_deals"), 1)
+    testable = (c1 >= min_c) & (c2 >= min_c) & (se > 0)
+    out["win_rate"] = np.where(c1 > 0, p1, np.nan)
+    out["rest_win_rate"] = np.where(c2 > 0, p2, np.nan)
+    out["closed_deals"] = c1
+    out["rest_closed_deals"] = c2
+    out["win_rate_p_value"] = _bonferroni(2 * stats.norm.sf(z), testable, motion_code)
+    return out
+
+
+def _resolve_roles(motion, pod, cand, need, customers, prospects, n_accounts, pb):
+    """Apply 'split hunters and farmers only when both sides can be a full team' per team group.
+
+    Returns the final roles and, per segment, how its group was decided: ``kind`` is
+
+    - ``digital``;
+    - ``split``: both sides are full teams (more than ``generalist_team_max`` reps);
+    - ``one_side``: the group is essentially one kind of work, so it keeps that role even when
+      small: the other side has no reps, or its accounts are below
+      ``generalist_min_other_share`` of the group (a generalist label needs both kinds of work);
+    - ``merged``: hunters and farmers folded into one generalist team;
+    - ``absorbed``: a segment covered by the group's main role although its own mix says
+      otherwise (a small generalist remainder, or the sliver of the other side);
+
+    with, for the reason, the size and name of the side that was folded in.
+    """
     gmax = pb.value("generalist_team_max")
+    n = len(cand)
     role = cand.copy()
-    note = np.full(len(cand), "", dtype=object)
+    kind = np.full(n, "", dtype=object)
+    side_size = np.full(n, np.nan)
+    side_name = np.full(n, "", dtype=object)
     role[motion == "digital"] = "generalist"
-    note[motion == "digital"] = "digital"
-    df = pd.DataFrame({"m": motion, "p": pod, "r": cand, "need": need})
-    for (m, p), g in df[df["m"] != "digital"].groupby(["m", "p"], sort=False):
+    kind[motion == "digital"] = "digital"
+    df = pd.DataFrame(
+        {"m": motion, "p": pod, "r": cand, "need": need, "c": np.nan_to_num(customers),
+         "q": np.nan_to_num(prospects), "n": np.nan_to_num(n_accounts)}
+    )
+    # One iteration per team group (a handful), not per segment.
+    for _, g in df[df["m"] != "digital"].groupby(["m", "p"], sort=False):
         h = g.loc[g["r"] == "hunter", "need"].sum()
         f = g.loc[g["r"] == "farmer", "need"].sum()
         idx = g.index.to_numpy()
+        main = "farmer" if f >= h else "hunter"
+        other = (g["q"] if main == "farmer" else g["c"]).sum() / max(g["n"].sum(), 1.0)
+        one_sided = (max(h, f) > gmax and min(h, f) == 0) or (
+            h + f > 0 and min(h, f) <= gmax and other < pb.value("generalist_min_other_share")
+        )
         if h > gmax and f > gmax:
-            note[idx] = "split"
-        elif (h > gmax and f == 0) or (f > gmax and h == 0):
-            note[idx] = "one_side"
+            kind[idx] = "split"
+        elif one_sided:
+            kind[idx] = "one_side"
+            sliver = g.index[g["r"].isin(["hunter", "farmer"]) & (g["r"] != main)].to_numpy()
+            role[sliver] = main
+            kind[sliver] = "absorbed"
+            side_size[sliver] = min(h, f)
+            side_name[sliver] = "farmer" if main == "hunter" else "hunter"
         else:
-            total = g["need"].sum()
             small = np.isin(role[idx], ["hunter", "farmer"])
             role[idx[small]] = "generalist"
-            # Record why: the whole team is small, or one side is too small to stand alone.
-            note[idx] = f"small:{total:.1f}" if total <= gmax else f"side:{min(h, f):.1f}:{'farmer' if f < h else 'hunter'}"
-    return role, note
+            kind[idx] = "merged"
+            side_size[idx] = min(h, f)
+            side_name[idx] = "farmer" if f < h else "hunter"
+            continue
+        # Segments that are neither hunter nor farmer ground (former customers, a mixed status)
+        # would form a generalist team of their own; too small to stand alone, they join the
+        # group's larger side instead of becoming a one- or two-rep team.
+        rest = g["r"] == "generalist"
+        if rest.any() and g.loc[rest, "need"].sum() <= gmax:
+            ridx = g.index[rest].to_numpy()
+            role[ridx] = main if kind[idx[0]] != "split" else ("farmer" if f >= h else "hunter")
+            kind[ridx] = "absorbed"
+            side_size[ridx] = g.loc[rest, "need"].sum()
+            side_name[ridx] = "generalist"
+    return role, kind, side_size, side_name
+
+
+def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Playbook):
+    """Overlay specialists per product line where the won-deal product mix differs beyond noise.
+
+    Returns the overlays frame, the product-mix tests frame and, per segment, a list of the
+    overlays that serve it (dicts with product, dimension, group, share_in, share_else).
+    """
+    per_segment: list[list[dict]] = [[] for _ in range(len(seg))]
+    if products is None or products.empty:
+        return _empty(OVERLAY_COLUMNS), _empty(PRODUCT_MIX_COLUMNS), per_segment
+    prod = products.assign(
+        segment=products["segment"].astype("string"),
+        product=products["product"].astype("string"),
+        deals=pd.to_numeric(products["deals"], errors="coerce").astype(float).fillna(0.0),
+        won_revenue=pd.to_numeric(products["won_revenue"], errors="coerce").astype(float).fillna(0.0)
+        if "won_revenue" in products.columns
+        else 0.0,
+    )
+    keys = seg[["segment", "customer_type", "vertical"]].astype("string")
+    prod = prod[["segment", "product", "deals", "won_revenue"]].merge(keys, on="segment", how="inner")
+    prod = prod[prod["product"].notna() & (prod["deals"] > 0)]
+    if prod.empty:
+        return _empty(OVERLAY_COLUMNS), _empty(PRODUCT_MIX_COLUMNS), per_segment
+
+    alpha = pb.value("significance_level")
+    dims = [d for d in _DIMENSIONS if prod[d].notna().any()]
+    tests, overlay_rows = [], []
+    named = seg["motion"].to_numpy() != "digital"
+    for dim in dims:
+        one, many = _DIMENSIONS[dim]
+        counts = prod.pivot_table(index=dim, columns="product", values="deals", aggfunc="sum", fill_value=0.0)
+        revenue = prod.pivot_table(index=dim, columns="product", values="won_revenue", aggfunc="sum", fill_value=0.0)
+        mix = _mix_test(counts, pb, n_tests=len(dims))
+        mix["dimension"] = one
+        o = mix.pop("_table", None)
+        if not mix["differs"]:
+            mix["reason"] = _mix_sentence(mix, many, differs=False)
+            tests.append(mix)
+            continue
+        groups, prods = o.index.to_numpy(dtype=object), o.columns.to_numpy(dtype=object)
+        obs = o.to_numpy(dtype=float)
+        n_g, n_p, total = obs.sum(axis=1), obs.sum(axis=0), obs.sum()
+        expected = np.outer(n_g, n_p) / total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_in = obs / n_g[:, None]
+            # Haberman's adjusted residual: is this cell's excess itself beyond noise?
+            z = (obs - expected) / np.sqrt(expected * (1 - n_g / total)[:, None] * (1 - n_p / total)[None, :])
+        # Where a product sells above expectation, cell by cell, Bonferroni over the cells.
+        above = np.minimum(stats.norm.sf(np.nan_to_num(z, nan=0.0)) * obs.size, 1.0) <= alpha
+        notes = []
+        dim_values = seg[dim].astype("string").to_numpy(dtype=object)
+        for j in np.flatnonzero(above.any(axis=0)):
+            rows = np.flatnonzero(above[:, j])
+            deals_in, n_in = obs[rows, j].sum(), n_g[rows].sum()
+            share_g = deals_in / n_in
+            share_e = (n_p[j] - deals_in) / (total - n_in) if total > n_in else float("nan")
+            lift = share_g / share_e if share_e > 0 else float("inf")
+            names = ", ".join(map(str, groups[rows]))
+            in_groups = np.isin(dim_values, groups[rows])
+            teams = list(dict.fromkeys(seg.loc[in_groups & named, "team"]))
+            if not lift >= pb.value("product_overlay_lift_min"):
+                continue  # sells a little more there, not enough to need a specialist
+            if share_g >= pb.value("product_overlay_share_max"):
+                notes.append(f"{prods[j]} is {_pct(share_g)} of won deals in {names}: their core offer, no overlay")
+                continue
+            if deals_in < pb.value("product_overlay_min_deals"):
+                notes.append(f"{prods[j]} concentrates in {names} but has only {deals_in:,.0f} won deals there")
+                continue
+            if not teams:
+                notes.append(f"{prods[j]} concentrates in {names}, served digitally, so no overlay")
+                continue
+            row = {
+                "product": prods[j],
+                "dimension": one,
+                "groups": "; ".join(map(str, groups[rows])),
+                "teams": "; ".join(teams),
+                "won_deals": round(deals_in),
+                "won_revenue": float(revenue.reindex(index=groups[rows], columns=[prods[j]]).to_numpy().sum()),
+                "share_in_groups": share_g,
+                "share_elsewhere": share_e,
+                "lift": lift,
+                "cramers_v": mix["cramers_v_corrected"],
+            }
+            row["reason"] = (
+                f"{prods[j]}: {_pct(share_g)} of won deals in {names} vs {_pct(share_e)} elsewhere "
+                f"({row['won_deals']:,} won deals); product mix differs across {many} "
+                f"(Cramér's V {mix['cramers_v_corrected']:.2f}, {_pval(mix['p_value'])}), so overlay "
+                f"specialists support {', '.join(teams)}."
+            )
+            overlay_rows.append(row)
+            for i in np.flatnonzero(in_groups & named):
+                gi = int(np.flatnonzero(groups == dim_values[i])[0])
+                per_segment[i].append(
+                    {"product": prods[j], "dimension": one, "many": many, "group": dim_values[i],
+                     "share_in": share_in[gi, j], "share_else": share_e, "v": mix["cramers_v_corrected"]}
+                )
+        mix["reason"] = _mix_sentence(mix, many, differs=True, notes=notes)
+        tests.append(mix)
+    overlays = pd.DataFrame(overlay_rows, columns=list(OVERLAY_COLUMNS))
+    product_mix = pd.DataFrame(tests).reindex(columns=list(PRODUCT_MIX_COLUMNS))
+    return overlays, product_mix, per_segment
+
+
+def _mix_test(counts: pd.DataFrame, pb: Playbook, *, n_tests: int) -> dict:
+    """Chi-square test of groups x products on won deals, with minimum counts and Cramer's V.
+
+    Groups with fewer than ``product_min_group_deals`` won deals are left out, then products
+    whose expected count is below ``product_min_expected`` in some group (Cochran's rule).
+    Cramer's V is reported plain and bias-corrected (Bergsma 2013). The decision uses Cohen's
+    w from the corrected V: V alone reads smaller the more groups and products a table has, so a
+    fixed V line would ask more of a 4 x 6 table than of a 2 x 6 one.
+    """
+    res = {
+        "groups": 0, "products": 0, "won_deals": 0, "chi2": np.nan, "dof": 0, "p_value": np.nan,
+        "cramers_v": np.nan, "cramers_v_corrected": np.nan, "effect_w": np.nan, "differs": False, "left_out": "",
+    }
+    table = counts[counts.sum(axis=1) >= max(pb.value("product_min_group_deals"), 1)]
+    left: list[str] = []
+    if len(table) >= 2:
+        for _ in range(2):  # dropping products shifts the totals a little; a second pass settles it
+            n_g, n_p = table.sum(axis=1).to_numpy(), table.sum(axis=0).to_numpy()
+            total = n_g.sum()
+            low = (n_p * n_g.min() / max(total, 1)) < pb.value("product_min_expected")
+            left += [str(c) for c in table.columns[low]]
+            table = table.loc[:, ~low]
+    res["left_out"] = "; ".join(left)
+    res["groups"], res["products"] = table.shape
+    res["won_deals"] = round(float(table.to_numpy().sum())) if table.size else 0
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return res
+    obs = table.to_numpy(dtype=float)
+    n_g, n_p, total = obs.sum(axis=1), obs.sum(axis=0), obs.sum()
+    expected = np.outer(n_g, n_p) / total
+    chi2 = float(((obs - expected) ** 2 / expected).sum())
+    r, c = obs.shape
+    dof = (r - 1) * (c - 1)
+    p = float(stats.chi2.sf(chi2, dof))
+    phi2 = chi2 / total
+    v = math.sqrt(phi2 / min(r - 1, c - 1))
+    phi2c = max(0.0, phi2 - (r - 1) * (c - 1) / (total - 1))
+    rc, cc = r - (r - 1) ** 2 / (total - 1), c - (c - 1) ** 2 / (total - 1)
+    vc = math.sqrt(phi2c / min(rc - 1, cc - 1)) if min(rc, cc) > 1 else 0.0
+    w = vc * math.sqrt(min(r, c) - 1)
+    p_adj = min(p * max(n_tests, 1), 1.0)  # Bonferroni over the dimensions tested
+    res.update(
+        chi2=chi2, dof=dof, p_value=p_adj, cramers_v=v, cramers_v_corrected=vc, effect_w=w,
+        differs=bool(w >= pb.value("product_mix_effect_min") and p_adj <= pb.value("significance_level")),
+        _table=table,
+    )
+    return res
+
+
+def _mix_sentence(mix: dict, many: str, *, differs: bool, notes: list[str] | None = None) -> str:
+    size = f"{mix['won_deals']:,} won deals in {mix['groups']} {many} × {mix['products']} product lines"
+    if mix["groups"] < 2 or mix["products"] < 2:
+        return f"Product mix across {many} not tested: fewer than two {many} or product lines have enough won deals ({size})."
+    measured = (
+        f"Cramér's V {mix['cramers_v_corrected']:.2f} bias-corrected (plain {mix['cramers_v']:.2f}; "
+        f"effect size w {mix['effect_w']:.2f}), {_pval(mix['p_value'])}, over {size}"
+    )
+    if not differs:
+        return f"Product mix does not differ beyond noise across {many}: {measured}."
+    text = f"Product mix differs across {many}: {measured}."
+    if notes:
+        text += " " + "; ".join(notes) + "."
+    return text
+
+
+def _pval(p: float) -> str:
+    if not np.isfinite(p):
+        return "p unknown"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _money(x: float) -> str:
@@ -342,6 +828,7 @@ def _pct(x: float) -> str:
 def _segment_reasons(seg: pd.DataFrame, c: dict, pb: Playbook):
     reasons, rules = [], []
     fl, dl = _money(c["field_line"]), _money(c["digital_max"])
+    gmax = pb.value("generalist_team_max")
     for i, row in enumerate(seg.itertuples(index=False)):
         fired: list[str] = []
         deal, basis = row.deal_size_used, row.deal_size_basis
@@ -386,22 +873,40 @@ def _segment_reasons(seg: pd.DataFrame, c: dict, pb: Playbook):
             fired.append("field_deals_per_rep_max")
             m_why += f" (a field rep would need ~{row.deals_per_rep:,.0f} deals a year: check the field quota or this deal size)"
 
-        note, role, motion = c["role_note"][i], row.role, row.motion
+        kind, role, motion, cand = c["kind"][i], row.role, row.motion, c["cand"][i]
         cs, ps = c["cust_share"][i], c["prospect_share"][i]
+        fs = row.former / row.accounts if row.accounts else float("nan")
+        mix = f"neither customers ({_pct(cs)}) nor prospects ({_pct(ps)}) dominate"
+        if fs >= 0.5:
+            mix += f" ({_pct(fs)} are former customers)"
+        need = c["team_need"][i]
         if motion == "digital":
             r_why = "no named rep is needed"
-        elif note.startswith("small:"):
-            fired += ["generalist_team_max"]
+        elif kind == "merged" and cand != "generalist" and need <= gmax:
+            fired += ["generalist_team_max", "generalist_min_other_share"]
             r_why = (
-                f"the team would need only {float(note.split(':')[1]):.1f} reps (≤ {pb.value('generalist_team_max'):g}), "
+                f"the team needs only {need:.1f} reps (≤ {gmax:g}), "
                 f"so one generalist team covers new and existing business"
             )
-        elif note.startswith("side:"):
-            _, size, side = note.split(":")
-            fired += ["generalist_team_max"]
+        elif kind == "merged" and cand != "generalist":
+            fired += ["generalist_team_max", "generalist_min_other_share"]
             r_why = (
-                f"the {side} side would be only {float(size):.1f} reps (≤ {pb.value('generalist_team_max'):g}), "
-                f"too few to split hunters from farmers, so generalists"
+                f"the {c['side_name'][i]} side would be only {c['side_size'][i]:.1f} reps (≤ {gmax:g}), "
+                f"too few to split hunters from farmers, yet {_pct(c['other_share'][i])} of the accounts, so one "
+                f"generalist team of {need:.1f} reps"
+            )
+        elif kind == "absorbed" and c["side_name"][i] == "generalist":
+            fired += ["farmer_customer_share_min", "hunter_prospect_share_min", "generalist_team_max"]
+            r_why = (
+                f"{mix}, and a generalist team for such segments would be only "
+                f"{c['side_size'][i]:.1f} reps (≤ {gmax:g}), so the {role}s cover it"
+            )
+        elif kind == "absorbed":
+            fired += ["generalist_team_max", "generalist_min_other_share"]
+            r_why = (
+                f"the {c['side_name'][i]} side of this team would be only {c['side_size'][i]:.1f} reps "
+                f"(≤ {gmax:g}) and {_pct(c['other_share'][i])} of its accounts, too little for a team or for "
+                f"generalists, so the {role}s ({need:.1f} reps) cover it"
             )
         elif role == "farmer":
             fired.append("farmer_customer_share_min")
@@ -411,14 +916,17 @@ def _segment_reasons(seg: pd.DataFrame, c: dict, pb: Playbook):
             r_why = f"{_pct(ps)} are untapped prospects (only {_pct(cs)} customers)"
         else:
             fired += ["farmer_customer_share_min", "hunter_prospect_share_min"]
-            r_why = f"neither customers ({_pct(cs)}) nor prospects ({_pct(ps)}) dominate"
+            r_why = mix
 
         pod = c["pod"][i]
+        extra = ""
         if motion == "digital":
             where = "self-serve / product-led"
         elif pod:
-            fired += ["pod_min_reps", "pod_deal_size_ratio_min"]
             where = f"{pod} pod"
+            pod_why, pod_rules = _pod_sentence(c["vertical_tests"].loc[(motion, pod)], motion, c["tested"], pb)
+            fired += pod_rules
+            extra += " " + pod_why
         else:
             where = row.team
         if motion != "digital":
@@ -427,10 +935,54 @@ def _segment_reasons(seg: pd.DataFrame, c: dict, pb: Playbook):
                 f"quota_{motion}", "attainment", f"ramp_months_{motion}", "ramp_productivity", "ramping_share",
                 "potential_customer_rate", "potential_prospect_rate", "potential_former_rate",
             ]
+        items = c["seg_overlays"][i]
+        if items:
+            fired += [
+                "product_min_group_deals", "product_min_expected", "product_mix_effect_min",
+                "significance_level", "product_overlay_lift_min", "product_overlay_share_max",
+                "product_overlay_min_deals",
+            ]
+            parts = [
+                f"{o['product']} ({_pct(o['share_in'])} of won deals in {o['group']} vs {_pct(o['share_else'])} elsewhere)"
+                for o in items
+            ]
+            tests = "; ".join(
+                dict.fromkeys(f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}" for o in items)
+            )
+            extra += f" Overlay specialists: {', '.join(parts)} — {tests}."
         label = motion if motion == "digital" else f"{motion} {role}"
-        reasons.append(f"{row.segment}: {m_why} and {r_why} → {label} ({where}).")
+        reasons.append(f"{row.segment}: {m_why} and {r_why} → {label} ({where}).{extra}")
         rules.append(", ".join(dict.fromkeys(fired)))
     return reasons, rules
+
+
+def _pod_sentence(t: pd.Series, motion: str, tested: bool, pb: Playbook) -> tuple[str, list[str]]:
+    """Why a vertical got its own pod, with the figures and the test that showed it is not noise."""
+    fired = ["pod_min_reps"]
+    why = []
+    if t["deal_size_differs"]:
+        fired.append("pod_deal_size_ratio_min")
+        ratio = t["deal_ratio"]
+        size = f"{ratio:.1f}× the rest of {motion}" if ratio >= 1 else f"{1 / ratio:.1f}× smaller than the rest of {motion}"
+        if tested:
+            fired += ["pod_min_accounts", "significance_level"]
+            why.append(
+                f"its typical deal is {size} (Mann-Whitney {_pval(t['deal_p_value'])}, "
+                f"{t['accounts_tested']:,.0f} vs {t['rest_accounts']:,.0f} accounts)"
+            )
+        else:
+            why.append(f"its typical deal is {size} (not tested against noise: no per-account deal sizes given)")
+    if t["win_rate_differs"]:
+        fired += ["pod_win_rate_diff_min", "pod_min_closed_deals", "significance_level"]
+        why.append(
+            f"its win rate is {_pct(t['win_rate'])} vs {_pct(t['rest_win_rate'])} in the rest of {motion} "
+            f"({_pval(t['win_rate_p_value'])}, {t['closed_deals']:,.0f} vs {t['rest_closed_deals']:,.0f} closed deals)"
+        )
+    sentence = (
+        f"It gets a pod of its own because {' and '.join(why)}, with {t['reps_needed']:.1f} reps of work "
+        f"(≥ {pb.value('pod_min_reps'):g})."
+    )
+    return sentence, fired
 
 
 def _sources(rule_ids: str, pb: Playbook) -> str:
@@ -440,7 +992,7 @@ def _sources(rule_ids: str, pb: Playbook) -> str:
     return "; ".join(seen)
 
 
-def _teams(seg: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
+def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, product_mix: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
     g = seg.groupby("team", sort=False)
     teams = g.agg(
         motion=("motion", "first"),
@@ -450,6 +1002,7 @@ def _teams(seg: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
         headcount_workload=("reps_workload", "sum"),
         headcount_capacity=("reps_capacity", lambda s: s.sum(min_count=1)),
         pod=("vertical", lambda s: s.astype("string").nunique()),
+        overlays=("overlays", lambda s: "; ".join(dict.fromkeys(p for x in s if x for p in x.split("; ")))),
     ).reset_index()
     vert_first = g["vertical"].first().astype("string").reindex(teams["team"]).to_numpy()
     teams["accounts"] = teams["accounts"].astype(int)
@@ -474,11 +1027,15 @@ def _teams(seg: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
         else:
             spec.append("generalist across verticals")
     teams["specialization"] = spec
-    teams["reason"] = [_team_reason(r, pb) for r in teams.itertuples(index=False)]
+    v_by_dim = (
+        dict(zip(overlays["product"] + "|" + overlays["dimension"], overlays["cramers_v"])) if len(overlays) else {}
+    )
+    dims_of = overlays.groupby("product")["dimension"].agg(list).to_dict() if len(overlays) else {}
+    teams["reason"] = [_team_reason(r, pb, dims_of, v_by_dim) for r in teams.itertuples(index=False)]
     return teams[list(TEAM_COLUMNS)]
 
 
-def _team_reason(t, pb: Playbook) -> str:
+def _team_reason(t, pb: Playbook, dims_of: dict, v_by_dim: dict) -> str:
     if t.motion == "digital":
         return (
             f"{t.team}: {t.segments} segment(s), {t.accounts:,} accounts with deals too small to pay for a "
@@ -509,13 +1066,29 @@ def _team_reason(t, pb: Playbook) -> str:
             parts.append(f"That is {per_rep:,.0f} accounts per rep, below {band}: large, named books.")
         else:
             parts.append(f"That is {per_rep:,.0f} accounts per rep.")
+    if t.overlays:
+        products = t.overlays.split("; ")
+        evidence = "; ".join(
+            dict.fromkeys(
+                f"product mix differs across {_DIMENSIONS_BY_LABEL[d]}, Cramér's V {v_by_dim[p + '|' + d]:.2f}"
+                for p in products
+                for d in dims_of.get(p, [])
+            )
+        )
+        parts.append(
+            f"Product overlay specialists work alongside this team for {', '.join(products)} ({evidence}): "
+            f"size them from those products' deals, not from this team's headcount."
+        )
     return " ".join(parts)
+
+
+_DIMENSIONS_BY_LABEL = {one: many for one, many in _DIMENSIONS.values()}
 
 
 def _empty_segments(seg: pd.DataFrame) -> pd.DataFrame:
     extra = [
         "motion", "role", "team", "deal_size_basis", "deal_size_used", "deals_per_rep", "annual_potential",
-        "reps_workload", "reps_capacity", "reason", "rules", "sources",
+        "reps_workload", "reps_capacity", "overlays", "reason", "rules", "sources",
     ]
     return seg.reindex(columns=[*seg.columns, *extra])
 

@@ -91,7 +91,7 @@ class Playbook:
         except KeyError:
             raise InputError(_unknown_id_message(rule_id, self.rules)) from None
 
-    def with_values(self, **values: float) -> "Playbook":
+    def with_values(self, **values: float) -> Playbook:
         """Return a copy with some values replaced (the app's controls).
 
         A changed rule's source says "set by user (default ...)", so the app never shows a user's
@@ -129,9 +129,11 @@ class Playbook:
         Returns
         -------
         pandas.DataFrame
-            Columns ``id, label, value, unit, source, confidence``, one row per rule.
+            One row per rule, in playbook order, with columns ``id, label, value, unit, source,
+            confidence`` then ``confidence_label`` (the tag in words) and ``low_confidence``
+            (True for LC rules: the app shows them as defaults to check, never as facts).
         """
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             [
                 {
                     "id": r.id,
@@ -143,8 +145,41 @@ class Playbook:
                 }
                 for r in self.rules.values()
             ],
-            columns=["id", "label", "value", "unit", "source", "confidence"],
+            columns=list(FRAME_COLUMNS[:6]),
         )
+        frame["confidence_label"] = frame["confidence"].map(CONFIDENCE_TAGS).astype("string")
+        frame["low_confidence"] = (frame["confidence"] == "LC").astype(bool)
+        return frame[list(FRAME_COLUMNS)]
+
+    def to_markdown(self) -> str:
+        """Return the rules as the Markdown table the README shows between its playbook markers.
+
+        Returns
+        -------
+        str
+            A pipe table with columns id, what it sets, value, unit, source and confidence, one
+            row per rule in playbook order, ending with a newline. Low-confidence values are
+            marked so a reader never takes them for a benchmark.
+        """
+        lines = [
+            "| id | what it sets | value | unit | source | confidence |",
+            "|---|---|---:|---|---|---|",
+        ]
+        for r in self.rules.values():
+            value = _fmt(r.value)
+            # LC numbers are our own calibration; mark them where the eye lands, on the value.
+            shown = f"{value} ⚠" if r.confidence == "LC" else value
+            cells = (f"`{r.id}`", r.label, shown, r.unit, r.source, r.confidence)
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines.append("")
+        lines.append("⚠ low confidence (LC): our own calibration or an assumption — check it against your data.")
+        return "\n".join(lines) + "\n"
+
+
+FRAME_COLUMNS: tuple[str, ...] = (
+    "id", "label", "value", "unit", "source", "confidence", "confidence_label", "low_confidence",
+)
+"""Columns of :meth:`Playbook.to_frame`."""
 
 
 def load_playbook(path: Any = None, overrides: dict[str, float] | None = None) -> Playbook:
@@ -288,3 +323,8 @@ def _unknown_id_message(rule_id: str, rules: dict, where: str = "") -> str:
 
 def _fmt(value: float) -> str:
     return f"{value:,.10g}"
+
+
+def _md_cell(text: str) -> str:
+    # A pipe would end the cell and a newline the row; neither may leak out of a rule's text.
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").strip()

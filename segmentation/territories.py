@@ -4,7 +4,9 @@ Balance is on value (annual deal potential), not only counts, because equal coun
 concentrated value (Sumble). Disruption is minimised: an account stays with its current owner when
 that owner is a rep of the account's team and the owner's book stays within ``balance_tolerance``
 of the team mean (Pfizer-style bands); everything else is placed largest-first on the least-loaded
-rep (LPT greedy, O(n log r) with a heap). Every move is reported per rep and per account.
+rep (LPT greedy, O(n log r) with a heap); a levelling pass then moves accounts from reps above
+the band to reps below it. Every move is reported per rep and per
+account.
 """
 
 from __future__ import annotations
@@ -184,7 +186,12 @@ def placeholder_roster(teams: pd.DataFrame) -> pd.DataFrame:
     num = np.concatenate([np.arange(1, k + 1) for k in hc]) if hc.sum() else np.array([], dtype=int)
     t = teams.reset_index(drop=True)
     team = t["team"].astype("string").to_numpy()[idx]
-    get = lambda c: t[c].astype("string").to_numpy()[idx] if c in t.columns else pd.array([pd.NA] * len(idx), dtype="string")  # noqa: E731
+
+    def get(c):
+        if c in t.columns:
+            return t[c].astype("string").to_numpy()[idx]
+        return pd.array([pd.NA] * len(idx), dtype="string")
+
     return pd.DataFrame(
         {
             "rep": pd.array([f"{a} rep {b}" for a, b in zip(team, num)], dtype="string"),
@@ -235,6 +242,10 @@ def assign_territories(
     that fit inside the excess (so few accounts move and top accounts stay); capacity caps the
     count kept. (2) The rest go largest-first to the rep with the lowest load (value share plus a
     small count share), preferring reps of the account's region while they are under the mean.
+    (3) While a rep's value is outside mean × (1 ± ``balance_tolerance``), the most-loaded rep
+    hands the least-loaded one the largest account that fits the gap, accounts that already moved
+    first, never an owner's protected top accounts; so every rep ends inside the band where the
+    account sizes allow it, and the value CV stays at or below the tolerance.
     """
     if "team" not in accounts.columns:
         raise InputError("Accounts lack a 'team' column: plan coverage and assign accounts first.")
@@ -401,6 +412,8 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
     cap = capacity[reps_t]
     load_v = np.zeros(r)
     load_c = np.zeros(r)
+    kept = np.zeros(m, dtype=bool)  # stayed with the current owner
+    locked = np.zeros(m, dtype=bool)  # an owner's protected top accounts: never moved
 
     # (1) keep owners: each owner's book sorted by value, largest first.
     owned = np.flatnonzero(own_local >= 0)
@@ -412,16 +425,26 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
             vals = v[g]
             keep = np.ones(len(g), dtype=bool)
             excess = vals.sum() - keep_cap
+            # The top tier (the largest accounts filling half the cap) never moves (Engagio: keep
+            # top accounts >= 1 year), neither here nor in the levelling pass.
+            protected = int(np.searchsorted(np.cumsum(vals), keep_cap / 2, side="right"))
             if excess > 0:
-                # The top tier (the largest accounts filling half the cap) never moves (Engagio:
-                # keep top accounts >= 1 year). Below it, shed the largest run of accounts that
-                # fits inside the excess, so few accounts move.
-                protected = int(np.searchsorted(np.cumsum(vals), keep_cap / 2, side="right"))
+                # Below the top tier, shed the largest run of accounts that fits inside the
+                # excess, so few accounts move.
                 k0 = max(protected, int(np.searchsorted(-vals, -excess, side="left")))
                 if k0 < len(g):
                     shed = np.cumsum(vals[k0:]) <= excess
                     keep[k0:] &= ~shed
                     excess -= vals[k0:][shed].sum()
+                # The run stops at the first account that overshoots; smaller ones after it may
+                # still fit. A few more passes (each vectorised) fill the rest of the excess.
+                for _ in range(8):
+                    fits = keep & (np.arange(len(g)) >= protected) & (vals <= excess)
+                    if excess <= 0.01 * mean_v or not fits.any():
+                        break
+                    shed = fits & (np.cumsum(np.where(fits, vals, 0.0)) <= excess)
+                    keep &= ~shed
+                    excess -= vals[shed].sum()
                 if excess > 0.01 * mean_v:
                     # Still over: give up the one smallest unprotected account that clears it.
                     cand = np.flatnonzero(keep[protected:] & (vals[protected:] >= excess)) + protected
@@ -430,13 +453,23 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
             if np.isfinite(cap[j]) and keep.sum() > cap[j]:
                 keep[np.flatnonzero(keep)[int(cap[j]):]] = False
             out[g[keep]] = reps_t[j]
+            kept[g[keep]] = True
+            locked[g[:protected][keep[:protected]]] = True
             load_v[j] = vals[keep].sum()
             load_c[j] = keep.sum()
 
     # (2) greedy LPT for the rest, with per-region heaps in front of the team heap.
     rest = np.flatnonzero(out < 0)
-    if len(rest) == 0:
-        return out
+    if len(rest):
+        _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c)
+    # (3) level reps left outside the band.
+    _level_up(out, v, reps_t, lookup, load_v, load_c, cap, kept, locked, mean_v, tol)
+    return out
+
+
+def _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c) -> None:
+    """Greedy LPT for the accounts no owner kept, with per-region heaps in front of the team heap."""
+    r = len(reps_t)
     rest = rest[np.lexsort((tiebreak[rest], -v[rest]))]
     rreg = rep_region[reps_t]
     region_reps: dict[int, list[int]] = {}
@@ -478,7 +511,7 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
                 heapq.heappop(all_heap)
             else:
                 heapq.heapreplace(all_heap, (load_v[j] * wv + load_c[j] * wc, j, 0))
-        return res_rep
+        return
 
     regl = reg.tolist()
     rregl = rreg.tolist()
@@ -505,11 +538,67 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
         heapq.heappush(all_heap, entry)
         if rregl[j] >= 0:
             heapq.heappush(reg_heaps[rregl[j]], entry)
-    return res_rep
+
+
+def _level_up(out, v, reps_t, lookup, load_v, load_c, cap, kept, locked, mean_v, tol) -> None:
+    """Move accounts from reps above the band to reps below it until every rep is inside.
+
+    The greedy step leaves a rep short when owners keep books up to the band's upper edge and the
+    pool left over cannot fill everyone, or when the count weight steers value away from a rep
+    with many small accounts; an owner's protected top tier can leave them over the edge. Each
+    move hands the largest account that fits the gap from the most-loaded rep to the least-loaded
+    one (donor above the mean by at least its value, receiver below by at least its value), so
+    the sum of deviations from the mean falls at every step and the loop ends. Accounts that
+    already moved go first (moving them again costs no continuity); protected accounts never move.
+    """
+    r = len(reps_t)
+    low, high = mean_v * (1 - tol), mean_v * (1 + tol)
+    if r < 2 or not ((load_v < low).any() or (load_v > high).any()):
+        return
+    local = np.full(len(out), -1, dtype=np.int64)
+    placed = out >= 0
+    local[placed] = lookup[out[placed]]
+    order = np.argsort(local, kind="stable")
+    starts = np.searchsorted(local[order], np.arange(r + 1))
+    books = [list(order[starts[j] : starts[j + 1]]) for j in range(r)]
+    movable = (v > 0) & ~locked
+    for _ in range(len(out)):
+        open_ = load_c < cap
+        if not open_.any():
+            return
+        lo = int(np.argmin(np.where(open_, load_v, np.inf)))
+        hi = int(np.argmax(load_v))
+        if load_v[lo] >= low and load_v[hi] <= high:
+            return
+        moved = False
+        # Donors from the most loaded down; when the problem is a rep over the band, only they give.
+        donors = np.argsort(-load_v, kind="stable") if load_v[lo] < low else [hi]
+        for d in donors:
+            if load_v[d] <= mean_v or d == lo or load_v[lo] >= mean_v:
+                break
+            gap = min(load_v[d] - mean_v, mean_v - load_v[lo])
+            book = np.asarray(books[d], dtype=np.int64)
+            fits = book[movable[book] & (v[book] <= gap)]
+            if len(fits) == 0:
+                continue
+            pool = fits[~kept[fits]] if (~kept[fits]).any() else fits
+            a = int(pool[np.argmax(v[pool])])
+            books[d].remove(a)
+            books[lo].append(a)
+            out[a] = reps_t[lo]
+            kept[a] = False
+            load_v[d] -= v[a]
+            load_v[lo] += v[a]
+            load_c[d] -= 1
+            load_c[lo] += 1
+            moved = True
+            break
+        if not moved:
+            return
 
 
 def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assigned, rep_names, rep_team, pb, warnings):
-    n, nr, nt = len(value), len(rep_names), len(team_names)
+    n, nr = len(value), len(rep_names)
     got = assigned >= 0
     has_owner = owner_idx >= 0
     kept_mask = has_owner & (assigned == owner_idx)

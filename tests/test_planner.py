@@ -21,7 +21,7 @@ PB = load_playbook()
 def profile(segment, accounts, customers, prospects, *, vertical=None, former=0, employees=np.nan,
             revenue=np.nan, deal=np.nan, known=None):
     """One segment row in the exact shape the segments stage produces."""
-    known = (accounts if deal == deal else 0) if known is None else known
+    known = (0 if math.isnan(deal) else accounts) if known is None else known
     return {
         "segment": segment,
         "vertical": vertical or segment.split(" · ")[0],
@@ -37,8 +37,8 @@ def profile(segment, accounts, customers, prospects, *, vertical=None, former=0,
         "median_revenue": revenue,
         "median_deal_size": deal,
         "deal_size_known": known,
-        "total_revenue": 0.0 if revenue != revenue else revenue * accounts,
-        "total_deal_value": 0.0 if deal != deal else deal * known,
+        "total_revenue": 0.0 if math.isnan(revenue) else revenue * accounts,
+        "total_deal_value": 0.0 if math.isnan(deal) else deal * known,
     }
 
 
@@ -176,13 +176,13 @@ def test_headcount_moves_the_right_way_with_rates(overrides, column, direction):
 @pytest.mark.parametrize(
     ("kwargs", "basis", "motion", "phrase"),
     [
-        (dict(deal=60_000, known=100), "deal size field", "field", "median deal $60K"),
+        ({"deal": 60_000, "known": 100}, "deal size field", "field", "median deal $60K"),
         # Only 10% have a deal size: fall back to 0.1% of a $30M median revenue = $30K.
-        (dict(deal=2_000, known=10, revenue=30e6), "revenue proxy", "field", "revenue proxy"),
-        (dict(revenue=5e6), "revenue proxy", "inside", "revenue proxy"),
-        (dict(employees=20_000), "employee tier (Gartner)", "field", "large enterprise"),
-        (dict(employees=50), "employee tier (Gartner)", "inside", "below Gartner"),
-        (dict(), "no size data", "inside", "inside by default"),
+        ({"deal": 2_000, "known": 10, "revenue": 30e6}, "revenue proxy", "field", "revenue proxy"),
+        ({"revenue": 5e6}, "revenue proxy", "inside", "revenue proxy"),
+        ({"employees": 20_000}, "employee tier (Gartner)", "field", "large enterprise"),
+        ({"employees": 50}, "employee tier (Gartner)", "inside", "below Gartner"),
+        ({}, "no size data", "inside", "inside by default"),
     ],
 )
 def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
@@ -224,13 +224,21 @@ def big(segment, customers_share, deal, vertical=None):
     [
         # Both sides are full teams: split hunters and farmers.
         ([big("A · Customers", 0.9, 60_000), big("A · Prospects", 0.1, 60_000)], {"Field · Farmers", "Field · Hunters"}),
-        # The farmer side is tiny: no split, one generalist team.
+        # The farmer side is 2 reps and 12% of the accounts: no split, and too little existing
+        # business for generalists, so the hunters cover those customers.
         (
             [big("A · Prospects", 0.1, 60_000), profile("A · Customers", 40, 36, 4, deal=60_000)],
+            {"Field · Hunters"},
+        ),
+        # The farmer side is 4 reps but 26% of the accounts: no split, one generalist team.
+        (
+            [profile("A · Prospects", 320, 32, 288, deal=60_000), profile("A · Customers", 80, 72, 8, deal=60_000)],
             {"Field · Generalists"},
         ),
         # Only hunters, and plenty of them: a hunter team.
         ([big("A · Prospects", 0.1, 60_000)], {"Field · Hunters"}),
+        # Only customers, a small team: nothing to split and nothing to hunt, so farmers.
+        ([profile("A · Customers", 60, 60, 0, deal=60_000)], {"Field · Farmers"}),
     ],
 )
 def test_hunters_and_farmers_split_only_when_both_sides_are_full_teams(rows, teams):
@@ -299,3 +307,310 @@ def test_engine_modules_do_not_import_streamlit():
         "sys.exit(1 if 'streamlit' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# --- reasons quote the final figures ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("segment", "team"),
+    [("Manufacturing · Mid-market", "Field · Generalists")],
+)
+def test_generalist_reason_quotes_the_final_team_figure(segment, team):
+    # Half customers: a farmer candidate (1.5 reps at farmer touches); as generalists 1.125 reps.
+    row = seg_row(PLAN, segment)
+    final = PLAN.teams.set_index("team").loc[team]
+    assert final["headcount_workload"] == pytest.approx(30 * 18 * 2.5 / 1_200)
+    assert f"needs only {max(final['headcount_workload'], final['headcount_capacity']):.1f} reps" in row["reason"]
+    assert "1.5 reps" not in row["reason"]
+
+
+def test_a_sliver_of_the_other_side_is_covered_by_the_main_role_with_the_figures():
+    rows = [big("A · Prospects", 0.1, 60_000), profile("A · Customers", 40, 36, 4, deal=60_000)]
+    plan = plan_coverage(pd.DataFrame(rows), PB)
+    team = plan.teams.iloc[0]
+    reason = seg_row(plan, "A · Customers")["reason"]
+    assert "the farmer side of this team would be only 2.0 reps (≤ 5) and 12% of its accounts" in reason
+    assert f"so the hunters ({team['headcount_workload']:.1f} reps) cover it" in reason
+    assert "generalist_min_other_share" in seg_row(plan, "A · Customers")["rules"]
+    # Raise the bar for a sliver and the same team becomes generalists.
+    again = plan_coverage(pd.DataFrame(rows), PB.with_values(generalist_min_other_share=0.1))
+    assert list(again.teams["team"]) == ["Field · Generalists"]
+
+
+def test_small_generalist_remainder_joins_the_full_side():
+    rows = [
+        big("A · Customers", 0.9, 60_000),  # ~20 farmer reps
+        profile("A · Former", 40, 0, 0, former=40, deal=60_000),  # neither side: 1.5 generalist reps
+    ]
+    plan = plan_coverage(pd.DataFrame(rows), PB)
+    assert list(plan.teams["team"]) == ["Field · Farmers"]
+    reason = seg_row(plan, "A · Former")["reason"]
+    assert "so the farmers cover it" in reason and "field farmer" in reason
+
+
+def test_large_generalist_remainder_keeps_its_own_team():
+    rows = [big("A · Customers", 0.9, 60_000), profile("A · Former", 400, 0, 0, former=400, deal=60_000)]
+    plan = plan_coverage(pd.DataFrame(rows), PB)
+    assert set(plan.teams["team"]) == {"Field · Farmers", "Field · Generalists"}
+
+
+# --- product overlays --------------------------------------------------------------------------
+def products_table(rows):
+    """``{segment: {product: won deals}}`` -> the long products table the planner reads."""
+    return pd.DataFrame(
+        [
+            {"segment": s, "product": p, "won_revenue": 1_000.0 * d, "deals": d}
+            for s, mix in rows.items()
+            for p, d in mix.items()
+        ]
+    )
+
+
+# Two verticals per customer type, so the product mix can differ by type and not by vertical.
+MIX_PROFILES = pd.DataFrame(
+    [
+        profile("Healthcare · Enterprise customers", 400, 370, 30, employees=5_000, deal=180_000),
+        profile("Retail · Enterprise customers", 400, 370, 30, employees=5_000, deal=170_000),
+        profile("Healthcare · Small prospects", 3_000, 200, 2_800, employees=40, deal=8_000),
+        profile("Retail · Small prospects", 3_000, 200, 2_800, employees=40, deal=8_000),
+    ]
+)
+ENTERPRISE = ["Healthcare · Enterprise customers", "Retail · Enterprise customers"]
+PROSPECTS = ["Healthcare · Small prospects", "Retail · Small prospects"]
+# Security sells to enterprise customers and hardly anywhere else; Core Platform is most of the
+# small prospects' deals (their core offer); Analytics sells everywhere alike.
+SKEWED = products_table(
+    {
+        **{s: {"Core Platform": 50, "Analytics": 30, "Security": 45} for s in ENTERPRISE},
+        **{s: {"Core Platform": 120, "Analytics": 30, "Security": 2} for s in PROSPECTS},
+    }
+)
+ALIKE = products_table(
+    {s: {"Core Platform": 50 * k, "Analytics": 30 * k, "Security": 20 * k} for s, k in
+     zip([*ENTERPRISE, *PROSPECTS], (2, 3, 1, 4))}
+)
+FEW = products_table({ENTERPRISE[0]: {"Core Platform": 2, "Security": 9}, PROSPECTS[0]: {"Core Platform": 9, "Security": 1}})
+
+
+def test_product_overlay_where_the_mix_differs_beyond_noise():
+    plan = plan_coverage(MIX_PROFILES, PB, SKEWED)
+    overlays = plan.overlays.set_index("product")
+    assert list(overlays.index) == ["Security"]
+    security = overlays.loc["Security"]
+    assert security["dimension"] == "customer type"
+    assert security["groups"] == "Enterprise customers"
+    assert security["teams"] == "Field · Farmers"
+    assert security["share_in_groups"] == pytest.approx(90 / 250)
+    assert security["share_elsewhere"] == pytest.approx(4 / 304)
+    teams = plan.teams.set_index("team")
+    assert teams.loc["Field · Farmers", "overlays"] == "Security"
+    assert teams.loc["Inside · Hunters", "overlays"] == ""
+    assert "Product overlay specialists work alongside this team for Security" in teams.loc["Field · Farmers", "reason"]
+    for segment in ENTERPRISE:
+        reason = seg_row(plan, segment)["reason"]
+        assert "Overlay specialists: Security (36% of won deals in Enterprise customers vs 1% elsewhere)" in reason
+        assert "Cramér's V" in reason
+        assert "product_mix_effect_min" in seg_row(plan, segment)["rules"]
+    mix = plan.product_mix.set_index("dimension")
+    assert bool(mix.loc["customer type", "differs"]) and "core offer" in mix.loc["customer type", "reason"]
+    assert not mix.loc["vertical", "differs"]  # both verticals buy the same mix
+
+
+def test_product_mix_statistics_match_scipy():
+    from scipy.stats import chi2_contingency
+    from scipy.stats.contingency import association
+
+    plan = plan_coverage(MIX_PROFILES, PB, SKEWED)
+    mix = plan.product_mix.set_index("dimension").loc["customer type"]
+    table = SKEWED.assign(t=SKEWED["segment"].str.split(" · ").str[-1]).pivot_table(
+        index="t", columns="product", values="deals", aggfunc="sum", fill_value=0
+    )
+    chi2, p, dof, _ = chi2_contingency(table.to_numpy(), correction=False)
+    assert mix["chi2"] == pytest.approx(chi2) and mix["dof"] == dof
+    assert mix["cramers_v"] == pytest.approx(association(table.to_numpy(), method="cramer"))
+    assert mix["p_value"] == pytest.approx(min(1.0, 2 * p))  # Bonferroni over the two dimensions
+    # The bias correction only ever shrinks V.
+    assert mix["cramers_v_corrected"] <= mix["cramers_v"]
+
+
+@pytest.mark.parametrize(
+    ("products", "expected_reason"),
+    [
+        (None, None),  # no product data: nothing said about overlays
+        (ALIKE, "does not differ beyond noise"),
+        (FEW, "not tested"),  # a strong difference on 21 deals is not evidence
+    ],
+)
+def test_no_product_overlay_without_evidence(products, expected_reason):
+    plan = plan_coverage(MIX_PROFILES, PB, products)
+    assert plan.overlays.empty
+    assert (plan.teams["overlays"] == "").all()
+    assert not plan.segments["reason"].str.contains("Overlay").any()
+    if expected_reason is None:
+        assert plan.product_mix.empty
+    else:
+        assert plan.product_mix["reason"].str.contains(expected_reason).all()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "products_with_overlay"),
+    [
+        ({}, ["Security"]),
+        ({"product_mix_effect_min": 0.95}, []),
+        ({"product_overlay_min_deals": 100}, []),
+        ({"product_overlay_lift_min": 50}, []),
+        # Core Platform is 79% of the prospects' deals: an overlay only once that is allowed.
+        ({"product_overlay_share_max": 0.95}, ["Core Platform", "Security"]),
+    ],
+)
+def test_changing_a_product_threshold_changes_the_overlays(overrides, products_with_overlay):
+    plan = plan_coverage(MIX_PROFILES, PB.with_values(**overrides), SKEWED)
+    assert sorted(plan.overlays["product"]) == products_with_overlay
+
+
+def test_products_table_without_its_columns_is_an_input_error():
+    with pytest.raises(InputError, match="products"):
+        plan_coverage(PLANTED, PB, SKEWED.drop(columns="deals"))
+
+
+def test_segment_products_sums_won_deals_per_segment_and_product():
+    from segmentation.planner import segment_products
+
+    long = pd.DataFrame(
+        {"account_row": [10, 10, 11, 12, 99], "product": ["A", "B", "A", "A", "A"],
+         "won_revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "deals": [1, 1, 2, 1, 1]}
+    )
+    segment = pd.Series(["S1", "S1", "S2"], index=[10, 11, 12])
+    out = segment_products(long, segment)
+    assert list(out.columns) == ["segment", "product", "won_revenue", "deals"]
+    assert out.to_dict("records") == [
+        {"segment": "S1", "product": "A", "won_revenue": 4.0, "deals": 3},
+        {"segment": "S1", "product": "B", "won_revenue": 2.0, "deals": 1},
+        {"segment": "S2", "product": "A", "won_revenue": 4.0, "deals": 1},
+    ]  # row 99 matches no account: left out
+    assert segment_products(None, segment) is None
+    assert segment_products(long.iloc[:0], segment) is None
+
+
+# --- vertical pods beyond noise ----------------------------------------------------------------
+def book(verticals, *, seed=0, sigma=1.0, won_rate=None, deals_per_account=2):
+    """Per-account field customers: ``{vertical: (accounts, median deal)}`` and matching profiles."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for v, (n, median) in verticals.items():
+        won = None
+        if won_rate is not None:
+            won = rng.binomial(deals_per_account, won_rate[v], n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "segment": f"{v} · Customers",
+                    "vertical": v,
+                    "deal_size": np.round(rng.lognormal(np.log(median), sigma, n), -2),
+                    "won_deals": won if won is not None else 0,
+                    "lost_deals": deals_per_account - won if won is not None else 0,
+                }
+            )
+        )
+    accounts = pd.concat(frames, ignore_index=True)
+    g = accounts.groupby("segment", sort=False)
+    profiles = pd.DataFrame(
+        [
+            profile(s, len(a), int(len(a) * 0.9), len(a) - int(len(a) * 0.9), vertical=a["vertical"].iloc[0],
+                    deal=float(a["deal_size"].median()))
+            for s, a in g
+        ]
+    )
+    return profiles, accounts
+
+
+def has_pod(plan, vertical):
+    return bool(plan.teams["team"].str.endswith(f" · {vertical}").any())
+
+
+def pod_row(plan, vertical):
+    return plan.vertical_tests.set_index(["motion", "vertical"]).loc[("field", vertical)]
+
+
+def test_deal_size_pod_needs_a_difference_beyond_noise():
+    # Same distribution; the small vertical's median is 1.7x the rest by chance (seed 91).
+    profiles, accounts = book({"Energy": (35, 60_000), "Healthcare": (2_000, 60_000)}, seed=91, sigma=1.2)
+    pb = PB.with_values(pod_min_reps=1)
+    medians = profiles.set_index("vertical")["median_deal_size"]
+    assert medians["Energy"] / medians["Healthcare"] >= 1.5  # the ratio alone would fire
+    untested = plan_coverage(profiles, pb)
+    assert has_pod(untested, "Energy")
+    assert "not tested against noise" in seg_row(untested, "Energy · Customers")["reason"]
+    tested = plan_coverage(profiles, pb, accounts=accounts)
+    assert not has_pod(tested, "Energy")
+    assert pod_row(tested, "Energy")["deal_p_value"] > pb.value("significance_level")
+
+
+def test_deal_size_pod_when_the_difference_is_real():
+    profiles, accounts = book({"Energy": (300, 200_000), "Healthcare": (2_000, 60_000)}, seed=1)
+    plan = plan_coverage(profiles, PB, accounts=accounts)
+    assert {"Field · Farmers · Energy", "Field · Farmers · Healthcare"} == set(plan.teams["team"])
+    reason = seg_row(plan, "Energy · Customers")["reason"]
+    assert "Mann-Whitney p < 0.001" in reason and "300 vs 2,000 accounts" in reason
+    assert "pod_min_accounts" in seg_row(plan, "Energy · Customers")["rules"]
+
+
+def test_mann_whitney_p_value_matches_scipy():
+    from scipy.stats import mannwhitneyu
+
+    profiles, accounts = book({"Energy": (80, 70_000), "Healthcare": (500, 60_000)}, seed=4)
+    plan = plan_coverage(profiles, PB, accounts=accounts)
+    a = accounts.loc[accounts["vertical"] == "Energy", "deal_size"]
+    b = accounts.loc[accounts["vertical"] == "Healthcare", "deal_size"]
+    p = mannwhitneyu(a, b, method="asymptotic", use_continuity=True).pvalue
+    # Bonferroni over the two verticals tested in the motion.
+    assert pod_row(plan, "Energy")["deal_p_value"] == pytest.approx(min(1.0, 2 * p))
+    assert pod_row(plan, "Energy")["accounts_tested"] == 80
+
+
+@pytest.mark.parametrize(
+    ("energy_rate", "energy_accounts", "expect_pod"),
+    [
+        (0.3, 300, True),  # 30 points below the rest on 600 closed deals
+        (0.5, 25, False),  # 10 points, but 50 closed deals cannot tell that from noise
+        (0.6, 300, False),  # no difference
+    ],
+)
+def test_win_rate_pod_only_beyond_noise(energy_rate, energy_accounts, expect_pod):
+    profiles, accounts = book(
+        {"Energy": (energy_accounts, 60_000), "Healthcare": (2_000, 60_000)}, seed=2,
+        won_rate={"Energy": energy_rate, "Healthcare": 0.6},
+    )
+    plan = plan_coverage(profiles, PB.with_values(pod_min_reps=1), accounts=accounts)
+    row = pod_row(plan, "Energy")
+    assert not row["deal_size_differs"]
+    assert bool(row["win_rate_differs"]) is expect_pod
+    assert has_pod(plan, "Energy") is expect_pod
+    if expect_pod:
+        assert "vs 60% in the rest of field (p < 0.001, 600 vs 4,000 closed deals)" in seg_row(plan, "Energy · Customers")["reason"]
+
+
+def test_win_rate_p_value_matches_the_chi_square_on_the_two_by_two():
+    from scipy.stats import chi2_contingency
+
+    profiles, accounts = book(
+        {"Energy": (300, 60_000), "Healthcare": (600, 60_000)}, seed=3,
+        won_rate={"Energy": 0.45, "Healthcare": 0.55},
+    )
+    plan = plan_coverage(profiles, PB, accounts=accounts)
+    w = accounts.groupby("vertical")[["won_deals", "lost_deals"]].sum()
+    p = chi2_contingency(w.to_numpy(), correction=False).pvalue
+    assert pod_row(plan, "Energy")["win_rate_p_value"] == pytest.approx(min(1.0, 2 * p))
+
+
+def test_accounts_table_without_a_segment_is_an_input_error():
+    with pytest.raises(InputError, match="accounts"):
+        plan_coverage(PLANTED, PB, accounts=pd.DataFrame({"deal_size": [1.0]}))
+
+
+def test_accounts_outside_the_plan_are_ignored_by_the_pod_tests():
+    profiles, accounts = book({"Energy": (300, 200_000), "Healthcare": (2_000, 60_000)}, seed=1)
+    stray = pd.DataFrame({"segment": ["Ghost · Segment", None], "deal_size": [1e9, 1e9], "won_deals": 0, "lost_deals": 0})
+    with_stray = pd.concat([accounts, stray.astype({"segment": "string"})], ignore_index=True)
+    a = plan_coverage(profiles, PB, accounts=accounts).vertical_tests
+    b = plan_coverage(profiles, PB, accounts=with_stray).vertical_tests
+    pd.testing.assert_frame_equal(a, b)

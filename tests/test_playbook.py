@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
 
 import pytest
 
 from segmentation.errors import InputError
-from segmentation.playbook import CONFIDENCE_TAGS, Playbook, load_playbook
+from segmentation.playbook import CONFIDENCE_TAGS, FRAME_COLUMNS, Playbook, load_playbook
 
 SHIPPED = load_playbook()
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("playbook_table", ROOT / "scripts" / "playbook_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TABLE = _script()
 
 # The ids the planner and territory balancer read; losing one would break them silently.
 REQUIRED_IDS = [
@@ -24,7 +38,9 @@ REQUIRED_IDS = [
     "hours_per_touch_inside", "selling_hours_per_rep", "quota_inside", "quota_field", "attainment",
     "ramp_months_inside", "ramp_months_field", "ramp_productivity", "ramping_share",
     "potential_customer_rate", "potential_prospect_rate", "potential_former_rate", "balance_tolerance",
-    "max_turnover_share",
+    "max_turnover_share", "significance_level", "pod_min_accounts", "pod_win_rate_diff_min",
+    "pod_min_closed_deals", "product_min_group_deals", "product_min_expected", "product_mix_effect_min",
+    "product_overlay_lift_min", "product_overlay_share_max", "product_overlay_min_deals",
 ]
 
 
@@ -59,9 +75,76 @@ def test_defaults_match_the_sourced_rules(rule_id, expected):
 
 def test_to_frame_lists_every_rule_with_its_source():
     frame = SHIPPED.to_frame()
-    assert list(frame.columns) == ["id", "label", "value", "unit", "source", "confidence"]
-    assert len(frame) == len(SHIPPED.rules)
+    assert list(frame.columns) == list(FRAME_COLUMNS)
+    assert list(frame.columns[:6]) == ["id", "label", "value", "unit", "source", "confidence"]
+    assert list(frame["id"]) == list(SHIPPED.rules)
     assert frame["source"].str.len().min() > 0
+
+
+@pytest.mark.parametrize("tag", list(CONFIDENCE_TAGS))
+def test_to_frame_flags_low_confidence_rules_for_the_app(tag):
+    frame = SHIPPED.to_frame()
+    rows = frame[frame["confidence"] == tag]
+    assert (rows["low_confidence"] == (tag == "LC")).all()
+    assert (rows["confidence_label"] == CONFIDENCE_TAGS[tag]).all()
+    assert frame["low_confidence"].dtype == bool
+
+
+def test_a_user_changed_value_keeps_its_row_and_flags():
+    frame = SHIPPED.with_values(quota_field=900_000).to_frame().set_index("id")
+    assert frame.loc["quota_field", "value"] == 900_000
+    assert frame.loc["quota_field", "source"].startswith("set by user")
+
+
+# --- the README shows every rule, as shipped ----------------------------------------------------
+def test_readme_playbook_table_is_the_shipped_playbook():
+    text = README.read_text(encoding="utf-8")
+    assert TABLE.region(text) == SHIPPED.to_markdown(), "run: python scripts/playbook_table.py"
+
+
+@pytest.mark.parametrize("rule_id", list(SHIPPED.rules))
+def test_every_rule_is_in_the_readme_with_its_value_and_source(rule_id):
+    rule = SHIPPED.rules[rule_id]
+    rows = [line for line in TABLE.region(README.read_text(encoding="utf-8")).splitlines() if f"| `{rule_id}` |" in line]
+    assert len(rows) == 1
+    cells = [c.strip() for c in rows[0].strip("|").split(" | ")]
+    assert cells[0] == f"`{rule_id}`"
+    assert cells[2].replace(" ⚠", "") == f"{rule.value:,.10g}"
+    assert cells[2].endswith("⚠") is (rule.confidence == "LC")
+    assert cells[4] == rule.source.replace("|", "\\|")
+    assert cells[5] == rule.confidence
+
+
+def test_check_fails_when_a_rule_is_missing_from_the_readme(tmp_path):
+    text = README.read_text(encoding="utf-8")
+    table = SHIPPED.to_markdown()
+    dropped = "\n".join(line for line in table.splitlines() if "`quota_field`" not in line) + "\n"
+    path = tmp_path / "README.md"
+    path.write_text(TABLE.splice(text, dropped), encoding="utf-8")
+    assert TABLE.main(["--check", str(path)]) == 1
+    assert TABLE.main([str(path)]) == 0  # rewrites the region...
+    assert TABLE.main(["--check", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == TABLE.splice(text, table)  # ...and only the region
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Title\n\nno markers at all\n",
+        "<!-- playbook:end -->\n<!-- playbook:start -->\n",
+        "<!-- playbook:start -->\n<!-- playbook:start -->\n<!-- playbook:end -->\n",
+    ],
+)
+def test_readme_without_one_ordered_pair_of_markers_is_refused(text):
+    with pytest.raises(ValueError, match="playbook"):
+        TABLE.splice(text, "x\n")
+
+
+def test_markdown_cells_cannot_break_the_table():
+    rule = SHIPPED.rules["quota_field"]
+    odd = Playbook({"quota_field": type(rule)(**{**rule.__dict__, "source": "a | b\nc", "label": "x|y"})})
+    row = odd.to_markdown().splitlines()[2]
+    assert row.count(" | ") == 5 and "a \\| b c" in row and "x\\|y" in row
 
 
 def test_with_values_changes_only_named_rule_and_says_user_set_it():

@@ -244,3 +244,32 @@ def test_placeholder_roster_feeds_assign_territories():
     teams = pd.DataFrame({"team": [TEAM], "motion": ["field"], "role": ["farmer"], "headcount": [4]})
     result = assign_territories(accounts, placeholder_roster(teams))
     assert result.rep.notna().all() and cv(result) <= 0.10
+
+
+def lopsided_owners(seed=0):
+    """Two reps own the large accounts (1.6x the mean each); four own many small ones (0.7x)."""
+    rng = np.random.default_rng(seed)
+    big = rng.lognormal(np.log(200_000), 0.4, 60)
+    small = rng.lognormal(np.log(8_000), 0.6, 900)
+    small *= (big.sum() / 1.6 * 0.7 * 4 / 2) / small.sum()  # scale so the 4 small books sum to 4 x 0.7
+    value = np.concatenate([big, small])
+    owner = np.concatenate([np.where(np.arange(60) % 2, "Rep 0", "Rep 1"), [f"Rep {2 + i % 4}" for i in range(900)]])
+    df = pd.DataFrame({"account_id": [f"A{i}" for i in range(len(value))], "team": TEAM, "value": value, "owner": owner})
+    return df, pd.DataFrame({"rep": [f"Rep {i}" for i in range(6)], "team": TEAM})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_levelling_brings_every_rep_inside_the_band(seed):
+    accounts, roster = lopsided_owners(seed)
+    result = assign_territories(accounts, roster)
+    loads = result.reps.set_index("rep")["value"]
+    mean, tol = loads.mean(), load_playbook().value("balance_tolerance")
+    assert loads.min() >= mean * (1 - tol) - 1e-6
+    assert loads.max() <= mean * (1 + tol) + 1e-6
+    assert cv(result) <= 0.10
+    # The big owners keep their top accounts (Engagio), and small books keep what they had.
+    for rep in ("Rep 0", "Rep 1"):
+        top = accounts[accounts["owner"] == rep].nlargest(3, "value").index
+        assert (result.rep[top] == rep).all()
+    kept_small = (result.rep == accounts["owner"])[accounts["owner"].isin(["Rep 2", "Rep 3", "Rep 4", "Rep 5"])]
+    assert kept_small.all()
