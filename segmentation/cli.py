@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--k-types", type=int, metavar="N", help="fix the number of customer types")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_reading_options(run)
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
     )
@@ -62,7 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
     inspect.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[])
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_reading_options(inspect)
     return parser
+
+
+def _add_reading_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the accounts file (default: BOM, then UTF-8, then cp1252)",
+    )
+    command.add_argument("--sheet", metavar="NAME", help="Excel sheet to read (default: the first)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,6 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     roster = read_roster(_existing(args.reps)) if args.reps else None
     result = run(
         accounts,
+        encoding=args.encoding,
+        sheet=args.sheet,
         overrides=parse_map(args.map),
         ignore=args.ignore,
         n_types=args.k_types,
@@ -135,7 +148,12 @@ def _run(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from segmentation.pipeline import load_accounts
 
-    loaded = load_accounts(_existing(args.accounts), overrides=parse_map(args.map))
+    loaded = load_accounts(
+        _existing(args.accounts),
+        encoding=args.encoding,
+        sheet=args.sheet,
+        overrides=parse_map(args.map),
+    )
     report = {
         "read": loaded.read_info.to_dict(),
         "rows": int(len(loaded.accounts)),

@@ -438,6 +438,8 @@ def run(
     source: str | Path | bytes,
     *,
     name: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
     overrides: dict[str, str] | None = None,
     ignore: list[str] | tuple[str, ...] = (),
     n_types: int | None = None,
@@ -454,6 +456,8 @@ def run(
         The accounts export.
     name : str, optional
         The file's name when ``source`` is bytes.
+    encoding, sheet : str, optional
+        Overrides for the detected text encoding and the Excel sheet.
     overrides : dict of str to str, optional
         Canonical field → source column.
     ignore : sequence of str
@@ -475,7 +479,13 @@ def run(
     """
     playbook = playbook if playbook is not None else load_playbook()
     loaded = load_accounts(
-        source, name=name, overrides=overrides, ignore=ignore, opportunities=opportunities
+        source,
+        name=name,
+        encoding=encoding,
+        sheet=sheet,
+        overrides=overrides,
+        ignore=ignore,
+        opportunities=opportunities,
     )
     segmentation = segment_accounts(loaded, n_types=n_types, ignore=ignore, seed=seed)
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from segmentation.cli import main
-from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
+from tests.conftest import FIXTURES, SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 
 ASSIGNMENT_COLUMNS = [
     "account_id", "account_name", "vertical", "customer_type", "segment",
@@ -149,3 +149,21 @@ def test_inspect_json_is_machine_readable(capsys):
     assert report["rows"] == 2000
     assert report["read"]["delimiter"] == ","
     assert report["mapping"]["matches"]["annual_revenue"]["column"] == "Annual Revenue"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "args", "encoding"),
+    [
+        ("real/wholesale_latin1_trailing_notes_cols.csv", [], "cp1252"),
+        ("real/wholesale_latin1_trailing_notes_cols.csv", ["--encoding", "latin-1"], "latin-1"),
+        ("tools/excel_unicode_text.txt", [], "utf-16"),
+    ],
+)
+def test_inspect_reports_and_accepts_an_encoding(capsys, fixture, args, encoding):
+    assert main(["inspect", str(FIXTURES / fixture), "--json", *args]) == 0
+    assert json.loads(capsys.readouterr().out)["read"]["encoding"] == encoding
+
+
+def test_unknown_encoding_is_an_input_error(capsys):
+    assert main(["inspect", str(SAMPLE_ACCOUNTS), "--encoding", "no-such-codec"]) == 2
+    assert capsys.readouterr().err.startswith("error:")
