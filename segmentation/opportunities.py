@@ -236,11 +236,7 @@ def aggregate_opportunities(
         .reset_index()
         .rename(columns={"row": "account_row"})
     )
-    per["products"] = (
-        product_revenue.sort_values(["account_row", "product"])
-        .groupby("account_row")["product"]
-        .agg("; ".join)
-    )
+    per["products"] = _join_products(product_revenue)
     per_account = per.reindex(accounts.index)
     counts = ["deals", "won_deals", "lost_deals", "open_deals"]
     per_account[counts] = per_account[counts].fillna(0).astype("int64")
@@ -264,6 +260,21 @@ def aggregate_opportunities(
 
 
 OTHER_PRODUCTS = "Other products"
+
+
+def _join_products(product_revenue: pd.DataFrame) -> pd.Series:
+    """Each account's won products, sorted and joined with "; " (index: account row).
+
+    One pass over the sorted rows: a per-group ``agg("; ".join)`` costs ~15 µs of pandas
+    overhead per account (1.4 s for 100k accounts).
+    """
+    ordered = product_revenue.sort_values(["account_row", "product"])
+    rows = ordered["account_row"].to_numpy(dtype="int64")
+    products = ordered["product"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.array([], int)
+    ends = np.r_[starts[1:], len(rows)].astype(int)
+    joined = ["; ".join(products[a:b]) for a, b in zip(starts, ends)]
+    return pd.Series(joined, index=pd.Index(rows[starts], name="account_row"), dtype=object)
 
 
 def _match_catalogue(
