@@ -7,14 +7,16 @@ import streamlit as st
 
 from segmentation.ui.state import defaults
 
-st.set_page_config(page_title="Sales segmentation planner", page_icon="📊", layout="wide")
+st.set_page_config(
+    page_title="Sales segmentation planner", page_icon=":material/insights:", layout="wide"
+)
 defaults()
 
 pages = [
-    st.Page("app_pages/data.py", title="Data", icon="📥", default=True),
-    st.Page("app_pages/segments.py", title="Segments", icon="🧩"),
-    st.Page("app_pages/team_plan.py", title="Team plan", icon="🧭"),
-    st.Page("app_pages/territories.py", title="Territories", icon="🗺️"),
-    st.Page("app_pages/export.py", title="Export", icon="📤"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+    st.Page("app_pages/segments.py", title="Segments", icon=":material/category:"),
+    st.Page("app_pages/team_plan.py", title="Team plan", icon=":material/groups:"),
+    st.Page("app_pages/territories.py", title="Territories", icon=":material/map:"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
 ]
 st.navigation(pages).run()

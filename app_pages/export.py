@@ -1,59 +1,51 @@
-"""Export: the team assignments for the CRM, one CSV per team, an Excel workbook, the report."""
+"""Export: the team assignments for the CRM, one CSV per team, an Excel workbook, the summary."""
 
 import streamlit as st
 
-from segmentation.ui import state
+from segmentation.ui import state, views
+from segmentation.ui.exports import downloads
+from segmentation.ui.tables import show
 
 st.title("Export")
 st.caption(
     "Files that import back into your CRM: one row per account with its team, segment, rep "
-    "and the reason. Text that a spreadsheet would run as a formula is neutralised."
+    "and the reason. The same files as `python -m segmentation run`. Text a spreadsheet would "
+    "run as a formula is neutralised."
 )
+state.prepare("plan")
 run = state.current_run()
-files = run.files()
 assignments = run.team_plan.assignments
-st.metric("Accounts in the plan", f"{len(assignments):,}")
 
-left, right = st.columns(2)
-left.download_button(
-    "Download assignments.csv",
-    files["assignments.csv"],
-    file_name="assignments.csv",
-    mime="text/csv",
-    key="download_assignments",
-    type="primary",
-    on_click="ignore",
-)
-right.download_button(
-    "Download one CSV per team (zip)",
-    run.teams_zip(),
-    file_name="teams.zip",
-    mime="application/zip",
-    key="download_zip",
-    on_click="ignore",
-)
-left.download_button(
-    "Download the Excel workbook",
-    run.excel(),
-    file_name="segmentation-plan.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="download_excel",
-    on_click="ignore",
-)
-right.download_button(
-    "Download the plan summary (Markdown)",
-    run.summary().encode("utf-8"),
-    file_name="plan-summary.md",
-    mime="text/markdown",
-    key="download_summary",
-    on_click="ignore",
-)
-for name in ("segments.csv", "teams.csv", "report.json"):
-    st.download_button(
-        f"Download {name}", files[name], file_name=name, key=f"download_{name}", on_click="ignore"
-    )
+cols = st.columns(3)
+cols[0].metric("Accounts in the plan", f"{len(assignments):,}")
+cols[1].metric("Teams", f"{assignments['team'].nunique():,}")
+with_rep = int(assignments["rep"].notna().sum())
+cols[2].metric(
+    "Accounts with a rep", f"{with_rep:,}" if state.roster_file() is not None else "No roster",
+    help="Upload a rep roster (Data or Territories page) to name a rep for every account.",
+)  # fmt: skip
 
-st.subheader("Preview")
-st.dataframe(assignments.head(100), hide_index=True)
-with st.expander("Plan summary"):
-    st.markdown(run.summary())
+files = downloads(run)
+main, more = files[:4], files[4:]
+grid = st.columns(4)
+for col, item in zip(grid, main):
+    with col.container(border=True):
+        st.download_button(
+            item.label, item.build, file_name=item.file_name, mime=item.mime, key=item.key,
+            type="primary" if item.key == "download_assignments" else "secondary",
+            on_click="ignore", width="stretch", icon=":material/download:",
+        )  # fmt: skip
+        st.caption(item.help)
+with st.expander("More files: segments, teams, the full report"):
+    for item in more:
+        st.download_button(
+            item.label, item.build, file_name=item.file_name, mime=item.mime, key=item.key,
+            on_click="ignore", help=item.help,
+        )  # fmt: skip
+
+st.subheader("Plan summary")
+with st.container(border=True):
+    st.markdown(views.demote_headings(run.summary()))
+
+st.subheader("Assignments (first 100 rows)")
+show(assignments.head(100), key="assignments_preview")

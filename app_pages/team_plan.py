@@ -3,59 +3,63 @@
 import streamlit as st
 
 from segmentation import charts
-from segmentation.ui import state
+from segmentation.ui import state, views
+from segmentation.ui.tables import show
 
 st.title("Team plan")
 st.caption(
     "How to specialise the sales team: motion (field, inside, digital), role (hunter, farmer, "
-    "generalist) and vertical pods, each with the reason and the rule's source."
+    "generalist) and vertical pods, each with the reason and the rule's source. The playbook "
+    "in the sidebar holds every threshold."
 )
-state.segmentation()
-rules = state.playbook()
-frame = rules.to_frame()
-
-with st.form("playbook_form"):
-    st.markdown("**Playbook** — change a value and apply; the plan updates without re-clustering.")
-    grid = st.columns(3)
-    key_rules = [rid for rid in state.KEY_RULES if rid in rules.rules]
-    values = {}
-    for i, rule_id in enumerate(key_rules):
-        values[rule_id] = state.rule_input(grid[i % 3], rules.rules[rule_id])
-    with st.expander("Every other rule"):
-        grid = st.columns(3)
-        others = [rid for rid in rules.rules if rid not in key_rules]
-        for i, rule_id in enumerate(others):
-            values[rule_id] = state.rule_input(grid[i % 3], rules.rules[rule_id])
-    if st.form_submit_button("Apply playbook"):
-        shipped = state.playbook_defaults()
-        st.session_state["playbook_values"] = {
-            rid: value for rid, value in values.items() if value != shipped[rid]
-        }
-        st.rerun()
-
-plan = state.team_plan().plan
+views.playbook_sidebar(state.playbook())
+state.prepare("plan")
+segments = state.segmentation()
+team_plan = state.team_plan()
+plan = team_plan.plan
 teams = plan.teams
-cols = st.columns(4)
+colors = charts.type_colors(segments.types.table["customer_type"])
+
+by_motion = teams.groupby("motion")["accounts"].sum()
+cols = st.columns(5)
 cols[0].metric("Teams", len(teams))
-cols[1].metric("Recommended reps", int(teams["headcount"].sum()))
-cols[2].metric("Field accounts", f"{int(teams.loc[teams['motion'] == 'field', 'accounts'].sum()):,}")
-cols[3].metric("Inside accounts", f"{int(teams.loc[teams['motion'] == 'inside', 'accounts'].sum()):,}")
+cols[1].metric("Reps recommended", f"{int(teams['headcount'].sum()):,}")
+cols[2].metric("Field accounts", f"{int(by_motion.get('field', 0)):,}")
+cols[3].metric("Inside accounts", f"{int(by_motion.get('inside', 0)):,}")
+cols[4].metric(
+    "Digital accounts", f"{int(by_motion.get('digital', 0)):,}", help="Self-serve: no named rep."
+)
 
 st.subheader("Teams")
-st.dataframe(state.frame_for_display(teams), hide_index=True)
-left, right = st.columns(2)
+show(
+    teams,
+    ["team", "segments", "accounts", "headcount", "headcount_workload", "headcount_capacity"],
+    key="teams_table",
+)  # fmt: skip
+with st.expander("Why these teams, and why this many reps", expanded=True):
+    views.team_reasons(teams)
+
+views.legend_note(colors)
+left, right = st.columns(2, gap="large")
 with left:
-    st.markdown("**Headcount: workload vs capacity**")
-    st.plotly_chart(charts.headcount_chart(teams), key="headcount")
-with right:
-    st.markdown("**Coverage: motion → role → team → segment**")
+    st.markdown("**Coverage: motion → role → team** (accounts)")
     st.plotly_chart(charts.coverage_sunburst(plan.segments), key="sunburst")
+with right:
+    st.markdown("**Which customer types each team covers** (accounts)")
+    st.plotly_chart(charts.team_mix_chart(team_plan.book, colors), key="team_mix")
+
+st.subheader("Headcount, two ways")
+st.caption(
+    "**By workload**: accounts × touches a year × hours per touch ÷ selling hours per rep. "
+    "**By quota capacity**: the bookings the segment can bring ÷ what one rep closes "
+    "(quota × attainment, less ramping). The recommendation covers the workload; a large gap "
+    "means the book takes more time than its bookings pay for — or the other way round."
+)
+st.plotly_chart(charts.headcount_chart(teams), key="headcount")
 
 st.subheader("Recommendation per segment")
-shown = plan.segments[
-    ["segment", "accounts", "motion", "role", "team", "deal_size_basis", "reason", "rules", "sources"]
-]
-st.dataframe(shown, hide_index=True)
+st.caption("Pick a segment to see why it is covered this way and the rules behind it.")
+views.segment_recommendations(plan.segments, state.playbook())
 
-with st.expander("The playbook's rules and their sources"):
-    st.dataframe(frame, hide_index=True)
+with st.expander("The whole playbook, with sources"):
+    show(state.playbook().to_frame(), key="playbook_table")

@@ -3,50 +3,69 @@
 import streamlit as st
 
 from segmentation import charts
-from segmentation.pipeline import preview_territories
-from segmentation.ui import state
+from segmentation.ui import state, views
+from segmentation.ui.tables import show
 
 st.title("Territories")
 st.caption(
-    "Upload a rep roster (CSV with a `rep` column and either `team`, or `motion` and `role`; "
-    "optional `capacity` and `region`) to assign every account to a rep, balanced on value and "
-    "keeping current owners where the balance allows."
+    "Every account gets a rep in its team, balanced on book value, keeping the current owner "
+    "where the balance allows."
 )
-roster_upload = st.file_uploader("Rep roster", type=["csv"], key="roster_upload")
-if roster_upload is not None:
-    data = roster_upload.getvalue()
-    current = st.session_state["roster"]
-    if current is None or current.data != data:
-        st.session_state["roster"] = state.Upload(roster_upload.name, data)
-elif st.session_state["roster"] is not None and st.button("Remove the roster", key="drop_roster"):
-    st.session_state["roster"] = None
-    st.rerun()
+with st.expander("Rep roster", expanded=state.roster_file() is None):
+    st.file_uploader(
+        "Upload a rep roster: a CSV with a `rep` column and either `team`, or `motion` and "
+        "`role`; optional `capacity` (max accounts) and `region`.",
+        type=["csv", "txt"], key="roster_upload",
+    )  # fmt: skip
+    state.take_upload("roster_upload", state.roster_file(), state.use_roster)
+    if state.roster_file() is not None:
+        st.caption(f"In use: **{state.roster_file().name}**")
+        if st.session_state.get("roster_upload") is None:
+            st.button(
+                "Remove the roster", key="drop_roster", on_click=state.use_roster, args=(None, None)
+            )
 
+state.prepare("plan")
+segments = state.segmentation()
 team_plan = state.team_plan()
-territories = team_plan.territories
-if territories is None:
+territories, preview = state.territories()
+colors = charts.type_colors(segments.types.table["customer_type"])
+if preview:
     st.info(
         "No roster yet: this is a preview with placeholder reps, as many per team as the "
-        "recommended headcount."
+        "recommended headcount, so nobody keeps their accounts. Upload your roster above (or on "
+        "the Data page) to see your reps, who keeps what, and who moves."
     )
-    territories = preview_territories(team_plan, seed=st.session_state["seed"])
-for note in territories.warnings:
-    st.warning(note)
+else:
+    views.warning_list(territories.warnings)
 
-teams = territories.teams
-cols = st.columns(3)
-cols[0].metric("Reps", len(territories.reps))
+teams, reps = territories.teams, territories.reps
+known = territories.disruption
+cols = st.columns(4)
+cols[0].metric("Reps", f"{len(reps):,}")
+cols[1].metric("Teams with reps", f"{int((teams['reps'] > 0).sum()):,} of {len(teams):,}")
 worst = teams["value_cv"].max() if len(teams) else 0.0
-cols[1].metric("Worst value spread (CV)", f"{worst:.2f}", help="0.10 reads balanced, 0.30 uneven")
-if territories.disruption is not None and len(territories.disruption):
-    cols[2].metric("Accounts that change owner", f"{len(territories.disruption):,}")
+cols[2].metric(
+    "Worst value spread", f"{worst:.2f}",
+    help="Coefficient of variation of book value across a team's reps: 0.10 reads balanced, 0.30 uneven.",
+)  # fmt: skip
+if not preview:
+    cols[3].metric("Accounts that change owner", f"{len(known):,}")
 
 st.subheader("Balance per rep")
-st.plotly_chart(charts.rep_balance_chart(territories.reps), key="rep_balance")
+rep_teams = [t for t in teams.loc[teams["reps"] > 0, "team"].astype(str)]
+if rep_teams:
+    views.rep_balance_section(team_plan.book, territories.rep, rep_teams, colors)
+else:
+    st.info("No team has reps: the plan sends every account to digital (self-serve).")
+
+continuity = [] if preview else ["continuity"]
+moves = [] if preview else ["kept", "moved_in", "moved_out", "value_in", "value_out"]
 st.subheader("Per team")
-st.dataframe(state.frame_for_display(teams), hide_index=True)
-st.subheader("Per rep: accounts kept, moved in and out")
-st.dataframe(state.frame_for_display(territories.reps), hide_index=True)
-if len(territories.disruption):
-    with st.expander("Every account that changes owner"):
-        st.dataframe(state.frame_for_display(territories.disruption), hide_index=True)
+show(teams, ["team", "reps", "accounts", "value_cv", "value_max_min", *continuity, "unassigned"],
+     key="territory_teams")  # fmt: skip
+st.subheader("Per rep" if preview else "Per rep: accounts kept, moved in and out")
+show(reps, ["rep", "team", "accounts", "value", *moves], key="territory_reps")
+if len(known) and not preview:
+    with st.expander(f"Every account that changes owner ({len(known):,})"):
+        show(known, key="disruption")

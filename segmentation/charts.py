@@ -1,20 +1,30 @@
 """Plotly figure builders: pure functions of engine results, shared by the app and reports.
 
-Each customer type keeps one colour on every chart (:func:`type_colors`).
+Each customer type keeps one colour on every chart (:func:`type_colors`): the map of accounts,
+the treemap, the team mix and every rep's book. Money reads as ``$1.2M`` everywhere.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from segmentation.clustering import format_money
 
 PALETTE: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
+    "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2",
+    "#B279A2", "#EECA3B", "#9D755D", "#FF9DA6", "#2F4B7C",
+    "#A05195", "#665191", "#D45087", "#00A6A6", "#8C6D31",
 )  # fmt: skip
-MOTION_COLORS = {"field": "#1f4e79", "inside": "#2e86c1", "digital": "#85c1e9"}
+"""Customer-type colours in rank order (Tableau 10, then more); no grey: grey means "other"."""
+MOTION_COLORS = {"field": "#1f4e79", "inside": "#2e86c1", "digital": "#a9cce3"}
+MOTION_NAMES = {"field": "Field", "inside": "Inside", "digital": "Digital"}
+ROLE_NAMES = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
+FONT = "Source Sans, Source Sans Pro, Helvetica Neue, Arial, sans-serif"
+MAP_POINTS = 3000
+"""Most points the map of accounts sends to the browser."""
 
 
 def type_colors(names: pd.Series | list[str]) -> dict[str, str]:
@@ -23,8 +33,30 @@ def type_colors(names: pd.Series | list[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
 
 
-def customer_type_map(embedding: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
-    """Scatter of accounts on two principal components, coloured by customer type.
+def _style(fig: go.Figure, height: int = 380, legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        font={"family": FONT, "size": 13, "color": "#31333F"},
+        margin={"t": 10, "l": 10, "r": 10, "b": 10},
+        showlegend=legend,
+        legend={
+            "orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0,
+            "title": None, "font": {"size": 12},
+        },
+        hoverlabel={"font_family": FONT},
+    )  # fmt: skip
+    return fig
+
+
+def _short(name: str, limit: int = 28) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def customer_type_map(
+    embedding: pd.DataFrame, colors: dict[str, str], *, max_points: int = MAP_POINTS, seed: int = 0
+) -> go.Figure:
+    """Accounts on a 2-D projection of their features, coloured by customer type.
 
     Parameters
     ----------
@@ -32,24 +64,37 @@ def customer_type_map(embedding: pd.DataFrame, colors: dict[str, str]) -> go.Fig
         Columns ``x``, ``y``, ``customer_type`` (already sampled by the engine).
     colors : dict of str to str
         From :func:`type_colors`.
+    max_points : int
+        Larger embeddings are sampled down to this many points (the browser gets a small figure).
+    seed : int
+        Seed of that sample.
     """
-    fig = px.scatter(
-        embedding,
-        x="x",
-        y="y",
-        color="customer_type",
-        color_discrete_map=colors,
-        category_orders={"customer_type": list(colors)},
-        opacity=0.6,
-        labels={"x": "Component 1", "y": "Component 2", "customer_type": "Customer type"},
-    )
-    fig.update_traces(marker={"size": 5})
-    fig.update_layout(legend={"orientation": "h", "y": -0.2}, margin={"t": 30})
+    data = embedding
+    if len(data) > max_points:
+        data = data.sample(max_points, random_state=seed).sort_index()
+    fig = go.Figure()
+    for name, color in colors.items():
+        part = data[data["customer_type"].astype(str) == name]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=part["x"], y=part["y"], mode="markers", name=_short(name, 40),
+                marker={"color": color, "size": 5, "opacity": 0.55},
+                hovertemplate=f"{name}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_xaxes(showticklabels=False, title=None, zeroline=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, title=None, zeroline=False, showgrid=False)
+    fig = _style(fig, height=400)
+    fig.update_layout(legend={"itemsizing": "constant"})
     return fig
 
 
-def segment_treemap(profiles: pd.DataFrame, colors: dict[str, str], size: str = "accounts") -> go.Figure:
-    """Treemap of customer type → vertical, sized by accounts or value.
+def segment_treemap(
+    profiles: pd.DataFrame, colors: dict[str, str], size: str = "accounts"
+) -> go.Figure:
+    """Treemap of customer type → vertical, sized by accounts or a money column.
 
     Parameters
     ----------
@@ -59,72 +104,294 @@ def segment_treemap(profiles: pd.DataFrame, colors: dict[str, str], size: str = 
     size : str
         Column to size the tiles by, e.g. ``"accounts"`` or ``"total_revenue"``.
     """
-    data = profiles.assign(_size=profiles[size].fillna(0).clip(lower=0))
-    data = data[data["_size"] > 0]
-    fig = px.treemap(
-        data,
-        path=[px.Constant("All accounts"), "customer_type", "vertical"],
-        values="_size",
-        color="customer_type",
-        color_discrete_map={"(?)": "#dddddd", **colors},
-        hover_data={"accounts": True},
+    data = profiles.assign(
+        customer_type=profiles["customer_type"].astype(str),
+        vertical=profiles["vertical"].astype(str),
+        size_=pd.to_numeric(profiles[size], errors="coerce").fillna(0).clip(lower=0),
     )
-    fig.update_traces(root_color="#f4f4f4")
-    fig.update_layout(margin={"t": 30, "l": 5, "r": 5, "b": 5})
-    return fig
+    data = data[data["size_"] > 0]
+    money = size != "accounts"
+    ids, labels, parents, values, colours, texts, hovers = [], [], [], [], [], [], []
+    total = float(data["size_"].sum())
+
+    def text(v: float) -> str:
+        share = v / total if total else 0.0
+        return (format_money(v) if money else f"{int(v):,} accounts") + f" · {share:.0%}"
+
+    for name in [c for c in colors if c in set(data["customer_type"])]:
+        part = data[data["customer_type"] == name]
+        ids.append(name)
+        labels.append(name.split(" · ")[0])  # the tile header; hover shows the full name
+        parents.append("")
+        values.append(float(part["size_"].sum()))
+        colours.append(colors[name])
+        texts.append(text(values[-1]))
+        hovers.append(name)
+        for row in part.sort_values("size_", ascending=False).itertuples(index=False):
+            ids.append(f"{name}/{row.vertical}")
+            labels.append(row.vertical)
+            parents.append(name)
+            values.append(float(row.size_))
+            colours.append(colors[name])
+            texts.append(text(float(row.size_)))
+            hovers.append(f"{row.vertical} · {name}")
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+            marker={"colors": colours, "line": {"color": "white", "width": 1}},
+            customdata=texts, texttemplate="<b>%{label}</b><br>%{customdata}",
+            hovertext=hovers, hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>",
+            tiling={"pad": 2}, pathbar={"visible": False},
+        )
+    )  # fmt: skip
+    fig.update_layout(uniformtext={"minsize": 10, "mode": "hide"})
+    return _style(fig, height=440, legend=False)
 
 
-def k_selection_chart(selection: pd.DataFrame) -> go.Figure:
-    """Silhouette and stability by number of customer types, the chosen k marked."""
-    long = selection.melt(
-        id_vars=["k"], value_vars=["silhouette", "stability"], var_name="measure", value_name="score"
-    )
-    fig = px.line(long, x="k", y="score", color="measure", markers=True)
+def k_selection_chart(selection: pd.DataFrame, quality: dict | None = None) -> go.Figure:
+    """Separation (silhouette) and stability by number of customer types, the chosen k marked.
+
+    Parameters
+    ----------
+    selection : pandas.DataFrame
+        ``k``, ``silhouette``, ``stability``, optionally ``null_silhouette`` and ``chosen``.
+    quality : dict, optional
+        The result's quality dict (its ``k`` is marked when ``chosen`` is absent).
+    """
+    fig = go.Figure()
+    k = selection["k"].astype(int)
+    fig.add_trace(
+        go.Scatter(x=k, y=selection["stability"], name="Stability (same types on resampled data)",
+                   mode="lines+markers", line={"color": "#2e86c1", "width": 3},
+                   hovertemplate="k=%{x}: stability %{y:.2f}<extra></extra>")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=k, y=selection["silhouette"], name="Separation (silhouette)",
+                   mode="lines+markers", line={"color": "#1f4e79", "width": 3},
+                   hovertemplate="k=%{x}: separation %{y:.2f}<extra></extra>")
+    )  # fmt: skip
+    if "null_silhouette" in selection:
+        fig.add_trace(
+            go.Scatter(x=k, y=selection["null_silhouette"], name="Separation of random data",
+                       mode="lines", line={"color": "#aaaaaa", "dash": "dot", "width": 2},
+                       hovertemplate="k=%{x}: random data %{y:.2f}<extra></extra>")
+        )  # fmt: skip
+    chosen = []
     if "chosen" in selection:
-        chosen = selection.loc[selection["chosen"].astype(bool), "k"]
-        for k in chosen:
-            fig.add_vline(x=k, line_dash="dash", line_color="grey", annotation_text="chosen")
-    fig.update_layout(yaxis_range=[min(0, long["score"].min()), 1], margin={"t": 30})
+        chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
+    elif quality is not None:
+        chosen = [int(quality["k"])]
+    for value in chosen:
+        fig.add_vline(
+            x=value, line_dash="dash", line_color="#555555",
+            annotation_text=f"chosen: {value}", annotation_position="top",
+        )  # fmt: skip
+    low = min(0.0, float(np.nanmin(selection[["silhouette", "stability"]].to_numpy())))
+    fig.update_yaxes(range=[low, 1.05], title=None, tickformat=".1f")
+    fig.update_xaxes(title="Number of customer types", dtick=1)
+    fig = _style(fig, height=340)
+    fig.update_layout(margin={"t": 40})
     return fig
 
 
 def coverage_sunburst(segments: pd.DataFrame) -> go.Figure:
-    """Motion → role → team → segment, sized by accounts."""
-    fig = px.sunburst(
-        segments,
-        path=["motion", "role", "team", "segment"],
-        values="accounts",
-        color="motion",
-        color_discrete_map=MOTION_COLORS,
+    """Motion → role → team, sized by accounts and coloured by motion."""
+    data = segments.groupby(["motion", "role", "team"], as_index=False, observed=True)[
+        "accounts"
+    ].sum()
+    data = data[data["accounts"] > 0]
+    rank = {m: i for i, m in enumerate(MOTION_NAMES)}
+    data = data.sort_values("motion", key=lambda m: m.map(rank).fillna(len(rank)), kind="stable")
+    ids, labels, parents, values, colours = [], [], [], [], []
+    for motion, by_motion in data.groupby("motion", sort=False):
+        ids.append(motion)
+        labels.append(MOTION_NAMES.get(motion, str(motion)))
+        parents.append("")
+        values.append(int(by_motion["accounts"].sum()))
+        colours.append(MOTION_COLORS.get(motion, "#999999"))
+        for role, by_role in by_motion.groupby("role", sort=False):
+            role_id = f"{motion}/{role}"
+            ids.append(role_id)
+            labels.append(ROLE_NAMES.get(role, str(role)))
+            parents.append(motion)
+            values.append(int(by_role["accounts"].sum()))
+            colours.append(MOTION_COLORS.get(motion, "#999999"))
+            for row in by_role.itertuples(index=False):
+                ids.append(f"{role_id}/{row.team}")
+                labels.append(_team_leaf(str(row.team)))
+                parents.append(role_id)
+                values.append(int(row.accounts))
+                colours.append(MOTION_COLORS.get(motion, "#999999"))
+    fig = go.Figure(
+        go.Sunburst(
+            ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+            marker={"colors": colours, "line": {"color": "white", "width": 2}},
+            hovertemplate="%{label}: %{value:,} accounts<extra></extra>",
+            texttemplate="%{label}<br>%{value:,}", insidetextorientation="horizontal",
+        )
+    )  # fmt: skip
+    fig.update_layout(uniformtext={"minsize": 10, "mode": "hide"})
+    return _style(fig, height=420, legend=False)
+
+
+def _team_leaf(team: str) -> str:
+    # "Field · Farmers · Healthcare & Life Sciences" → the pod's vertical; "Field · Farmers" → "All verticals".
+    parts = [p.strip() for p in team.split("·")]
+    return (
+        parts[2] if len(parts) > 2 else ("Self-serve" if parts[0] == "Digital" else "All verticals")
     )
-    fig.update_layout(margin={"t": 30, "l": 5, "r": 5, "b": 5})
-    return fig
 
 
 def headcount_chart(teams: pd.DataFrame) -> go.Figure:
-    """Headcount by workload and by capacity, side by side per team."""
-    long = teams.melt(
-        id_vars=["team"],
-        value_vars=["headcount_workload", "headcount_capacity"],
-        var_name="method",
-        value_name="reps",
+    """Reps per team two ways — by workload and by quota capacity — with the recommendation."""
+    data = teams[teams["headcount"] > 0] if (teams["headcount"] > 0).any() else teams
+    data = data.iloc[::-1]  # plotly draws horizontal bars bottom-up
+    names = [_short(str(t), 40) for t in data["team"]]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(y=names, x=data["headcount_workload"], name="By workload (accounts × touches)",
+               orientation="h", marker_color="#2e86c1",
+               hovertemplate="%{y}: %{x:.1f} reps by workload<extra></extra>")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Bar(y=names, x=data["headcount_capacity"], name="By quota capacity (bookings ÷ quota)",
+               orientation="h", marker_color="#a9cce3",
+               hovertemplate="%{y}: %{x:.1f} reps by quota capacity<extra></extra>")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(y=names, x=data["headcount"], name="Recommended", mode="markers+text",
+                   marker={"symbol": "diamond", "size": 12, "color": "#1f4e79"},
+                   text=[f"{int(h)}" for h in data["headcount"]], textposition="middle right",
+                   hovertemplate="%{y}: %{x} reps recommended<extra></extra>")
+    )  # fmt: skip
+    fig.update_layout(barmode="group", bargap=0.3)
+    fig.update_xaxes(title="Reps", rangemode="tozero")
+    fig.update_yaxes(title=None)
+    return _style(fig, height=max(300, 70 * len(data) + 80))
+
+
+def team_mix_chart(book: pd.DataFrame, colors: dict[str, str]) -> go.Figure:
+    """Accounts per team, stacked by customer type (each type in its colour)."""
+    counts = (
+        book.assign(customer_type=book["customer_type"].astype(str), team=book["team"].astype(str))
+        .groupby(["team", "customer_type"], observed=True)
+        .size()
+        .rename("accounts")
+        .reset_index()
     )
-    long["method"] = long["method"].map(
-        {"headcount_workload": "workload", "headcount_capacity": "capacity"}
+    order = counts.groupby("team")["accounts"].sum().sort_values().index.tolist()
+    fig = go.Figure()
+    for name, color in colors.items():
+        part = counts[counts["customer_type"] == name].set_index("team").reindex(order)
+        if part["accounts"].fillna(0).sum() == 0:
+            continue
+        fig.add_trace(
+            go.Bar(y=[_short(t, 40) for t in order], x=part["accounts"], orientation="h",
+                   name=_short(name, 40), marker_color=color,
+                   hovertemplate=f"%{{y}}<br>{name}: %{{x:,}} accounts<extra></extra>")
+        )  # fmt: skip
+    fig.update_layout(barmode="stack", bargap=0.35)
+    fig.update_xaxes(title="Accounts", tickformat=",")
+    fig.update_yaxes(automargin=True)
+    return _style(fig, height=max(300, 50 * len(order) + 80), legend=False)
+
+
+def rep_book(book: pd.DataFrame, rep: pd.Series) -> pd.DataFrame:
+    """Each rep's book by customer type: ``rep, team, customer_type, accounts, value``.
+
+    Parameters
+    ----------
+    book : pandas.DataFrame
+        :attr:`segmentation.pipeline.TeamPlan.book` (``team``, ``customer_type``, ``value``).
+    rep : pandas.Series
+        Rep per account (same index); accounts without a rep are left out.
+    """
+    frame = pd.DataFrame(
+        {
+            "rep": rep.astype("str"),
+            "team": book["team"].astype("str"),
+            "customer_type": book["customer_type"].astype("str"),
+            "value": pd.to_numeric(book["value"], errors="coerce").fillna(0.0),
+        },
+        index=book.index,
     )
-    fig = px.bar(long, x="team", y="reps", color="method", barmode="group")
-    fig.update_layout(xaxis_title=None, margin={"t": 30})
+    frame = frame[rep.notna().to_numpy()]
+    return (
+        frame.groupby(["rep", "team", "customer_type"], observed=True)
+        .agg(accounts=("value", "size"), value=("value", "sum"))
+        .reset_index()
+    )
+
+
+def rep_balance_chart(
+    books: pd.DataFrame, colors: dict[str, str], *, labels_up_to: int = 40
+) -> go.Figure:
+    """Book value and account count per rep (one team), stacked by customer type.
+
+    Parameters
+    ----------
+    books : pandas.DataFrame
+        Rows of :func:`rep_book` for the reps to show.
+    colors : dict of str to str
+    labels_up_to : int
+        With more reps than this, rep names are left off the axis (hover shows them).
+    """
+    totals = books.groupby("rep")["value"].sum().sort_values(ascending=False)
+    order = totals.index.tolist()
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+        subplot_titles=("Book value per rep", "Accounts per rep"),
+    )  # fmt: skip
+    for name, color in colors.items():
+        part = books[books["customer_type"] == name].set_index("rep").reindex(order)
+        if part["accounts"].fillna(0).sum() == 0:
+            continue
+        money = [format_money(v) if pd.notna(v) else "" for v in part["value"]]
+        fig.add_trace(
+            go.Bar(x=order, y=part["value"], name=_short(name, 40), marker_color=color,
+                   legendgroup=name, customdata=money,
+                   hovertemplate=f"%{{x}}<br>{name}: %{{customdata}}<extra></extra>"),
+            row=1, col=1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Bar(x=order, y=part["accounts"], name=_short(name, 40), marker_color=color,
+                   legendgroup=name, showlegend=False,
+                   hovertemplate=f"%{{x}}<br>{name}: %{{y:,}} accounts<extra></extra>"),
+            row=2, col=1,
+        )  # fmt: skip
+    mean_value = float(totals.mean()) if len(totals) else 0.0
+    mean_count = float(books.groupby("rep")["accounts"].sum().mean()) if len(totals) else 0.0
+    fig.add_hline(
+        y=mean_value,
+        line_dash="dot",
+        line_color="#555555",
+        row=1,
+        col=1,
+        annotation_text=f"mean {format_money(mean_value)}",
+        annotation_position="top right",
+    )
+    fig.add_hline(
+        y=mean_count,
+        line_dash="dot",
+        line_color="#555555",
+        row=2,
+        col=1,
+        annotation_text=f"mean {mean_count:,.0f}",
+        annotation_position="top right",
+    )
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_yaxes(tickprefix="$", tickformat="~s", row=1, col=1)
+    fig.update_yaxes(tickformat=",", row=2, col=1)
+    ticks = [_rep_label(r) for r in order]
+    fig.update_xaxes(showticklabels=len(order) <= labels_up_to, tickangle=-40 if len(order) > 12 else 0,
+                     tickvals=order, ticktext=ticks, row=2, col=1)  # fmt: skip
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
+    fig = _style(fig, height=540, legend=False)
+    fig.update_layout(margin={"t": 30})
     return fig
 
 
-def rep_balance_chart(reps: pd.DataFrame) -> go.Figure:
-    """Value per rep, grouped by team, with each rep's account count on hover."""
-    fig = px.bar(
-        reps,
-        x="rep",
-        y="value",
-        color="team",
-        hover_data=["accounts", "kept", "moved_in", "moved_out"],
-    )
-    fig.update_layout(xaxis_title=None, margin={"t": 30})
-    return fig
+def _rep_label(rep: str) -> str:
+    # Placeholder reps are "<team> rep N": the team is already chosen, keep "rep N".
+    _, sep, tail = str(rep).rpartition(" rep ")
+    return f"rep {tail}" if sep and tail.isdigit() else str(rep)

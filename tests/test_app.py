@@ -6,9 +6,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from segmentation.ui import state as ui_state
 from tests.conftest import FIXTURES, ROOT
 
-TIMEOUT = 120
+TIMEOUT = 180
 PAGES = [
     "app_pages/data.py",
     "app_pages/segments.py",
@@ -16,6 +17,11 @@ PAGES = [
     "app_pages/territories.py",
     "app_pages/export.py",
 ]
+ROSTER = (
+    "rep,motion,role\n"
+    + "".join(f"Field rep {i},field,farmer\n" for i in range(1, 9))
+    + "".join(f"Inside rep {i},inside,generalist\n" for i in range(1, 5))
+).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -32,41 +38,130 @@ def _app() -> AppTest:
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [str(x.value) for x in at.info] + [str(x.value) for x in at.warning]
-    parts += [str(x.value) for x in at.success]
+    parts += [str(x.value) for x in at.success] + [str(x.value) for x in at.error]
     return "\n".join(parts)
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    return next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id)
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def _edit(at: AppTest, prefix: str, rows: dict) -> None:
+    """Seed a data editor's edits (AppTest can't type into one)."""
+    key = f"{prefix}_{at.session_state['editor_version']}"
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
 
 
 def test_app_opens_on_the_sample():
     at = _app()
-    assert not at.exception
-    assert "sample" in _texts(at).lower()
-    assert at.metric[0].value == "2,000"
+    _ok(at)
+    assert "the sample" in _texts(at)
+    assert _metric(at, "Accounts") == "2,000"
+    assert "report footer rows" in _texts(at)
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_without_exception(page):
     at = _app()
     at.switch_page(page).run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+    _ok(at)
 
 
-def test_segments_page_shows_customer_types_and_charts():
+def test_segments_page_shows_cards_charts_and_one_colour_per_type():
     at = _app()
     at.switch_page("app_pages/segments.py").run()
-    assert int(at.metric[1].value) >= 2
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 3
-    treemap = json.loads(charts[0].proto.spec)
+    _ok(at)
+    k = int(_metric(at, "Customer types"))
+    assert k >= 2
+    treemap, type_map = _chart(at, "treemap"), _chart(at, "type_map")
     assert treemap["data"][0]["type"] == "treemap"
+    assert _chart(at, "k_chart")["data"]
+    # Each customer type: the same colour in the treemap, the map and on its profile card.
+    tiles = treemap["data"][0]
+    tile_colour = {
+        name: colour
+        for name, parent, colour in zip(tiles["ids"], tiles["parents"], tiles["marker"]["colors"])
+        if parent == ""
+    }
+    map_colour = {
+        t["hovertemplate"].split("<extra>")[0]: t["marker"]["color"] for t in type_map["data"]
+    }
+    assert len(tile_colour) == k
+    assert map_colour == tile_colour
+    cards = [m.value for m in at.markdown if "border-radius:3px" in m.value]
+    assert len(cards) == k
+    assert all(tile_colour[name] in "".join(cards) for name in tile_colour)
+    assert "What sets it apart" in _texts(at) and "Rule:" in _texts(at)
 
 
 def test_upload_replaces_the_sample():
     data = (FIXTURES / "uci_wholesale.csv").read_bytes()
     at = _app()
     at.file_uploader(key="accounts_upload").set_value(("wholesale.csv", data, "text/csv")).run()
+    _ok(at)
+    assert _metric(at, "Accounts") == "440"
+    assert "In use: **wholesale.csv**" in _texts(at)
+    at.switch_page("app_pages/segments.py").run()
+    _ok(at)
+
+
+def test_unreadable_upload_is_a_message_not_a_traceback():
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(("empty.csv", b"", "text/csv")).run()
     assert not at.exception
-    assert at.metric[0].value == "440"
+    assert len(at.error) == 1
+
+
+def test_too_few_accounts_stop_the_segments_page_with_a_message():
+    data = (FIXTURES / "tools" / "salesforce_report_accounts.csv").read_bytes()
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(("report.csv", data, "text/csv")).run()
+    _ok(at)
+    assert _metric(at, "Accounts") == "6"
+    assert "3 report footer rows" in _texts(at)
+    at.switch_page("app_pages/segments.py").run()
+    assert not at.exception
+    assert "at least 20 accounts" in at.error[0].value
+
+
+def test_mapping_change_is_applied():
+    at = _app()
+    _edit(at, "mapping_editor", {5: {"column": "Annual Revenue"}, 4: {"column": "(none)"}})
+    at.button(key="apply_mapping").click().run()
+    _ok(at)
+    assert at.session_state["overrides"] == {"deal_size": "Annual Revenue"}
+    assert at.session_state["drop_columns"] == []
+    at.switch_page("app_pages/segments.py").run()
+    _ok(at)
+
+
+def test_mapping_field_to_none_keeps_the_column_out():
+    at = _app()
+    _edit(at, "mapping_editor", {3: {"column": "(none)"}})  # Employees
+    at.button(key="apply_mapping").click().run()
+    _ok(at)
+    assert at.session_state["drop_columns"] == ["Employees"]
+    at.switch_page("app_pages/segments.py").run()
+    _ok(at)
+    assert "Employees" not in next(c.value for c in at.caption if c.value.startswith("Built from"))
+
+
+def test_one_column_for_two_fields_is_refused_with_a_message():
+    at = _app()
+    _edit(at, "mapping_editor", {5: {"column": "Annual Revenue"}})  # revenue stays mapped too
+    at.button(key="apply_mapping").click().run()
+    assert not at.exception
+    assert "chosen for both" in at.error[0].value
+    assert at.session_state["overrides"] == {}
 
 
 def test_changing_k_changes_the_customer_types():
@@ -74,30 +169,150 @@ def test_changing_k_changes_the_customer_types():
     at.switch_page("app_pages/segments.py").run()
     at.checkbox(key="auto_k").uncheck()
     at.number_input(key="k_input").set_value(2)
-    at.button[0].click().run()
-    assert not at.exception
-    assert at.metric[1].value == "2"
+    at.button(key="apply_segments").click().run()
+    _ok(at)
+    assert _metric(at, "Customer types") == "2"
     assert at.session_state["n_types"] == 2
 
 
-def test_mapping_change_is_applied():
+def test_features_can_be_left_out():
     at = _app()
-    at.selectbox(key="map_deal_size").set_value("Annual Revenue")
-    at.button[0].click().run()  # the form's submit
+    at.switch_page("app_pages/segments.py").run()
+    at.pills(key="features_in").unselect("status")
+    at.button(key="apply_segments").click().run()
+    _ok(at)
+    assert at.session_state["ignore"] == ["status"]
+    built_from = next(c.value for c in at.caption if c.value.startswith("Built from"))
+    assert "Status" not in built_from and "Employees" in built_from
+
+
+def test_leaving_out_every_number_is_refused_with_a_message():
+    at = _app()
+    at.switch_page("app_pages/segments.py").run()
+    at.pills(key="features_in").set_value(["status"])
+    at.button(key="apply_segments").click().run()
     assert not at.exception
-    assert at.session_state["overrides"] == {"deal_size": "Annual Revenue"}
-    mapping = at.dataframe[0].value.set_index("field")
-    assert mapping.loc["deal_size", "column"] == "Annual Revenue"
+    assert "at least one number" in at.error[0].value
+    assert at.session_state["ignore"] == []
 
 
-def test_playbook_change_changes_the_plan_without_reclustering():
+def test_verticals_can_be_renamed_and_merged():
+    at = _app()
+    at.switch_page("app_pages/segments.py").run()
+    before = int(_metric(at, "Verticals"))
+    names = list(_base_verticals(at).table["vertical"])
+    _edit(
+        at, "verticals_editor", {0: {"rename_to": "Tech & Software"}, 1: {"merge_into": names[0]}}
+    )
+    at.button(key="apply_segments").click().run()
+    _ok(at)
+    assert at.session_state["vertical_renames"] == {names[0]: "Tech & Software"}
+    assert at.session_state["vertical_merges"] == {names[1]: names[0]}
+    assert int(_metric(at, "Verticals")) == before - 1
+    labels = set(_chart(at, "treemap")["data"][0]["labels"])
+    assert "Tech & Software" in labels and names[1] not in labels
+    # The plan and the exports follow the new names.
+    at.switch_page("app_pages/team_plan.py").run()
+    _ok(at)
+    plan = next(d.value for d in at.dataframe if "segment" in d.value.columns)
+    assert plan["segment"].astype(str).str.startswith("Tech & Software").any()
+
+
+def _base_verticals(at: AppTest):
+    from segmentation.pipeline import load_accounts
+    from segmentation.verticals import assign_verticals
+
+    loaded = load_accounts(ROOT / "data" / "sample_accounts.csv")
+    return assign_verticals(loaded.accounts["industry"])
+
+
+def test_playbook_change_changes_the_plan_without_reclustering(monkeypatch):
+    calls = []
+    real = ui_state.segment_accounts
+    monkeypatch.setattr(
+        ui_state, "segment_accounts", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     at = _app()
     at.switch_page("app_pages/team_plan.py").run()
+    _ok(at)
     teams_before = at.dataframe[0].value
+    assert calls == [1]
     # A field line of $1B sends every segment to inside or digital.
-    at.number_input(key="rule_motion_field_min").set_value(1e9)
-    at.button[0].click().run()
-    assert not at.exception
+    at.number_input(key="rule_motion_field_min").set_value(1e9).run()
+    _ok(at)
     teams_after = at.dataframe[0].value
-    assert "field" in set(teams_before["motion"])
-    assert "field" not in set(teams_after["motion"])
+    assert calls == [1]  # the plan changed, the segments were not recomputed
+    assert any("Field" in t for t in teams_before["team"])
+    assert not any("Field" in t for t in teams_after["team"])
+    assert at.session_state["playbook_values"] == {"motion_field_min": 1e9}
+    assert "1 value changed" in _texts(at)
+    at.button(key="reset_playbook").click().run()
+    _ok(at)
+    assert at.session_state["playbook_values"] == {}
+    assert any("Field" in t for t in at.dataframe[0].value["team"])
+
+
+def test_roster_upload_on_the_data_page_names_reps():
+    at = _app()
+    at.file_uploader(key="roster_upload_data").set_value(("roster.csv", ROSTER, "text/csv")).run()
+    _ok(at)
+    assert "(12 reps)" in _texts(at)
+    at.switch_page("app_pages/territories.py").run()
+    assert not at.exception
+    assert _metric(at, "Reps") == "12"
+    assert not any("placeholder reps" in str(i.value) for i in at.info)
+    balance = _chart(at, "rep_balance")
+    teams = at.selectbox(key="balance_team").options
+    assert len(teams) >= 2 and balance["data"]
+    at.selectbox(key="balance_team").set_value(teams[1]).run()
+    assert not at.exception
+    assert _chart(at, "rep_balance") != balance
+    at.switch_page("app_pages/export.py").run()
+    assert _metric(at, "Accounts with a rep") != "No roster"
+
+
+def test_bad_roster_is_refused_with_a_message():
+    at = _app()
+    at.file_uploader(key="roster_upload_data").set_value(
+        ("roster.csv", b"name\n", "text/csv")
+    ).run()
+    assert not at.exception
+    assert "roster" in at.error[0].value.lower()
+    assert at.session_state["roster"] is None
+
+
+def test_export_page_offers_every_file_and_the_summary():
+    at = _app()
+    at.switch_page("app_pages/export.py").run()
+    _ok(at)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels[:4] == [
+        "assignments.csv",
+        "Team CSVs (zip)",
+        "Excel workbook",
+        "Plan summary (.md)",
+    ]
+    assert {"segments.csv", "teams.csv", "report.json"} <= set(labels)
+    assert "Sales coverage plan" in _texts(at)
+    assert _metric(at, "Accounts in the plan") == "2,000"
+
+
+def test_undo_offered_when_a_setting_breaks_a_stage():
+    at = _app()
+    at.switch_page("app_pages/segments.py").run()
+    at.session_state["ignore"] = ["employees", "annual_revenue", "deal_size"]  # no number left
+    at.run()
+    assert not at.exception
+    assert at.error
+    at.button(key="undo_all").click().run()
+    _ok(at)
+    assert at.session_state["ignore"] == []
+
+
+def test_treemap_can_be_sized_by_revenue():
+    at = _app()
+    at.switch_page("app_pages/segments.py").run()
+    assert "accounts" in _chart(at, "treemap")["data"][0]["customdata"][0]
+    at.button_group(key="treemap_size").set_value("total_revenue").run()
+    _ok(at)
+    assert _chart(at, "treemap")["data"][0]["customdata"][0].startswith("$")

@@ -1,0 +1,204 @@
+"""Tables as a sales leader reads them: plain headers, money as $1.2M, shares as 48%.
+
+:func:`money_format` and :func:`display_frame` are pure (tested without streamlit);
+:func:`show` draws the table with ``st.column_config`` so numbers stay numbers (sortable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+LABELS: dict[str, str] = {
+    "customer_type": "Customer type",
+    "customer_type_id": "Type #",
+    "vertical": "Vertical",
+    "segment": "Segment",
+    "segments": "Segments",
+    "accounts": "Accounts",
+    "share": "Share",
+    "customers": "Customers",
+    "prospects": "Prospects",
+    "former": "Former",
+    "partners": "Partners",
+    "customer_share": "Customers (share)",
+    "median_employees": "Median employees",
+    "median_revenue": "Median revenue",
+    "median_deal_size": "Median deal",
+    "median_won_revenue": "Median won revenue",
+    "total_revenue": "Total revenue",
+    "total_deal_value": "Total deal value",
+    "confidence": "Match confidence",
+    "top_labels": "Most common labels in your file",
+    "team": "Team",
+    "motion": "Motion",
+    "role": "Role",
+    "specialization": "Specialisation",
+    "headcount": "Reps recommended",
+    "headcount_workload": "Reps by workload",
+    "headcount_capacity": "Reps by quota capacity",
+    "gap": "Workload − capacity",
+    "reason": "Why",
+    "rules": "Rules applied",
+    "sources": "Sources",
+    "deal_size_basis": "Deal size from",
+    "deal_size_used": "Deal size used",
+    "annual_potential": "Annual potential",
+    "rep": "Rep",
+    "reps": "Reps",
+    "value": "Book value",
+    "kept": "Kept",
+    "moved_in": "Moved in",
+    "moved_out": "Moved out",
+    "value_in": "Value in",
+    "value_out": "Value out",
+    "value_cv": "Spread (CV)",
+    "value_max_min": "Max ÷ min book",
+    "continuity": "Owners kept",
+    "unassigned": "Unassigned",
+    "account_id": "Account ID",
+    "account_name": "Account",
+    "from_owner": "Current owner",
+    "to_rep": "New rep",
+    "current_owner": "Current owner",
+    "status": "Status",
+    "field": "Field",
+    "column": "Column",
+    "what": "What we did",
+    "count": "Values",
+    "examples": "Examples",
+}
+"""Engine column → header the app shows."""
+
+MONEY = {
+    "median_revenue", "median_deal_size", "median_won_revenue", "total_revenue",
+    "total_deal_value", "deal_size_used", "annual_potential", "value", "value_in", "value_out",
+    "annual_revenue", "deal_size", "won_revenue",
+}  # fmt: skip
+SHARES = {"share", "customer_share", "continuity", "confidence", "fidelity", "precision"}
+COUNTS = {
+    "accounts", "customers", "prospects", "former", "partners", "other_status", "segments",
+    "headcount", "reps", "kept", "moved_in", "moved_out", "unassigned", "median_employees",
+    "employees", "deal_size_known", "count",
+}  # fmt: skip
+DECIMALS = {"headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min"}
+
+
+def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
+    """Pick one unit for a money column: ``$1.2M``, ``$41K``, ``$0.7K`` or ``$735``.
+
+    The unit follows the column's upper quartile (so a few large values don't read as
+    ``$3267K``); decimals are kept as far as the smallest value needs them.
+
+    Parameters
+    ----------
+    values : sequence of float
+
+    Returns
+    -------
+    divisor : float
+        Divide the values by this before display.
+    format : str
+        A printf format for ``st.column_config.NumberColumn``.
+    """
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").abs()
+    numbers = numbers[np.isfinite(numbers) & (numbers > 0)]
+    if not len(numbers):
+        return 1.0, "$%,.0f"
+    typical = float(numbers.quantile(0.75))
+    for divisor, suffix, start in ((1e9, "B", 5e8), (1e6, "M", 5e5), (1e3, "K", 5e3)):
+        if typical >= start:
+            smallest = float(numbers.min()) / divisor
+            decimals = 0 if smallest >= 10 else 1 if smallest >= 0.1 else 2
+            return divisor, f"$%.{decimals}f{suffix}"
+    return 1.0, "$%,.0f"
+
+
+def display_frame(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """A copy of ``frame`` ready to show, and the format of each column.
+
+    Money is scaled to one unit per column, shares become percentages, lists become text.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    columns : sequence of str, optional
+        Columns to keep, in order (default: all).
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Same column names as the input.
+    formats : dict
+        ``{column: {"label": header, "kind": "money" | "share" | "count" | "decimal" | "text",
+        "format": printf or None}}``.
+    """
+    columns = [c for c in (columns or frame.columns) if c in frame.columns]
+    out = frame[columns].copy()
+    formats: dict[str, dict] = {}
+    for col in columns:
+        label = LABELS.get(col, col.replace("_", " ").capitalize() if col.islower() else col)
+        values = out[col]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if col in MONEY and numeric:
+            divisor, fmt = money_format(values)
+            out[col] = values.astype("float64") / divisor
+            formats[col] = {"label": label, "kind": "money", "format": fmt}
+        elif col in SHARES and numeric:
+            out[col] = values.astype("float64") * 100
+            formats[col] = {"label": label, "kind": "share", "format": "%.0f%%"}
+        elif col in COUNTS and numeric:
+            formats[col] = {"label": label, "kind": "count", "format": "%,.0f"}
+        elif col in DECIMALS and numeric:
+            formats[col] = {"label": label, "kind": "decimal", "format": "%.2f"}
+        elif numeric:
+            formats[col] = {"label": label, "kind": "decimal", "format": "%,.2f"}
+        else:
+            if values.map(lambda v: isinstance(v, (list, tuple))).any():
+                out[col] = values.map(
+                    lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                )
+            formats[col] = {"label": label, "kind": "text", "format": None}
+    return out, formats
+
+
+def show(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    key: str | None = None,
+    height: int | str = "auto",
+    widths: Mapping[str, str] | None = None,
+    help: Mapping[str, str] | None = None,
+    **kwargs,
+):
+    """Draw a table with plain headers and formatted numbers (``st.dataframe``)."""
+    import streamlit as st
+
+    data, formats = display_frame(frame, columns)
+    widths = widths or {}
+    help = help or {}
+    config = {}
+    for col, spec in formats.items():
+        if spec["kind"] == "text":
+            config[col] = st.column_config.TextColumn(
+                spec["label"], width=widths.get(col), help=help.get(col)
+            )
+        else:
+            config[col] = st.column_config.NumberColumn(
+                spec["label"], format=spec["format"], width=widths.get(col), help=help.get(col)
+            )
+    return st.dataframe(
+        data,
+        column_config=config,
+        hide_index=True,
+        key=key,
+        height=height,
+        width="stretch",
+        placeholder="—",
+        **kwargs,
+    )
