@@ -8,6 +8,10 @@ if TYPE_CHECKING:
     from segmentation.pipeline import Run
 
 
+MAX_CAVEATS = 8
+"""Caveats listed in full on the one-page summary."""
+
+
 def plan_summary(run: Run) -> str:
     """Summarise a run: the market, its segments, the teams and why, in one page.
 
@@ -51,8 +55,15 @@ def plan_summary(run: Run) -> str:
         lines += ["", "## Playbook changes from the defaults", ""]
         lines += [f"- {rule_id}: {value:g}" for rule_id, value in changed.items()]
     if run.warnings:
+        # One page: the first caveats in full, the count of the rest (all are in report.json).
+        shown = run.warnings[:MAX_CAVEATS]
         lines += ["", "## Caveats", ""]
-        lines += [f"- {note}" for note in run.warnings]
+        lines += [f"- {note}" for note in shown]
+        if len(run.warnings) > len(shown):
+            lines.append(
+                f"- … and {len(run.warnings) - len(shown)} more in report.json "
+                "(warnings) and on the app's pages."
+            )
     lines += [
         "",
         "Thresholds come from the playbook, each with its source; see the Excel workbook's "

@@ -400,13 +400,23 @@ def assign_verticals(
     verts = np.where(conf >= classifier.min_confidence, verts, OTHER).astype(object)
 
     unmatched = industry.notna().to_numpy() & (verts == OTHER)
+    # "Other" or "Unknown" in the CRM is no failure to match: say those apart, in one sentence.
+    placeholder = industry.astype("str").map(normalize_label, na_action="ignore").isin(_NULL_LABELS)
+    said_other = unmatched & placeholder.fillna(False).to_numpy(dtype=bool)
+    unmatched &= ~said_other
     if unmatched.any():
         bad = industry[unmatched].astype("str").value_counts()
         sample = ", ".join(f"'{label}'" for label in bad.index[:5])
         more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        labels = "label" if len(bad) == 1 else "labels"
         warnings.append(
-            f"{int(unmatched.sum()):,} accounts ({len(bad):,} labels) matched no vertical and went to "
-            f"Other: {sample}{more}. Map them with merges={{label: vertical}}."
+            f"{int(unmatched.sum()):,} accounts ({len(bad):,} industry {labels}) matched no "
+            f"vertical and went to Other: {sample}{more}. Merge a label into a vertical to move them."
+        )
+    if said_other.any():
+        warnings.append(
+            f"{int(said_other.sum()):,} accounts have an industry such as 'Other' or 'Unknown' "
+            "and are in Other."
         )
     missing = int(industry.isna().sum())
     if missing:

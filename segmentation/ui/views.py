@@ -378,10 +378,9 @@ def feature_names(segments: Segmentation) -> str:
 
 
 def vertical_notes(warnings: list[str]) -> None:
-    """The vertical stage's notes, worded for the app (the engine's mention the API)."""
-    notes = [note.replace(" Map them with merges={label: vertical}.", "") for note in warnings]
-    if notes:
-        st.caption("  \n".join(notes))
+    """The vertical stage's notes."""
+    if warnings:
+        st.caption("  \n".join(warnings))
 
 
 def team_reasons(teams: pd.DataFrame) -> None:

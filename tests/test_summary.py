@@ -1,0 +1,42 @@
+"""The one-page plan summary a VP forwards."""
+
+import pytest
+
+from segmentation.pipeline import run
+from segmentation.summary import MAX_CAVEATS, plan_summary
+from tests.conftest import SAMPLE_ACCOUNTS
+
+
+@pytest.fixture(scope="module")
+def sample_run():
+    return run(SAMPLE_ACCOUNTS)
+
+
+def test_summary_names_types_teams_and_the_verdict(sample_run):
+    text = plan_summary(sample_run)
+    assert text.startswith("# Sales coverage plan")
+    for name in sample_run.segmentation.types.table["customer_type"]:
+        assert name in text
+    for team in sample_run.team_plan.plan.teams["team"]:
+        assert f"| {team} |" in text
+    assert sample_run.segmentation.types.quality["verdict"] in text
+
+
+@pytest.mark.parametrize("extra", [0, 3, 40])
+def test_caveats_stay_on_one_page(sample_run, extra):
+    warnings = [*sample_run.warnings, *(f"Rep {i} loses 3 accounts." for i in range(extra))]
+    text = plan_summary(_WithWarnings(sample_run, warnings))
+    listed = [line for line in text.split("## Caveats")[1].splitlines() if line.startswith("- ")]
+    assert len(listed) == min(len(warnings), MAX_CAVEATS) + (len(warnings) > MAX_CAVEATS)
+    if len(warnings) > MAX_CAVEATS:
+        assert f"{len(warnings) - MAX_CAVEATS} more in report.json" in listed[-1]
+
+
+class _WithWarnings:
+    """The run with a different list of warnings."""
+
+    def __init__(self, base, warnings):
+        self._base, self.warnings = base, warnings
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
