@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from segmentation.playbook import Playbook, Rule, load_playbook
+
 if TYPE_CHECKING:
     from segmentation.pipeline import Run
 
@@ -50,10 +52,13 @@ def plan_summary(run: Run) -> str:
             f"| {row.team} | {row.motion} | {row.role} | {int(row.accounts):,} | "
             f"{int(row.headcount)} | {_cell(row.reason)} |"
         )
-    changed = run.settings.get("playbook_changes") or {}
+    changed = playbook_changes(run.playbook)
     if changed:
         lines += ["", "## Playbook changes from the defaults", ""]
-        lines += [f"- {rule_id}: {value:g}" for rule_id, value in changed.items()]
+        lines += [
+            f"- {rule.label}: {rule.value:g} {rule.unit} (default {default:g})"
+            for rule, default in changed
+        ]
     if run.warnings:
         # One page: the first caveats in full, the count of the rest (all are in report.json).
         shown = run.warnings[:MAX_CAVEATS]
@@ -70,6 +75,16 @@ def plan_summary(run: Run) -> str:
         "Playbook sheet.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def playbook_changes(playbook: Playbook) -> list[tuple[Rule, float]]:
+    """The rules whose value differs from the shipped playbook, with the shipped value."""
+    shipped = load_playbook()
+    return [
+        (rule, shipped.value(rule_id))
+        for rule_id, rule in playbook.rules.items()
+        if rule_id in shipped.rules and rule.value != shipped.value(rule_id)
+    ]
 
 
 def _cell(text: str) -> str:

@@ -40,3 +40,16 @@ class _WithWarnings:
 
     def __getattr__(self, name):
         return getattr(self._base, name)
+
+
+def test_playbook_changes_are_listed_with_the_default(sample_run):
+    changed = sample_run.playbook.with_values(motion_field_min=50_000)
+    text = plan_summary(_WithPlaybook(sample_run, changed))
+    section = text.split("## Playbook changes from the defaults")[1]
+    assert "50000 USD (default 25000)" in section.splitlines()[2]
+    assert "## Playbook changes" not in plan_summary(sample_run)
+
+
+class _WithPlaybook(_WithWarnings):
+    def __init__(self, base, playbook):
+        self._base, self.playbook = base, playbook

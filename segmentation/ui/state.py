@@ -221,7 +221,6 @@ def settings() -> dict:
         "seed": st.session_state["seed"],
         "vertical_renames": dict(st.session_state["vertical_renames"]),
         "vertical_merges": dict(st.session_state["vertical_merges"]),
-        "playbook_changes": dict(st.session_state["playbook_values"]),
         "roster": st.session_state["roster"] is not None,
         "opportunities": deals is not None,
     }
