@@ -19,8 +19,11 @@ import pandas as pd
 _TRIGGERS = "=+-@\t\r\n|%\x00＝＋－＠"
 # Leading spaces, NBSP and zero-width characters do not stop Excel from evaluating what follows.
 _INVISIBLE = " \u00a0\u200b\u200c\u200d\u2060\ufeff"
-_DANGEROUS = re.compile(f"^[{re.escape(_INVISIBLE)}]*[{re.escape(_TRIGGERS)}]")
-_GUARDED = re.compile(f"^'(?=[{re.escape(_INVISIBLE)}]*[{re.escape(_TRIGGERS)}])")
+_FORMULA = f"[{re.escape(_INVISIBLE)}]*[{re.escape(_TRIGGERS)}]"
+# Text that already starts with quotes before a trigger ("'=1") gets one more, so that
+# unguard_text (which removes exactly one) gives back the original: the round trip is lossless.
+_DANGEROUS = re.compile(f"^'*{_FORMULA}")
+_GUARDED = _DANGEROUS.pattern.replace("^'*", "^'+", 1)  # our quote, then the same pattern
 
 ASSIGNMENT_COLUMNS: tuple[str, ...] = (
     "account_id",
@@ -47,22 +50,34 @@ def guard_text(values: pd.Series) -> pd.Series:
     Returns
     -------
     pandas.Series
-        The column with every dangerous string cell prefixed with a single quote.
+        The column with every dangerous string cell prefixed with a single quote. Text that
+        already starts with quotes before a trigger (``'=1``) gets one more, so that
+        :func:`unguard_text` restores every value exactly.
     """
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return values
     text = values.astype("str")
     dangerous = text.str.contains(_DANGEROUS, na=False)
+    if values.dtype == object:
+        # a mixed column: -5 stays the number -5, only text cells are guarded
+        dangerous &= np.fromiter((isinstance(v, str) for v in values), bool, len(values))
     if not dangerous.any():
         return values
     return values.mask(dangerous, "'" + text)
 
 
 def unguard_text(values: pd.Series) -> pd.Series:
-    """Undo :func:`guard_text`, so that re-reading our own export is lossless."""
+    """Undo :func:`guard_text`, so that re-reading our own export is lossless.
+
+    Removes one leading ``'`` where it stands before (more quotes and) a formula trigger;
+    ``unguard_text(guard_text(s))`` equals ``s`` for every string column ``s``.
+    """
     if not pd.api.types.is_string_dtype(values):
         return values
-    return values.str.replace(_GUARDED, "", regex=True)
+    guarded = values.str.contains(_GUARDED, regex=True, na=False)
+    if not guarded.any():
+        return values
+    return values.mask(guarded, values.str.slice(1))
 
 
 def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,9 +20,19 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
+from segmentation.export import unguard_text
 
 MAX_BYTES: int = 200 * 1024 * 1024
 """Default size limit for one upload or file (200 MB)."""
+
+MAX_ROWS: int = 2_000_000
+"""Default limit on data rows (the engine plans a million accounts in seconds; twice that fits)."""
+
+MAX_COLUMNS: int = 500
+"""Default limit on columns (real CRM exports have tens; Salesforce's widest around 300)."""
+
+MAX_UNZIPPED_BYTES: int = 1024 * 1024 * 1024
+"""Limit on an .xlsx workbook's total uncompressed size (refuses zip bombs)."""
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -79,6 +90,8 @@ def read_table(
     encoding: str | None = None,
     sheet: str | None = None,
     max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
 ) -> tuple[pd.DataFrame, ReadInfo]:
     """Read a CSV/TSV/xlsx export into an all-text DataFrame.
 
@@ -94,25 +107,32 @@ def read_table(
         Worksheet to read from an .xlsx workbook (default: the first).
     max_bytes : int
         Refuse larger inputs.
+    max_rows, max_columns : int
+        Refuse tables with more data rows or columns.
 
     Returns
     -------
     df : pandas.DataFrame
         One ``str`` column per source column (headers stripped and de-duplicated),
         rows in file order with a RangeIndex, missing cells NA. Text such as "NA" is kept.
+        The ``'`` our exports put before formula-like text (see
+        :func:`segmentation.export.guard_text`) is removed from cells and headers, so reading
+        our own files back is lossless.
     info : ReadInfo
         Encoding, delimiter, removed footers/blank rows/empty columns, ragged rows, warnings.
 
     Raises
     ------
     InputError
-        Empty, header-only, binary, undecodable, oversized or wrongly delimited input.
+        Empty, header-only, binary, undecodable, oversized (bytes, rows or columns) or wrongly
+        delimited input.
     """
     raw, name = _load_bytes(source, name, max_bytes)
     if not raw.strip():
         raise InputError(f"{name} is empty. Export the report again with its data rows included.")
+    limits = _Limits(max_rows, max_columns)
     if _is_zip(raw):
-        return _read_xlsx(raw, name, sheet)
+        return _read_xlsx(raw, name, sheet, limits)
     if str(name).lower().endswith((".xlsx", ".xlsm")):
         raise InputError(
             f"{name} is named like an Excel workbook but is not one. "
@@ -120,7 +140,33 @@ def read_table(
         )
     _refuse_binary(raw, name)
     text_bytes, used_encoding = _to_utf8(raw, name, encoding)
-    return _read_csv_bytes(text_bytes, name, used_encoding)
+    return _read_csv_bytes(text_bytes, name, used_encoding, limits)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    rows: int
+    columns: int
+
+    def check_rows(self, rows: int, name: str) -> None:
+        if rows > self.rows:
+            raise InputError(
+                f"{name} has more than {self.rows:,} rows, the limit. "
+                "Filter the report (by region, owner or status) and load it in parts."
+            )
+
+    def check_columns(self, columns: int, name: str) -> None:
+        if columns > self.columns:
+            raise InputError(
+                f"{name} has {columns:,} columns, over the {self.columns:,}-column limit. "
+                "Export only the columns you need (name, ID, industry, size, status, owner)."
+            )
+
+    def check_raw_width(self, columns: int, name: str) -> None:
+        # Before parsing: unnamed, empty trailing fields are pruned later, so allow some slack,
+        # but never let one line with a million separators allocate a million columns.
+        if columns > 4 * self.columns:
+            self.check_columns(columns, name)
 
 
 # --------------------------------------------------------------------------- loading
@@ -168,7 +214,8 @@ def _refuse_binary(raw: bytes, name: str) -> None:
     head = raw[:65536]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return
-    if b"\x00" in head:
+    # Binary formats (and BOM-less UTF-16) are full of NULs; a stray NUL in one CRM field is not.
+    if head.count(b"\x00") > max(2, len(head) // 1000):
         raise InputError(
             f"{name} looks like a binary file, not text. Export the data as CSV or .xlsx."
         )
@@ -213,7 +260,7 @@ def _to_utf8(raw: bytes, name: str, encoding: str | None) -> tuple[bytes, str]:
 def _check_text(text: str, name: str) -> str:
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
-    if sample and controls / len(sample) > 0.01:
+    if controls > max(2, 0.01 * len(sample)):  # a stray control character is not binary
         raise InputError(
             f"{name} contains binary data, not text. Export the data as CSV or .xlsx."
         )
@@ -223,14 +270,16 @@ def _check_text(text: str, name: str) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_csv_bytes(data: bytes, name: str, encoding: str) -> tuple[pd.DataFrame, ReadInfo]:
+def _read_csv_bytes(
+    data: bytes, name: str, encoding: str, limits: _Limits
+) -> tuple[pd.DataFrame, ReadInfo]:
     warnings: list[str] = []
     data = data.lstrip(b"\r\n")
     delimiter = sniff_delimiter(data[:65536].decode("utf-8", errors="replace"))
     data, footer, footer_blanks = _strip_footer(data, delimiter)
     if not data.strip():
         raise InputError(f"{name} holds only report footer lines and no table.")
-    table, ragged = _parse(data, delimiter or ",", name)
+    table, ragged = _parse(data, delimiter or ",", name, limits)
     if table.shape[0] == 0 or table.shape[1] == 0:
         raise InputError(f"{name} is empty. Export the report again with its data rows included.")
     header = [("" if pd.isna(h) else str(h)) for h in table.iloc[0].tolist()]
@@ -240,7 +289,7 @@ def _read_csv_bytes(data: bytes, name: str, encoding: str) -> tuple[pd.DataFrame
             f"{ragged} row(s) had a different number of fields than the header; "
             "they were kept (short rows padded with blanks, extra fields in extra columns)."
         )
-    df, info_cols = _finish(df, header, name, warnings)
+    df, info_cols = _finish(df, header, name, warnings, limits)
     if df.shape[1] == 1:
         _refuse_single_column(header[0] if header else "", name, delimiter)
     info = ReadInfo(
@@ -321,7 +370,7 @@ def _strip_footer(data: bytes, delimiter: str | None) -> tuple[bytes, list[str],
     return data[: len(data) - len(tail)] + kept, found[::-1], blanks
 
 
-def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
+def _parse(data: bytes, delimiter: str, name: str, limits: _Limits) -> tuple[pd.DataFrame, int]:
     """Parse UTF-8 bytes into a header-less all-text frame; return it and the ragged count."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -333,8 +382,9 @@ def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
             bad.append(row.actual_columns)
         return "skip"
 
+    ncols = _count_header_fields(data, delimiter)
+    limits.check_raw_width(ncols, name)
     try:
-        ncols = _count_header_fields(data, delimiter)
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
@@ -358,29 +408,43 @@ def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
         df.columns = range(df.shape[1])
         return df, 0
     header_width = _count_header_fields(data, delimiter)
-    # An upper bound on fields per line (quoted delimiters only inflate it), so no row is cut.
-    lines = pd.Series(data.decode("utf-8", errors="replace").split("\n"), dtype="str")
-    width = max([b for b in bad if b > 0] + [header_width, int(lines.str.count(re.escape(delimiter)).max()) + 1])
-    try:
-        df = pd.read_csv(
-            io.BytesIO(data),
-            sep=delimiter,
-            header=None,
-            names=range(width),
-            dtype="str",
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            index_col=False,
-            engine="c",
-            encoding="utf-8",
-            encoding_errors="replace",
-        )
-    except (pd.errors.ParserError, ValueError, OverflowError) as exc:
+    text = data.decode("utf-8", errors="replace")
+    # Fields per record, not per line: a quoted cell can hold line breaks with separators on both
+    # sides, so a per-line count can fall short and pandas would silently drop the extra fields.
+    width = max([b for b in bad if b > 0] + [header_width, _max_fields(text, delimiter)])
+    limits.check_raw_width(width, name)
+    for _ in range(4):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            try:
+                df = pd.read_csv(
+                    io.BytesIO(data),
+                    sep=delimiter,
+                    header=None,
+                    names=range(width),
+                    dtype="str",
+                    keep_default_na=False,
+                    na_values=[""],
+                    skip_blank_lines=False,
+                    index_col=False,
+                    engine="c",
+                    encoding="utf-8",
+                    encoding_errors="replace",
+                )
+            except (pd.errors.ParserError, ValueError, OverflowError) as exc:
+                raise InputError(
+                    f"{name} could not be parsed as {_DELIM_NAMES.get(delimiter, delimiter)}-"
+                    f"separated text ({str(exc).strip()[:120]}). Check for an unclosed quote, "
+                    "or re-export as CSV."
+                ) from None
+        if not any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            break
+        width *= 2  # pandas saw more fields than the estimate: widen rather than lose cells
+    else:
         raise InputError(
-            f"{name} could not be parsed as {_DELIM_NAMES.get(delimiter, delimiter)}-separated "
-            f"text ({str(exc).strip()[:120]}). Check for an unclosed quote, or re-export as CSV."
-        ) from None
+            f"{name} has rows whose fields could not be counted consistently. "
+            "Check for unclosed quotes, or re-export as CSV."
+        )
     ragged = len([b for b in bad if b > 0])
     extra = [c for c in df.columns[header_width:] if df[c].isna().all()]
     trailing = [c for c in reversed(df.columns) if c in extra]
@@ -389,6 +453,14 @@ def _parse(data: bytes, delimiter: str, name: str) -> tuple[pd.DataFrame, int]:
         if c == keep_upto - 1:
             keep_upto -= 1
     return df.iloc[:, :keep_upto], ragged
+
+
+def _max_fields(text: str, delimiter: str) -> int:
+    """The most fields any record has, quoted line breaks included (Python's csv rules)."""
+    try:
+        return max((len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), default=1)
+    except csv.Error:
+        return int(pd.Series(text.split("\n"), dtype="str").str.count(re.escape(delimiter)).max()) + 1
 
 
 def _count_header_fields(data: bytes, delimiter: str) -> int:
@@ -412,9 +484,13 @@ def _refuse_single_column(header: str, name: str, delimiter: str | None) -> None
 # --------------------------------------------------------------------------- shared tidy-up
 
 
-def _finish(df: pd.DataFrame, header: list[str], name: str, warnings: list[str]):
-    """Name, de-duplicate and prune columns; drop blank rows. Vectorised per column."""
-    header = [str(h).replace("\ufeff", "").strip() for h in header]
+def _finish(df: pd.DataFrame, header: list[str], name: str, warnings: list[str], limits: _Limits):
+    """Name, de-duplicate and prune columns; drop blank rows; undo our export guard.
+
+    Vectorised per column.
+    """
+    limits.check_rows(len(df), name)
+    header = [_unguard_one(str(h).replace("\ufeff", "")).strip() for h in header]
     header += [""] * (df.shape[1] - len(header))
     removed: list[str] = []
     keep: list[int] = []
@@ -440,9 +516,11 @@ def _finish(df: pd.DataFrame, header: list[str], name: str, warnings: list[str])
     if removed:
         warnings.append(f"Removed {len(removed)} empty or unnamed column(s): {', '.join(removed)}.")
     names = _dedupe([header[i] or f"column {i + 1}" for i in keep], warnings)
+    limits.check_columns(len(names), name)
     df = df.iloc[:, keep].copy()
     df.columns = names
     df = df.astype("str")
+    df = _unguard(df)
     blank = df.isna().all(axis=1).to_numpy() if df.shape[1] else np.ones(n, bool)
     blank_rows = int(blank.sum())
     if blank_rows:
@@ -454,6 +532,19 @@ def _finish(df: pd.DataFrame, header: list[str], name: str, warnings: list[str])
             f"{name} has {what}. Export the report again with its detail rows included."
         )
     return df, {"removed": removed, "blank_rows": blank_rows}
+
+
+def _unguard(df: pd.DataFrame) -> pd.DataFrame:
+    """Remove the ``'`` our exports put before formula-like text (only where one can be)."""
+    for column in df.columns:
+        values = df[column]
+        if values.str.startswith("'").any():
+            df[column] = unguard_text(values)
+    return df
+
+
+def _unguard_one(text: str) -> str:
+    return unguard_text(pd.Series([text], dtype="str")).iloc[0]
 
 
 def _dedupe(names: list[str], warnings: list[str]) -> list[str]:
@@ -485,15 +576,26 @@ def _dedupe(names: list[str], warnings: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- xlsx
 
 
-def _read_xlsx(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, ReadInfo]:
+def _read_xlsx(
+    raw: bytes, name: str, sheet: str | None, limits: _Limits
+) -> tuple[pd.DataFrame, ReadInfo]:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            members = set(zf.namelist())
+            infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InputError(f"{name} is a damaged zip/xlsx file. Re-export it from Excel.") from None
+    members = {i.filename for i in infos}
     if "xl/workbook.xml" not in members:
         raise InputError(
             f"{name} is a zip archive, not an Excel workbook. Unzip it and upload the CSV inside."
+        )
+    # zipfile never returns more than a member's declared size, so the declared sizes bound
+    # what openpyxl can inflate: refuse a zip bomb before opening it.
+    unzipped = sum(i.file_size for i in infos)
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise InputError(
+            f"{name} unpacks to {unzipped / 1e9:.1f} GB, over the "
+            f"{MAX_UNZIPPED_BYTES / 1e9:.1f} GB limit for a workbook. Save the sheet as CSV instead."
         )
     try:
         import openpyxl
@@ -504,8 +606,12 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, 
         ) from None
     try:
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise InputError(f"{name} could not be opened as a workbook ({exc}). Re-save it in Excel.") from None
+    except Exception as exc:  # openpyxl raises many types for damaged (or hostile) workbooks
+        detail = str(exc).splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"{name} could not be opened as a workbook ({detail}). Re-save it in Excel, "
+            "or save the sheet as CSV."
+        ) from None
     try:
         names = wb.sheetnames
         if sheet is None:
@@ -514,7 +620,7 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, 
             ws_name = sheet
         else:
             raise InputError(f"{name} has no sheet {sheet!r}. Sheets: {', '.join(names)}.")
-        rows = [list(r) for r in wb[ws_name].iter_rows(values_only=True)]
+        rows = _sheet_rows(wb[ws_name], name, limits)
     finally:
         wb.close()
     warnings: list[str] = []
@@ -545,7 +651,7 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, 
             body = body.iloc[:-1]
         else:
             break
-    df, info_cols = _finish(body, header, name, warnings)
+    df, info_cols = _finish(body, header, name, warnings, limits)
     info = ReadInfo(
         source_name=name,
         format="xlsx",
@@ -563,6 +669,28 @@ def _read_xlsx(raw: bytes, name: str, sheet: str | None) -> tuple[pd.DataFrame, 
     return df, info
 
 
+def _sheet_rows(ws, name: str, limits: _Limits) -> list[list]:
+    """The sheet's cell values row by row, trailing blanks trimmed, within the limits."""
+    rows: list[list] = []
+    try:
+        for values in ws.iter_rows(values_only=True):
+            row = list(values)
+            while row and row[-1] is None:
+                row.pop()
+            limits.check_raw_width(len(row), name)
+            rows.append(row)
+            if len(rows) > limits.rows + 50:  # the header and a few title rows
+                limits.check_rows(len(rows), name)
+    except InputError:
+        raise
+    except Exception as exc:  # damaged XML, or entity declarations defusedxml refuses
+        raise InputError(
+            f"{name} could not be read as a workbook ({type(exc).__name__}). Re-save it in Excel, "
+            "or save the sheet as CSV."
+        ) from None
+    return rows
+
+
 def _cell_text(v) -> str | None:
     if v is None:
         return None
@@ -576,7 +704,20 @@ def _cell_text(v) -> str | None:
         text = v.isoformat()
         return text[:10] if text.endswith("T00:00:00") else text
     text = str(v)
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(_ooxml_char, text)
     return text if text.strip() else None
+
+
+# OOXML writes control characters as _xHHHH_; openpyxl leaves them escaped, Excel shows them
+# decoded. Decode them as Excel does, so our own workbooks read back losslessly. Only control
+# characters: openpyxl already turns an escaped literal "_x005F_x0041_" into "_x0041_", which
+# must stay as it is.
+_OOXML_ESCAPE = re.compile(r"_x(00[01][0-9A-Fa-f])_")
+
+
+def _ooxml_char(match: re.Match) -> str:
+    return chr(int(match.group(1), 16))
 
 
 def _header_row(cells: list[list[str | None]]) -> int | None:
