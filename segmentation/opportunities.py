@@ -299,6 +299,8 @@ def _match_catalogue(
 def normalise_name(names: pd.Series) -> pd.Series:
     """Company names reduced for matching: lower case, no punctuation, no legal suffixes."""
     text = names.astype("str").str.lower().str.replace("&", " and ", regex=False)
+    if text.isna().all():  # split() of an all-missing column is float NaN, not text
+        return text
     text = text.str.replace(r"[^\w\s]", " ", regex=True)
     text = text.str.replace(_SUFFIXES, " ", regex=True)
     return text.str.split().str.join(" ").replace("", pd.NA)

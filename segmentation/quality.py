@@ -119,7 +119,11 @@ def _outliers(values: pd.Series, names: pd.Series) -> dict:
     examples = [
         {"account_name": str(names.loc[i]), "value": float(v)} for i, v in high.head(5).items()
     ]
-    return {"count": int(len(high)), "threshold": float(10**limit), "examples": examples}
+    # float power: 10**limit with a Python float overflows (OverflowError) past 1e308, where
+    # a file holds absurd values such as 1e300 employees; numpy gives inf, reported as null.
+    with np.errstate(over="ignore"):
+        threshold = float(np.power(10.0, limit))
+    return {"count": int(len(high)), "threshold": threshold, "examples": examples}
 
 
 def _duplicates(acc: pd.DataFrame, has_ids: bool) -> dict:

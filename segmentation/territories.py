@@ -91,7 +91,15 @@ def read_roster(source: Any) -> pd.DataFrame:
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"The roster is not a readable CSV ({exc}).") from None
-    df.columns = [str(c).strip().lower().replace(" ", "_") for c in df.columns]
+    headers = [str(c) for c in df.columns]
+    df.columns = [c.strip().lower().replace(" ", "_") for c in headers]
+    if df.columns.duplicated().any():  # "Rep" and "rep" are one column to us: say which to keep
+        clash = sorted({c for c in df.columns[df.columns.duplicated()]})
+        same = [h for h, c in zip(headers, df.columns) if c in clash]
+        raise InputError(
+            f"The roster has columns that differ only in case or spaces ({', '.join(map(repr, same))}). "
+            "Keep one of each and upload it again."
+        )
     if "rep" not in df.columns:
         for alias in ("rep_name", "name", "owner", "sales_rep"):
             if alias in df.columns:
@@ -132,7 +140,8 @@ def read_roster(source: Any) -> pd.DataFrame:
     if cap_raw is not None:
         cap_txt = cap_raw.astype("string").str.strip().replace("", pd.NA).reset_index(drop=True)
         cap = pd.to_numeric(cap_txt.str.replace(",", ""), errors="coerce")
-        bad = (cap_txt.notna() & cap.isna()) | (cap <= 0)
+        # nullable comparisons leave NA where the capacity is blank: blank is not bad
+        bad = ((cap_txt.notna() & cap.isna()) | (cap <= 0)).fillna(False).astype(bool)
         if bad.any():
             raise InputError(
                 f"Capacity must be a positive number of accounts; check rep(s) {', '.join(out.loc[bad.to_numpy(), 'rep'])}."
