@@ -230,9 +230,10 @@ def _distinguishing(X: pd.DataFrame, dummies: dict, mask: np.ndarray, limit: int
         # Medians commute with the log transform, so these are medians in the original unit.
         med_in, med_out = float(signed_expm1(np.median(a))), float(signed_expm1(np.median(b)))
         ratio = med_in / med_out if med_out > 0 and med_in > 0 else float("nan")
+        # Medians far apart (1e-320 beside 5e10) underflow the ratio to 0 or overflow it.
         if np.isfinite(ratio) and ratio >= 1:
             how = f"{ratio:.1f}× the rest"
-        elif np.isfinite(ratio):
+        elif np.isfinite(ratio) and ratio > 0 and np.isfinite(1 / ratio):
             how = f"{1 / ratio:.1f}× lower than the rest"
         else:
             how = "higher than the rest" if d > 0 else "lower than the rest"

@@ -480,12 +480,6 @@ def test_regression_deals_whose_account_name_column_is_empty_still_join():
     check_run(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ZeroDivisionError,
-    reason="profiles._distinguishing: a median ratio that underflows to 0.0 reaches 1 / ratio "
-    "(profiles.py is being edited by its owner; reported, not fixed here)",
-)
 def test_regression_a_median_ratio_that_underflows_to_zero():
     # Found by test_arbitrary_frames_through_the_whole_pipeline at FUZZ_SCALE=10 (a revenue
     # of 5e-324 beside 8e15), reduced to: half the accounts at 1e-320 dollars, half at 5e10.
