@@ -18,7 +18,6 @@ from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts
 from segmentation.clustering import CustomerTypeResult, customer_types
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
-from segmentation.features import build_features
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
@@ -310,7 +309,7 @@ def segment_accounts(
         index=accounts.index,
     )
     types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
-    features = build_features(accounts, extra, ignore=ignore)
+    features = types.features
     # Categorical in id order, so profiles list the most valuable customer type first.
     ranked = pd.Categorical(types.labels, categories=types.table["customer_type"])
     profiles = segment_profiles(accounts, verticals.labels, pd.Series(ranked, index=accounts.index))
