@@ -1,5 +1,6 @@
 """Exports: formula injection neutralised on every path, numbers kept, round trips lossless."""
 
+import csv
 import io
 import zipfile
 
@@ -105,3 +106,38 @@ def test_excel_workbook_writes_no_live_formula_or_url():
     texts = [c.value for c in cells if isinstance(c.value, str)]
     assert "'=1+1" in texts and "'-2+3" in texts
     assert [c.value for c in sheet["B"][1:]] == [1.5, 2, -3, 4]
+
+
+def _pandas_reference(frame: pd.DataFrame) -> bytes:
+    # What pandas writes for the guarded frame: the format CRMs have imported from us so far.
+    from segmentation.export import _round_floats, guard_frame
+
+    buffer = io.StringIO()
+    guard_frame(_round_floats(frame)).to_csv(
+        buffer, index=False, quoting=csv.QUOTE_ALL, lineterminator="\n"
+    )
+    return buffer.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["Acme", None, "=1+1", 'say "hi"', "line\nbreak", "Café"], dtype="str"),
+        pd.Series([1.5, None, -2.0, 1e-05, 123456789.123456, 0.1]),
+        pd.Series([1, None, 3, 4, 5, 6], dtype="Int64"),
+        pd.Series([1, 2, 3, 4, 5, 6], dtype="int64"),
+        pd.Series([True, False, True, True, False, False]),
+        pd.Series(["a", "b", None, "a", "b", "a"], dtype="category"),
+        pd.Series([1, "x", None, 2.5, "=bad", True], dtype=object),
+        pd.Series(pd.to_datetime(["2024-01-02", None, "2025-12-31", "2024-01-02", None, "2020-02-29"])),
+    ],
+    ids=["text", "float", "Int64", "int64", "bool", "category", "mixed", "datetime"],
+)
+def test_csv_bytes_match_pandas_quote_all(column):
+    frame = pd.DataFrame({"value": column, "=name": ["x"] * len(column)})
+    assert to_csv_bytes(frame) == _pandas_reference(frame)
+
+
+def test_empty_table_writes_its_header():
+    frame = pd.DataFrame({"account_id": pd.Series([], dtype="str")})
+    assert to_csv_bytes(frame) == b'"account_id"\n'
