@@ -280,14 +280,13 @@ def test_silhouette_is_sampled_not_full(monkeypatch):
     assert seen and all(size == 500 for size in seen)
 
 
-def test_large_inputs_use_minibatch_and_a_bounded_selection_subset(monkeypatch):
+def test_large_inputs_choose_k_on_a_bounded_subset_and_label_every_account(monkeypatch):
     from segmentation import clustering
 
-    monkeypatch.setattr(clustering, "MINIBATCH_ABOVE", 1000)
     monkeypatch.setattr(clustering, "SELECTION_ROWS", 1500)
     accounts, truth = planted_accounts(4000, seed=8)
     model = CustomerTypeModel(n_resamples=2).fit(build_features(accounts))
-    assert type(model.kmeans_).__name__ == "MiniBatchKMeans"
+    assert len(model.labels_) == 4000
     assert adjusted_rand_score(truth["customer_type"], model.labels_) >= 0.9
 
 
