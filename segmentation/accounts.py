@@ -255,8 +255,12 @@ def _parse_dates(s: pd.Series, formats) -> pd.Series:
 
 
 def normalise_name(names: pd.Series) -> pd.Series:
-    """Name key for duplicate detection: case, punctuation and legal suffixes removed."""
-    key = names.astype("str").str.casefold().str.replace(r"[^\w\s]", " ", regex=True)
+    """Company-name key for duplicates and for joining deals: case, punctuation, legal suffixes off.
+
+    "Smith & Sons Ltd" and "SMITH AND SONS" give the same key ("smith and sons").
+    """
+    key = names.astype("str").str.casefold().str.replace("&", " and ", regex=False)
+    key = key.str.replace(r"[^\w\s]", " ", regex=True)
     key = key.str.replace(
         r"\b(?:inc|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|the)\b",
         " ",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from segmentation.accounts import normalise_name
 from segmentation.errors import InputError
 from segmentation.numbers import parse_money
 
@@ -31,10 +32,6 @@ OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 _WON = re.compile(r"\bwon\b|closed ?won|^won$|signed|booked", re.IGNORECASE)
 _LOST = re.compile(r"\blost\b|closed ?lost|disqualified|dead|cancel", re.IGNORECASE)
-_SUFFIXES = re.compile(
-    r"\b(inc|incorporated|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|"
-    r"pty|oy|ab|as|kk|group|holdings?)\b"
-)
 
 PER_ACCOUNT_COLUMNS: tuple[str, ...] = (
     "deals",
@@ -294,16 +291,6 @@ def _match_catalogue(
     outside = counts[~counts.index.isin(known)]
     matched = product.where(product.isin(known) | product.isna(), OTHER_PRODUCTS)
     return matched.astype("str"), {str(k): int(v) for k, v in outside.items()}
-
-
-def normalise_name(names: pd.Series) -> pd.Series:
-    """Company names reduced for matching: lower case, no punctuation, no legal suffixes."""
-    text = names.astype("str").str.lower().str.replace("&", " and ", regex=False)
-    if text.isna().all():  # split() of an all-missing column is float NaN, not text
-        return text
-    text = text.str.replace(r"[^\w\s]", " ", regex=True)
-    text = text.str.replace(_SUFFIXES, " ", regex=True)
-    return text.str.split().str.join(" ").replace("", pd.NA)
 
 
 def _header_key(text: str) -> str:

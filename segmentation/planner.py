@@ -23,12 +23,8 @@ from scipy import stats
 
 from segmentation.errors import InputError
 from segmentation.playbook import Playbook
+from segmentation.profiles import PROFILE_COLUMNS
 
-PROFILE_COLUMNS: tuple[str, ...] = (
-    "segment", "vertical", "customer_type", "accounts", "customers", "prospects", "former",
-    "partners", "other_status", "customer_share", "median_employees", "median_revenue",
-    "median_deal_size", "deal_size_known", "total_revenue", "total_deal_value",
-)
 MOTIONS: tuple[str, ...] = ("digital", "inside", "field")
 ROLES: tuple[str, ...] = ("hunter", "farmer", "generalist")
 _MOTION_LABEL = {"digital": "Digital", "inside": "Inside", "field": "Field"}
