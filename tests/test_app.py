@@ -104,7 +104,7 @@ def test_segments_page_shows_cards_charts_and_one_colour_per_type():
 
 
 def test_upload_replaces_the_sample():
-    data = (FIXTURES / "uci_wholesale.csv").read_bytes()
+    data = (FIXTURES / "real" / "wholesale.csv").read_bytes()
     at = _app()
     at.file_uploader(key="accounts_upload").set_value(("wholesale.csv", data, "text/csv")).run()
     _ok(at)

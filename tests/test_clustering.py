@@ -21,7 +21,7 @@ from segmentation.errors import InputError
 from segmentation.features import build_features
 from tests.planted import planted_accounts, random_accounts
 
-UCI = Path(__file__).parent / "fixtures" / "uci_wholesale.csv"
+UCI = Path(__file__).parent / "fixtures" / "real" / "wholesale.csv"
 
 
 @pytest.fixture(scope="module")
