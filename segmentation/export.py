@@ -108,7 +108,8 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     for position, name in enumerate(table.columns):
         # pandas' own text for every value (repr floats, True/False), blanks as "".
         text = table.iloc[:, position].astype("str").fillna("")
-        columns[str(name)] = pa.array(text.to_numpy(dtype=object), type=pa.string())
+        # The str dtype is Arrow-backed: hand its buffers over instead of making Python objects.
+        columns[str(name)] = pa.array(text.array, type=pa.string())
     buffer = io.BytesIO()
     pa_csv.write_csv(
         pa.table(columns) if columns else pa.table({}),
