@@ -458,9 +458,11 @@ def _parse(data: bytes, delimiter: str, name: str, limits: _Limits) -> tuple[pd.
 def _max_fields(text: str, delimiter: str) -> int:
     """The most fields any record has, quoted line breaks included (Python's csv rules)."""
     try:
-        return max((len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), default=1)
-    except csv.Error:
-        return int(pd.Series(text.split("\n"), dtype="str").str.count(re.escape(delimiter)).max()) + 1
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return max((len(r) for r in records), default=1)
+    except csv.Error:  # a field over csv's size limit: fall back to separators per line
+        lines = pd.Series(text.split("\n"), dtype="str")
+        return int(lines.str.count(re.escape(delimiter)).max()) + 1
 
 
 def _count_header_fields(data: bytes, delimiter: str) -> int:
@@ -595,7 +597,8 @@ def _read_xlsx(
     if unzipped > MAX_UNZIPPED_BYTES:
         raise InputError(
             f"{name} unpacks to {unzipped / 1e9:.1f} GB, over the "
-            f"{MAX_UNZIPPED_BYTES / 1e9:.1f} GB limit for a workbook. Save the sheet as CSV instead."
+            f"{MAX_UNZIPPED_BYTES / 1e9:.1f} GB limit for a workbook. "
+            "Save the sheet as CSV instead."
         )
     try:
         import openpyxl
@@ -683,7 +686,7 @@ def _sheet_rows(ws, name: str, limits: _Limits) -> list[list]:
                 limits.check_rows(len(rows), name)
     except InputError:
         raise
-    except Exception as exc:  # damaged XML, or entity declarations defusedxml refuses
+    except Exception as exc:  # noqa: BLE001 - damaged XML, or entities defusedxml refuses
         raise InputError(
             f"{name} could not be read as a workbook ({type(exc).__name__}). Re-save it in Excel, "
             "or save the sheet as CSV."

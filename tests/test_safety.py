@@ -42,7 +42,9 @@ def _executable(cell: str) -> bool:
 
 
 def _csv_cells(data: bytes) -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")) for cell in row]
+    return [
+        cell for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")) for cell in row
+    ]
 
 
 def _assert_csv_safe(data: bytes, where: str) -> None:
@@ -76,7 +78,7 @@ def injection_run():
 @pytest.mark.parametrize("column", ["Account Name", "Industry", "Account Owner"])
 def test_fixture_has_every_trigger_in_names_industries_and_owners(column):
     raw = pd.read_csv(INJECTION, dtype=str, keep_default_na=False)[column]
-    starts = {re.match(f"^['{INVISIBLE}]*(.)", v, re.S).group(1) for v in raw if v}
+    starts = {re.match(f"^['{INVISIBLE}]*(.)", v, re.DOTALL).group(1) for v in raw if v}
     assert set(TRIGGERS) <= starts, set(TRIGGERS) - starts
     assert any(v.startswith(tuple(INVISIBLE)) for v in raw)  # the invisible-prefix bypass
 
@@ -117,13 +119,15 @@ def test_excel_has_no_formula_url_or_executable_text_and_numbers_stay_numbers(in
     _assert_workbook_safe(data)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["Teams"]
     header = [c.value for c in sheet[1]]
-    accounts = [row[header.index("accounts")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    accounts = [
+        row[header.index("accounts")] for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
     assert all(isinstance(v, (int, float)) for v in accounts)
 
 
 def test_cli_run_on_the_fixture_writes_only_safe_files(tmp_path):
     out = tmp_path / "out"
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
         [sys.executable, "-m", "segmentation", "run", str(INJECTION), "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )  # fmt: skip
@@ -343,8 +347,14 @@ def test_caches_are_per_session_bounded_and_in_memory():
 
 
 def test_only_the_export_module_writes_files_and_nothing_persists_or_logs_to_disk():
-    writes = re.compile(r"\.write_(bytes|text)\(|open\([^)]*[\"'][wax]b?\+?[\"']|FileHandler|basicConfig")
-    sources = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py"), *(ROOT / "segmentation").rglob("*.py")]
+    writes = re.compile(
+        r"\.write_(bytes|text)\(|open\([^)]*[\"'][wax]b?\+?[\"']|FileHandler|basicConfig"
+    )
+    sources = [
+        ROOT / "app.py",
+        *(ROOT / "app_pages").glob("*.py"),
+        *(ROOT / "segmentation").rglob("*.py"),
+    ]
     writers = set()
     for path in sources:
         text = path.read_text()
