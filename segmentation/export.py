@@ -186,7 +186,15 @@ def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:
     floats = frame.select_dtypes(include=[np.floating]).columns
     if len(floats) == 0:
         return frame
-    return frame.assign(**{c: frame[c].round(4) for c in floats})
+    return frame.assign(**{c: _round4(frame[c]) for c in floats})
+
+
+def _round4(values: pd.Series) -> pd.Series:
+    # round(4) multiplies by 10**4 first: above ~1.8e304 that overflows to inf, and the file
+    # would say "inf" for a finite figure. Such magnitudes have no decimals to drop anyway.
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = values.round(4)
+    return rounded.where(values.abs() < 1e15, values)
 
 
 def _file_name(team: str, used: set[str]) -> str:
