@@ -3,6 +3,7 @@
 import streamlit as st
 
 from segmentation import charts
+from segmentation.markdown import escape as md
 from segmentation.ui import state, views
 from segmentation.ui.tables import show
 
@@ -19,7 +20,7 @@ with st.expander("Rep roster", expanded=state.roster_file() is None):
     )  # fmt: skip
     state.take_upload("roster_upload", state.roster_file(), state.use_roster)
     if state.roster_file() is not None:
-        st.caption(f"In use: **{state.roster_file().name}**")
+        st.caption(f"In use: **{md(state.roster_file().name)}**")
         if st.session_state.get("roster_upload") is None:
             st.button(
                 "Remove the roster", key="drop_roster", on_click=state.use_roster, args=(None, None)

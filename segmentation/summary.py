@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from segmentation.markdown import escape
 from segmentation.playbook import Playbook, Rule, load_playbook
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def plan_summary(run: Run) -> str:
     lines = [
         "# Sales coverage plan",
         "",
-        f"Source: {run.loaded.read_info.source_name} — {len(accounts):,} accounts, "
+        f"Source: {escape(run.loaded.read_info.source_name)} — {len(accounts):,} accounts, "
         f"{len(seg.verticals.table)} verticals, {int(quality['k'])} customer types, "
         f"{len(plan.teams)} teams, {int(plan.teams['headcount'].sum())} reps recommended.",
         "",
@@ -45,12 +46,14 @@ def plan_summary(run: Run) -> str:
         "",
     ]
     for row in seg.types.table.itertuples(index=False):
-        lines.append(f"- **{row.customer_type}** — {int(row.accounts):,} accounts ({row.share:.0%})")
+        lines.append(
+            f"- **{escape(row.customer_type)}** — {int(row.accounts):,} accounts ({row.share:.0%})"
+        )
     lines += ["", "## Teams", "", "| Team | Motion | Role | Accounts | Reps | Why |", "|---|---|---|---|---|---|"]
     for row in plan.teams.itertuples(index=False):
         lines.append(
-            f"| {row.team} | {row.motion} | {row.role} | {int(row.accounts):,} | "
-            f"{int(row.headcount)} | {_cell(row.reason)} |"
+            f"| {escape(row.team)} | {row.motion} | {row.role} | {int(row.accounts):,} | "
+            f"{int(row.headcount)} | {escape(' '.join(str(row.reason).split()))} |"
         )
     changed = playbook_changes(run.playbook)
     if changed:
@@ -63,7 +66,7 @@ def plan_summary(run: Run) -> str:
         # One page: the first caveats in full, the count of the rest (all are in report.json).
         shown = run.warnings[:MAX_CAVEATS]
         lines += ["", "## Caveats", ""]
-        lines += [f"- {note}" for note in shown]
+        lines += [f"- {escape(note)}" for note in shown]
         if len(run.warnings) > len(shown):
             lines.append(
                 f"- … and {len(run.warnings) - len(shown)} more in report.json "
@@ -85,7 +88,3 @@ def playbook_changes(playbook: Playbook) -> list[tuple[Rule, float]]:
         for rule_id, rule in playbook.rules.items()
         if rule_id in shipped.rules and rule.value != shipped.value(rule_id)
     ]
-
-
-def _cell(text: str) -> str:
-    return str(text).replace("|", "/").replace("\n", " ")

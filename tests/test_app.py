@@ -109,7 +109,7 @@ def test_upload_replaces_the_sample():
     at.file_uploader(key="accounts_upload").set_value(("wholesale.csv", data, "text/csv")).run()
     _ok(at)
     assert _metric(at, "Accounts") == "440"
-    assert "In use: **wholesale.csv**" in _texts(at)
+    assert "In use: **wholesale\\.csv**" in _texts(at)  # file names are shown escaped
     at.switch_page("app_pages/segments.py").run()
     _ok(at)
 

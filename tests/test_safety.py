@@ -426,3 +426,43 @@ def test_two_sessions_never_see_each_others_accounts(fresh_caches):
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     shown = _everything_shown(fresh)
     assert "Alpha" not in shown and "Bravo" not in shown
+
+
+MARKDOWN_PAYLOADS = [
+    "![x](https://evil.example/p.png)",
+    "[click me](https://evil.example)",
+    "<img src=x onerror=alert(1)>",
+    "$\\\\frac{1}{0}$ Corp",
+]
+
+
+def _payload_accounts() -> bytes:
+    rows = ['"Account Name","Industry","Employees","Annual Revenue","Type"']
+    for i in range(60):
+        payload = MARKDOWN_PAYLOADS[i % len(MARKDOWN_PAYLOADS)].replace('"', '""')
+        rows.append(
+            f'"{payload}","{payload}","{10 * (i % 7 + 1)}","USD {1_000_000 * (i % 5 + 1):,}.00",'
+            f'"{"Prospect" if i % 2 else "Customer - Direct"}"'
+        )
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_customer_text_never_renders_as_markdown_or_html(fresh_caches):
+    from markdown_it import MarkdownIt
+    from streamlit.testing.v1 import AppTest
+
+    render = MarkdownIt("commonmark").enable("table")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    upload = ("accounts.csv", _payload_accounts(), "text/csv")
+    at.file_uploader(key="accounts_upload").set_value(upload).run()
+    shown = []
+    for page in ["app_pages/data.py", "app_pages/segments.py", "app_pages/team_plan.py",
+                 "app_pages/territories.py", "app_pages/export.py"]:  # fmt: skip
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        for kind in ("markdown", "caption", "warning", "info", "error", "success"):
+            shown += [str(element.value) for element in at.get(kind)]
+    assert any("evil" in text for text in shown)  # the payloads do reach the page (escaped)
+    for text in shown:
+        html_out = render.render(text)
+        assert "<img" not in html_out and "<a " not in html_out, text

@@ -2,6 +2,7 @@
 
 import pytest
 
+from segmentation.markdown import escape
 from segmentation.pipeline import run
 from segmentation.summary import MAX_CAVEATS, plan_summary
 from tests.conftest import SAMPLE_ACCOUNTS
@@ -16,9 +17,9 @@ def test_summary_names_types_teams_and_the_verdict(sample_run):
     text = plan_summary(sample_run)
     assert text.startswith("# Sales coverage plan")
     for name in sample_run.segmentation.types.table["customer_type"]:
-        assert name in text
+        assert escape(name) in text
     for team in sample_run.team_plan.plan.teams["team"]:
-        assert f"| {team} |" in text
+        assert f"| {escape(team)} |" in text
     assert sample_run.segmentation.types.quality["verdict"] in text
 
 

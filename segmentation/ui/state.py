@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import streamlit as st
 
 from segmentation.clustering import feature_label
 from segmentation.errors import InputError
+from segmentation.markdown import escape as md
 from segmentation.pipeline import (
     LoadedAccounts,
     Run,
@@ -207,7 +209,7 @@ def take_upload(widget_key: str, current: Upload | None, use) -> None:
     try:
         use(upload.name, data)
     except InputError as error:
-        st.error(f"{upload.name}: {error}")
+        st.error(md(f"{upload.name}: {error}"))
 
 
 def settings() -> dict:
@@ -306,7 +308,7 @@ def prepare(upto: str = "plan") -> None:
 
 
 def _stop(message: str) -> None:
-    st.error(message)
+    st.error(md(message))
     if customised():
         st.button(
             "Undo my changes (mapping, segments, playbook)", key="undo_all", on_click=undo_all
@@ -466,8 +468,11 @@ def _guard(what: str, function, *args, **kwargs):
         return function(*args, **kwargs)
     except InputError as error:
         raise Stop(str(error)) from None
-    except Exception:  # a bug of ours: the log gets the traceback, the user a plain sentence
-        log.exception("stage failed while %s", what)
+    except Exception as error:  # a bug of ours: the log says where, the user a plain sentence
+        # Frames, not the message: an exception's text can quote customer values.
+        frames = traceback.extract_tb(error.__traceback__)[-6:]
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        log.error("stage failed while %s: %s at %s", what, type(error).__name__, where)
         raise Stop(
             f"Something went wrong while {what}. Nothing was lost: change a setting or upload "
             "the file again; if it persists, send the server log to the maintainers."

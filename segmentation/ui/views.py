@@ -14,6 +14,7 @@ import streamlit as st
 from segmentation import charts
 from segmentation.clustering import feature_label, format_money
 from segmentation.fields import FIELDS
+from segmentation.markdown import escape as md
 from segmentation.pipeline import LoadedAccounts, Segmentation
 from segmentation.playbook import CONFIDENCE_TAGS, Playbook
 from segmentation.ui import controls, state
@@ -33,7 +34,7 @@ def sources_in_use(accounts_col, deals_col, roster_col) -> None:
         if state.using_sample():
             st.caption("In use: **the sample** (2,000 accounts from a Salesforce report).")
         else:
-            st.caption(f"In use: **{state.accounts_file().name}**")
+            st.caption(f"In use: **{md(state.accounts_file().name)}**")
             if st.session_state.get("accounts_upload") is None:
                 st.button("Use the sample instead", key="use_sample", on_click=state.use_sample)
     with deals_col:
@@ -42,7 +43,7 @@ def sources_in_use(accounts_col, deals_col, roster_col) -> None:
             st.caption("None in use.")
         else:
             sample = state.using_sample() and "opportunities_file" not in st.session_state
-            st.caption(f"In use: **{'the sample deals' if sample else deals.name}**")
+            st.caption(f"In use: **{'the sample deals' if sample else md(deals.name)}**")
             if st.session_state.get("opportunities_upload") is None:
                 st.button(
                     "Go without opportunities", key="drop_deals",
@@ -54,7 +55,7 @@ def sources_in_use(accounts_col, deals_col, roster_col) -> None:
             st.caption("None in use: territories use placeholder reps.")
         else:
             reps = st.session_state.get("roster_reps")
-            st.caption(f"In use: **{roster.name}**" + (f" ({reps:,} reps)" if reps else ""))
+            st.caption(f"In use: **{md(roster.name)}**" + (f" ({reps:,} reps)" if reps else ""))
             if st.session_state.get("roster_upload_data") is None:
                 st.button("Remove the roster", key="drop_roster_data",
                           on_click=state.use_roster, args=(None, None))  # fmt: skip
@@ -82,7 +83,7 @@ def read_summary(loaded: LoadedAccounts) -> None:
     if info.empty_columns_removed:
         removed.append(f"{len(info.empty_columns_removed)} empty columns")
     st.caption(
-        f"Read **{info.source_name}**"
+        f"Read **{md(info.source_name)}**"
         + (f" ({', '.join(how)})" if how else "")
         + ". "
         + ("Removed: " + ", ".join(removed) + "." if removed else "Nothing had to be removed.")
@@ -149,11 +150,11 @@ def mapping_editor(loaded: LoadedAccounts) -> None:
                 "Back to the detected mapping", key="reset_mapping", on_click=state.reset_mapping
             )
     if "mapping_error" in st.session_state:
-        st.error(st.session_state["mapping_error"])
+        st.error(md(st.session_state["mapping_error"]))
     if mapping.excluded:
         st.caption(
             "Not used for customer types: "
-            + "; ".join(f"{col} ({why})" for col, why in mapping.excluded.items())
+            + "; ".join(f"{md(col)} ({md(why)})" for col, why in mapping.excluded.items())
             + "."
         )
 
@@ -162,7 +163,7 @@ def quality_report(loaded: LoadedAccounts) -> None:
     """Findings in plain words, fill rate per field, and every value changed."""
     findings = loaded.quality.get("findings", [])
     if findings:
-        st.markdown("\n".join(f"- {finding}" for finding in findings))
+        st.markdown("\n".join(f"- {md(finding)}" for finding in findings))
     else:
         st.success("No data-quality problems found.")
     columns = loaded.quality.get("columns", {})
@@ -248,7 +249,7 @@ def segment_controls(segments: Segmentation) -> None:
             unusable = controls.unusable_features(segments.features)
             if unusable:
                 st.caption(
-                    "Not usable: " + ", ".join(f"{k} ({v})" for k, v in unusable.items()) + "."
+                    "Not usable: " + ", ".join(f"{md(k)} ({md(v)})" for k, v in unusable.items()) + "."
                 )
         with right:
             st.markdown("**Verticals** — rename one, or merge it into another")
@@ -282,7 +283,7 @@ def segment_controls(segments: Segmentation) -> None:
             "Reset", key="reset_segments", on_click=state.reset_segment_controls
         )
     if "segments_error" in st.session_state:
-        st.error(st.session_state["segments_error"])
+        st.error(md(st.session_state["segments_error"]))
 
 
 def type_cards(segments: Segmentation, colors: dict[str, str], per_row: int = 3) -> None:
@@ -313,10 +314,10 @@ def type_cards(segments: Segmentation, colors: dict[str, str], per_row: int = 3)
                     distinguishing = why["distinguishing"]
                     if isinstance(distinguishing, (list, tuple)) and distinguishing:
                         st.markdown("**What sets it apart**")
-                        st.markdown("\n".join(f"- {s}" for s in distinguishing))
+                        st.markdown("\n".join(f"- {md(s)}" for s in distinguishing))
                     if why["sentence"]:
                         st.markdown(
-                            f"**Rule:** {why['sentence']}  \n"
+                            f"**Rule:** {md(why['sentence'])}  \n"
                             f"<small>finds {why['fidelity']:.0%} of this type; "
                             f"{why['precision']:.0%} of the accounts it picks are this type</small>",
                             unsafe_allow_html=True,
@@ -380,7 +381,7 @@ def feature_names(segments: Segmentation) -> str:
 def vertical_notes(warnings: list[str]) -> None:
     """The vertical stage's notes."""
     if warnings:
-        st.caption("  \n".join(warnings))
+        st.caption("  \n".join(md(note) for note in warnings))
 
 
 def team_reasons(teams: pd.DataFrame) -> None:
@@ -389,7 +390,7 @@ def team_reasons(teams: pd.DataFrame) -> None:
     for row in teams.itertuples(index=False):
         reason = str(row.reason)
         prefix = f"{row.team}: "
-        lines.append(f"- **{row.team}** — {reason.removeprefix(prefix)}")
+        lines.append(f"- **{md(row.team)}** — {md(reason.removeprefix(prefix))}")
     st.markdown("\n".join(lines))
 
 
@@ -408,8 +409,8 @@ def segment_recommendations(segments: pd.DataFrame, rules: Playbook) -> None:
     )
     row = segments.iloc[rows[0] if rows else 0]
     with st.container(border=True):
-        st.markdown(f"**{row['segment']}** → {row['team']}")
-        st.markdown(str(row["reason"]).removeprefix(f"{row['segment']}: "))
+        st.markdown(f"**{md(row['segment'])}** → {md(row['team'])}")
+        st.markdown(md(str(row["reason"]).removeprefix(f"{row['segment']}: ")))
         used = [r.strip() for r in str(row.get("rules", "")).split(",") if r.strip() in rules.rules]
         if used:
             table = pd.DataFrame(
@@ -453,10 +454,10 @@ def warning_list(notes: list[str], limit: int = 3) -> None:
     """Warnings in one box: the first few, the rest behind an expander (never a wall of boxes)."""
     if not notes:
         return
-    st.warning("\n".join(f"- {note}" for note in notes[:limit]))
+    st.warning("\n".join(f"- {md(note)}" for note in notes[:limit]))
     if len(notes) > limit:
         with st.expander(f"{len(notes) - limit} more warnings"):
-            st.markdown("\n".join(f"- {note}" for note in notes[limit:]))
+            st.markdown("\n".join(f"- {md(note)}" for note in notes[limit:]))
 
 
 @st.fragment
