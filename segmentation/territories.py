@@ -11,17 +11,16 @@ account.
 
 from __future__ import annotations
 
-import csv
 import heapq
-import io
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
+from segmentation.ingest import read_table
 from segmentation.playbook import Playbook, load_playbook
 
 _MOTIONS = ("digital", "inside", "field")
@@ -79,18 +78,24 @@ def read_roster(source: Any) -> pd.DataFrame:
         If the file is empty or unreadable, lacks ``rep`` or both ``team`` and ``motion``, has
         duplicate reps, or holds bad motions, roles or capacities.
     """
-    text = _read_text(source)
-    if not text.strip():
+    # The same reader as every other upload: encodings, delimiters, size, row and column caps.
+    if hasattr(source, "read"):
+        source = source.read()
+        source = source if isinstance(source, bytes) else str(source).encode("utf-8")
+    if isinstance(source, (bytes, bytearray)) and not bytes(source).strip():
         raise InputError("The roster file is empty: give a CSV with a 'rep' column and a 'team' column.")
+    name = "roster.csv" if isinstance(source, (bytes, bytearray)) else None
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"The roster is not a readable CSV ({exc}).") from None
+        df, info = read_table(bytes(source) if name else source, name=name)
+    except InputError as error:
+        raise InputError(f"The roster could not be read: {error}") from None
+    renamed = [c for c in df.columns if re.search(r" \(\d+\)$", str(c))]
+    if renamed:  # read_table kept both of "Rep" and "rep": a roster must say which one it means
+        raise InputError(
+            f"The roster has columns that differ only in case or spaces ({', '.join(map(repr, renamed))} "
+            "repeats an earlier header): keep one of each."
+        )
+    df = df.fillna("")
     headers = [str(c) for c in df.columns]
     df.columns = [c.strip().lower().replace(" ", "_") for c in headers]
     if df.columns.duplicated().any():  # "Rep" and "rep" are one column to us: say which to keep
@@ -325,25 +330,6 @@ def assign_territories(
 
 
 # --------------------------------------------------------------------------------------------
-def _read_text(source: Any) -> str:
-    if isinstance(source, (bytes, bytearray)):
-        raw = bytes(source)
-    elif hasattr(source, "read"):
-        raw = source.read()
-        raw = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
-    else:
-        try:
-            raw = Path(source).read_bytes()
-        except (OSError, TypeError) as exc:
-            raise InputError(f"Cannot read the roster file {source!r}: {getattr(exc, 'strerror', None) or exc}.") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def _col_num(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
         return np.full(n, np.nan)

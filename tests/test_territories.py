@@ -222,7 +222,7 @@ def test_read_roster_rejects_bad_files_with_what_to_do(text, message):
 
 
 def test_read_roster_missing_file_is_an_input_error(tmp_path):
-    with pytest.raises(InputError, match="Cannot read"):
+    with pytest.raises(InputError, match="roster could not be read.*no such file"):
         read_roster(tmp_path / "missing.csv")
 
 
