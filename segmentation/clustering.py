@@ -378,18 +378,25 @@ class CustomerTypeResult:
     features: pd.DataFrame | None = None
 
 
-def format_money(value: float) -> str:
-    """Compact money for names and sentences: ``$950``, ``$4.5K``, ``$180K``, ``$1.2M``, ``$3.4B``."""
+def format_money(value: float, missing: str = "n/a") -> str:
+    """Compact money for names and sentences: ``$950``, ``$4.5K``, ``$180K``, ``$1.2M``, ``$3.4B``.
+
+    The unit is picked after rounding, so 999,999 reads ``$1M``, not ``$1000K``; ``missing`` is
+    what a blank or infinite value reads as.
+    """
     if value is None or not np.isfinite(value):
-        return "n/a"
+        return missing
     sign = "-" if value < 0 else ""
     v = abs(float(value))
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if v >= limit:
-            x = v / limit
-            text = f"{x:.1f}" if x < 10 else f"{x:.0f}"
+    units = ((1.0, ""), (1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
+    pick = max((i for i, (limit, _) in enumerate(units) if v >= limit), default=0)
+    while True:
+        limit, suffix = units[pick]
+        x = v / limit
+        text = f"{x:.0f}" if not suffix or x >= 10 else f"{x:.1f}"
+        if float(text) < 1000 or pick == len(units) - 1:
             return f"{sign}${text.removesuffix('.0')}{suffix}"
-    return f"{sign}${v:.0f}"
+        pick += 1  # rounded up into the next unit: 999,999 is $1M, not $1000K
 
 
 def feature_label(name: str) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from segmentation.clustering import format_money
 from segmentation.errors import InputError
 from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS
@@ -807,14 +808,8 @@ def _pval(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def _money(x: float) -> str:
-    if x is None or not np.isfinite(x):
-        return "unknown"
-    for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(x) >= div:
-            v = x / div
-            return f"${v:,.0f}{suf}" if v >= 10 or v == int(v) else f"${v:,.1f}{suf}"
-    return f"${x:,.0f}"
+def _money_text(x: float) -> str:
+    return format_money(x, missing="unknown")
 
 
 def _pct(x: float) -> str:
@@ -823,20 +818,20 @@ def _pct(x: float) -> str:
 
 def _segment_reasons(seg: pd.DataFrame, c: dict, pb: Playbook):
     reasons, rules = [], []
-    fl, dl = _money(c["field_line"]), _money(c["digital_max"])
+    fl, dl = _money_text(c["field_line"]), _money_text(c["digital_max"])
     gmax = pb.value("generalist_team_max")
     for i, row in enumerate(seg.itertuples(index=False)):
         fired: list[str] = []
         deal, basis = row.deal_size_used, row.deal_size_basis
         if basis == BASIS_DEAL:
             fired += ["deal_size_min_coverage"]
-            what = f"median deal {_money(deal)}"
+            what = f"median deal {_money_text(deal)}"
         elif basis == BASIS_REVENUE:
             fired += ["deal_size_min_coverage", "proxy_deal_share_of_revenue"]
             what = (
                 f"deal size is unknown for most accounts, so a revenue proxy "
-                f"({pb.value('proxy_deal_share_of_revenue'):.2%} of median revenue {_money(row.median_revenue)}) "
-                f"gives ~{_money(deal)}, which"
+                f"({pb.value('proxy_deal_share_of_revenue'):.2%} of median revenue {_money_text(row.median_revenue)}) "
+                f"gives ~{_money_text(deal)}, which"
             )
         if basis in (BASIS_DEAL, BASIS_REVENUE):
             base = c["base_motion"][i]
