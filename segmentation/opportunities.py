@@ -16,6 +16,7 @@ import pandas as pd
 from segmentation.accounts import normalise_name
 from segmentation.errors import InputError
 from segmentation.numbers import parse_money
+from segmentation.schema import normalise_header
 
 # Header synonyms across Salesforce (report labels and API names), HubSpot deals and Dynamics.
 OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -106,11 +107,11 @@ def map_opportunity_columns(columns: list[str]) -> dict[str, str]:
     """
     by_key = {}
     for column in columns:
-        by_key.setdefault(_header_key(column), column)
+        by_key.setdefault(normalise_header(column), column)
     found = {}
     for name, synonyms in OPPORTUNITY_SYNONYMS.items():
         for synonym in synonyms:
-            column = by_key.get(_header_key(synonym))
+            column = by_key.get(normalise_header(synonym))
             if column is not None and column not in found.values():
                 found[name] = column
                 break
@@ -284,17 +285,13 @@ def _match_catalogue(
         known = set(counts.index[counts >= min_share * counts.sum()])
     else:
         # Case and spacing differ between a price list and what reps type into the CRM.
-        by_key = {_header_key(name): name for name in catalogue}
-        product = product.map(lambda v: by_key.get(_header_key(v), v), na_action="ignore")
+        by_key = {normalise_header(name): name for name in catalogue}
+        product = product.map(lambda v: by_key.get(normalise_header(v), v), na_action="ignore")
         counts = product.value_counts()
         known = set(catalogue)
     outside = counts[~counts.index.isin(known)]
     matched = product.where(product.isin(known) | product.isna(), OTHER_PRODUCTS)
     return matched.astype("str"), {str(k): int(v) for k, v in outside.items()}
-
-
-def _header_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
 def _match_accounts(deals: pd.DataFrame, mapping: dict, accounts: pd.DataFrame) -> pd.Series:

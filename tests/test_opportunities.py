@@ -180,3 +180,12 @@ def test_products_outside_the_catalogue_are_counted_and_pooled(catalogue, expect
     pooled = result.product_revenue.loc[result.product_revenue["product"] == "Other products", "deals"]
     assert pooled.sum() == sum(expected_other.values())
     assert any("outside the catalogue" in w for w in result.warnings)
+
+
+def test_catalogue_names_outside_latin_letters_keep_their_identity():
+    rows = [["001A00000000001AAA", "Acme", "Closed Won", "10", "製品A"]] * 3
+    rows += [["001A00000000002AAA", "Globex", "Closed Won", "10", "製品 B"]] * 2
+    result = aggregate_opportunities(_deals(rows), ACCOUNTS, catalogue=["製品A", "製品B", "Société"])
+    assert result.unrecognised_products == {}
+    mix = result.product_revenue.groupby("product")["deals"].sum().to_dict()
+    assert mix == {"製品A": 3, "製品B": 2}

@@ -149,10 +149,9 @@ def test_report_json_carries_the_overlays_and_the_product_test(run_with_deals):
     assert report["vertical_tests"] and "overlays" in report["teams"][0]
 
 
-def test_no_product_data_means_no_overlays(run):
-    plan = run.team_plan.plan
-    if run.loaded.opportunities is None:
-        assert plan.overlays.empty and plan.product_mix.empty
+def test_no_product_data_means_no_overlays():
+    plan = sample_run("accounts only").team_plan.plan
+    assert plan.overlays.empty and plan.product_mix.empty
 
 
 def test_changing_a_threshold_replans_without_reclustering(run_with_deals):
