@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from segmentation.clustering import format_money
+from segmentation.fields import MOTION_LABELS, MOTIONS, ROLE_LABELS
 
 PALETTE: tuple[str, ...] = (
     "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2",
@@ -20,8 +21,6 @@ PALETTE: tuple[str, ...] = (
 )  # fmt: skip
 """Customer-type colours in rank order (Tableau 10, then more); no grey: grey means "other"."""
 MOTION_COLORS = {"field": "#1f4e79", "inside": "#2e86c1", "digital": "#a9cce3"}
-MOTION_NAMES = {"field": "Field", "inside": "Inside", "digital": "Digital"}
-ROLE_NAMES = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
 FONT = "Source Sans, Source Sans Pro, Helvetica Neue, Arial, sans-serif"
 MAP_POINTS = 3000
 """Most points the map of accounts sends to the browser."""
@@ -200,19 +199,19 @@ def coverage_sunburst(segments: pd.DataFrame) -> go.Figure:
         "accounts"
     ].sum()
     data = data[data["accounts"] > 0]
-    rank = {m: i for i, m in enumerate(MOTION_NAMES)}
+    rank = {m: i for i, m in enumerate(reversed(MOTIONS))}  # field first
     data = data.sort_values("motion", key=lambda m: m.map(rank).fillna(len(rank)), kind="stable")
     ids, labels, parents, values, colours = [], [], [], [], []
     for motion, by_motion in data.groupby("motion", sort=False):
         ids.append(motion)
-        labels.append(MOTION_NAMES.get(motion, str(motion)))
+        labels.append(MOTION_LABELS.get(motion, str(motion)))
         parents.append("")
         values.append(int(by_motion["accounts"].sum()))
         colours.append(MOTION_COLORS.get(motion, "#999999"))
         for role, by_role in by_motion.groupby("role", sort=False):
             role_id = f"{motion}/{role}"
             ids.append(role_id)
-            labels.append(ROLE_NAMES.get(role, str(role)))
+            labels.append(ROLE_LABELS.get(role, str(role)))
             parents.append(motion)
             values.append(int(by_role["accounts"].sum()))
             colours.append(MOTION_COLORS.get(motion, "#999999"))

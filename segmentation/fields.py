@@ -51,3 +51,13 @@ FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
 STATUSES: tuple[str, ...] = ("customer", "prospect", "former", "partner", "other")
 """Normalised account statuses; ``other`` holds anything unrecognised (counted)."""
+
+MOTIONS: tuple[str, ...] = ("digital", "inside", "field")
+"""Sales motions, from the lightest touch to the heaviest."""
+
+ROLES: tuple[str, ...] = ("hunter", "farmer", "generalist")
+"""Sales roles: new logos, account management, or both."""
+
+MOTION_LABELS: dict[str, str] = {"digital": "Digital", "inside": "Inside", "field": "Field"}
+ROLE_LABELS: dict[str, str] = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
+"""How team names and charts say a motion and a role (plural: a team of them)."""

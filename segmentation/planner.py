@@ -23,13 +23,10 @@ from scipy import stats
 
 from segmentation.clustering import format_money
 from segmentation.errors import InputError
+from segmentation.fields import MOTION_LABELS, ROLE_LABELS, ROLES
 from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS
 
-MOTIONS: tuple[str, ...] = ("digital", "inside", "field")
-ROLES: tuple[str, ...] = ("hunter", "farmer", "generalist")
-_MOTION_LABEL = {"digital": "Digital", "inside": "Inside", "field": "Field"}
-_ROLE_PLURAL = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
 TEAM_COLUMNS: tuple[str, ...] = (
     "team", "motion", "role", "specialization", "overlays", "segments", "accounts",
     "headcount_workload", "headcount_capacity", "headcount", "gap", "reason",
@@ -308,7 +305,7 @@ def plan_coverage(
 
     team = np.array(
         [
-            "Digital" if m == "digital" else " · ".join(filter(None, (_MOTION_LABEL[m], _ROLE_PLURAL[r], p)))
+            "Digital" if m == "digital" else " · ".join(filter(None, (MOTION_LABELS[m], ROLE_LABELS[r], p)))
             for m, r, p in zip(motion, role, pod)
         ],
         dtype=object,

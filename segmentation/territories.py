@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
+from segmentation.fields import MOTIONS, ROLES
 from segmentation.ingest import read_table
 from segmentation.playbook import Playbook, load_playbook
 
-_MOTIONS = ("digital", "inside", "field")
-_ROLES = ("hunter", "farmer", "generalist")
 # Count matters a little (a rep with 300 tiny accounts is busier than one with 30), but value
 # leads: this weight keeps value CV low while evening counts with the small tail accounts.
 _COUNT_WEIGHT = 0.25
@@ -132,10 +131,10 @@ def read_roster(source: Any) -> pd.DataFrame:
         raise InputError(f"Reps listed twice in the roster: {', '.join(sorted(set(out.loc[dup, 'rep'])))}. Keep one row per rep.")
     out["motion"] = out["motion"].str.lower()
     out["role"] = out["role"].str.lower().replace({"hunters": "hunter", "farmers": "farmer", "generalists": "generalist"})
-    bad_m = out["motion"].notna() & ~out["motion"].isin(_MOTIONS)
+    bad_m = out["motion"].notna() & ~out["motion"].isin(MOTIONS)
     if bad_m.any():
         raise InputError(f"Unknown motion(s) in the roster: {', '.join(sorted(set(out.loc[bad_m, 'motion'])))}. Use inside or field.")
-    bad_r = out["role"].notna() & ~out["role"].isin(_ROLES)
+    bad_r = out["role"].notna() & ~out["role"].isin(ROLES)
     if bad_r.any():
         raise InputError(f"Unknown role(s) in the roster: {', '.join(sorted(set(out.loc[bad_r, 'role'])))}. Use hunter, farmer or generalist.")
     no_place = out["team"].isna() & out["motion"].isna()
