@@ -35,7 +35,8 @@ MAX_UNZIPPED_BYTES: int = 1024 * 1024 * 1024
 """Limit on an .xlsx workbook's total uncompressed size (refuses zip bombs)."""
 
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_NAMES: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+"""How a delimiter is said to a user."""
 
 # Salesforce report exports end with a block of one-cell lines; these identify that block.
 _FOOTER_RE = re.compile(
@@ -433,7 +434,7 @@ def _parse(data: bytes, delimiter: str, name: str, limits: _Limits) -> tuple[pd.
                 )
             except (pd.errors.ParserError, ValueError, OverflowError) as exc:
                 raise InputError(
-                    f"{name} could not be parsed as {_DELIM_NAMES.get(delimiter, delimiter)}-"
+                    f"{name} could not be parsed as {DELIMITER_NAMES.get(delimiter, delimiter)}-"
                     f"separated text ({str(exc).strip()[:120]}). Check for an unclosed quote, "
                     "or re-export as CSV."
                 ) from None

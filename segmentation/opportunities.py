@@ -286,7 +286,8 @@ def _match_catalogue(
     else:
         # Case and spacing differ between a price list and what reps type into the CRM.
         by_key = {normalise_header(name): name for name in catalogue}
-        product = product.map(lambda v: by_key.get(normalise_header(v), v), na_action="ignore")
+        names = product.dropna().unique()
+        product = product.map({v: by_key.get(normalise_header(v), v) for v in names})
         counts = product.value_counts()
         known = set(catalogue)
     outside = counts[~counts.index.isin(known)]

@@ -14,6 +14,7 @@ import streamlit as st
 from segmentation import charts
 from segmentation.clustering import feature_label, format_money
 from segmentation.fields import FIELDS
+from segmentation.ingest import DELIMITER_NAMES
 from segmentation.markdown import escape as md
 from segmentation.pipeline import LoadedAccounts, Segmentation
 from segmentation.playbook import CONFIDENCE_TAGS, Playbook
@@ -22,7 +23,6 @@ from segmentation.ui.tables import show
 
 FIELD_LABELS = {f.name: f.label.split(" (")[0] for f in FIELDS}
 FORMATS = {"csv": "CSV", "tsv": "TSV", "xlsx": "Excel workbook", "excel": "Excel workbook"}
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 # --- Data page ------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def read_summary(loaded: LoadedAccounts) -> None:
     cols[3].metric("Encoding", info.encoding.upper() if info.encoding else "—")
     how = []
     if info.delimiter:
-        how.append(DELIMITERS.get(info.delimiter, repr(info.delimiter)) + "-separated")
+        how.append(DELIMITER_NAMES.get(info.delimiter, repr(info.delimiter)) + "-separated")
     if info.sheet:
         how.append(f"sheet “{info.sheet}”")
     removed = []
