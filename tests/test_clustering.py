@@ -268,16 +268,43 @@ def test_silhouette_is_sampled_not_full(monkeypatch):
     from segmentation import clustering
 
     seen = []
-    original = clustering.silhouette_score
+    original = clustering.sampled_silhouettes
 
-    def spy(X, labels, **kwargs):
-        seen.append(kwargs.get("sample_size"))
-        return original(X, labels, **kwargs)
+    def spy(X, labelings, sample_size, random_state):
+        seen.append((len(X), len(labelings), sample_size))
+        return original(X, labelings, sample_size, random_state)
 
-    monkeypatch.setattr(clustering, "silhouette_score", spy)
+    monkeypatch.setattr(clustering, "sampled_silhouettes", spy)
     X = build_features(planted_accounts(3000, seed=0)[0])
-    CustomerTypeModel(sample_size=500, n_resamples=1).fit(X)
-    assert seen and all(size == 500 for size in seen)
+    model = CustomerTypeModel(sample_size=500, n_resamples=1).fit(X)
+    # One call for the real data, one for the shuffled baseline, each scoring every candidate k.
+    assert seen == [(3000, len(model.selection_), 500)] * 2
+
+
+@pytest.mark.parametrize(
+    ("n", "sample_size", "ks"),
+    [(3000, 800, (2, 3, 5, 8)), (300, 300, (2, 4)), (50, 10, (2, 3)), (6, 6, (2, 5))],
+)
+def test_sampled_silhouettes_equal_scikit_learns_score(n, sample_size, ks):
+    from sklearn.metrics import silhouette_score
+
+    from segmentation.clustering import sampled_silhouettes
+
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 4))
+    X[: n // 2] += 2.5
+    labelings = [rng.integers(0, k, n) for k in ks] + [(X[:, 0] > 1.2).astype(int) * 7]
+    ours = sampled_silhouettes(X, labelings, sample_size, 11)
+    theirs = [silhouette_score(X, lab, sample_size=sample_size, random_state=11) for lab in labelings]
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_sampled_silhouette_is_nan_when_the_sample_holds_one_cluster():
+    from segmentation.clustering import sampled_silhouettes
+
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    assert np.isnan(sampled_silhouettes(X, [np.zeros(10, dtype=int)], 10, 0)[0])
+    assert sampled_silhouettes(X, [], 10, 0) == []
 
 
 def test_large_inputs_choose_k_on_a_bounded_subset_and_label_every_account(monkeypatch):
