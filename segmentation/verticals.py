@@ -401,8 +401,10 @@ def assign_verticals(
 
     unmatched = industry.notna().to_numpy() & (verts == OTHER)
     # "Other" or "Unknown" in the CRM is no failure to match: say those apart, in one sentence.
-    placeholder = industry.astype("str").map(normalize_label, na_action="ignore").isin(_NULL_LABELS)
-    said_other = unmatched & placeholder.fillna(False).to_numpy(dtype=bool)
+    # Judged once per distinct label, not per account (100k accounts carry a few hundred labels).
+    codes, uniques = pd.factorize(industry, use_na_sentinel=True)
+    is_null_label = np.array([normalize_label(u) in _NULL_LABELS for u in uniques] + [False])
+    said_other = unmatched & is_null_label[codes]
     unmatched &= ~said_other
     if unmatched.any():
         bad = industry[unmatched].astype("str").value_counts()
