@@ -312,3 +312,138 @@ def test_csv_like_text_returns_or_raises_input_error(rows):
     except InputError:
         return
     assert isinstance(df.index, pd.RangeIndex)
+
+
+# --------------------------------------------------------------------------- issue 8: reading
+# without copying the file. read_table now tests for emptiness without strip(), validates UTF-8
+# without decoding the whole file, and cuts leading line breaks, the BOM and the footer as views
+# of the bytes. What a user sees must not change: these pin it.
+
+_LATE_CP1252 = b"Name,X\n" + b"Acme,1\n" * 300_000 + b"Caf\xe9,2\n"  # 2.1 MB, the 0xE9 at the end
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b" \t\x0b\x0c\r\n",  # every byte bytes.strip() removes
+        b" \t\x0b\x0c\r\n" * 20_000,  # beyond any head sample
+        b"\n" * 70_000,
+    ],
+)
+def test_whitespace_only_file_is_refused_as_empty(data, tmp_path):
+    with pytest.raises(InputError, match=r"^x\.csv is empty\. Export the report again"):
+        read_table(data, name="x.csv")
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"^x\.csv is empty\."):
+        read_table(path)
+
+
+@pytest.mark.parametrize(
+    "data, encoding, last_row",
+    [
+        (b"Name,X\nCaf\xe9,1\n", "cp1252", ["Café", "1"]),
+        (_LATE_CP1252, "cp1252", ["Café", "2"]),  # invalid UTF-8 only after the first MB
+        (b"Name,X\nA\xed\xa0\x80,1\n", "cp1252", ["Aí\xa0€", "1"]),  # UTF-8-encoded surrogate
+        (b"Name,X\nA\xc0\xaf,1\n", "cp1252", ["AÀ¯", "1"]),  # overlong "/"
+        (b"Name,X\nA,1\xe2\x82", "cp1252", ["A", "1â‚"]),  # cut off in the middle of "€"
+        ("Name,X\nCafé,€1\n".encode(), "utf-8", ["Café", "€1"]),
+        (("Name,X\n" + "x" * 70_000 + "é,2\n").encode(), "utf-8", ["x" * 70_000 + "é", "2"]),
+        (b"\xef\xbb\xbfName,X\nA\xc3\xa9,1\n", "utf-8-sig", ["Aé", "1"]),
+        (b"\xef\xbb\xbf\n\nName,X\nA,1\n", "utf-8-sig", ["A", "1"]),  # BOM, then blank lines
+        (b"\n\r\n\nName,X\nAcme,1\n", "utf-8", ["Acme", "1"]),  # blank lines above the header
+    ],
+)
+def test_encoding_detection_order_and_values(data, encoding, last_row):
+    df, info = read_table(data)
+    assert info.encoding == encoding
+    assert list(df.columns) == ["Name", "X"]
+    assert df.iloc[-1].tolist() == last_row
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"Name,X\nA\xf4\x90\x80\x80,1\n", "could not be decoded as utf-8 or cp1252"),  # > U+10FFFF
+        (b"\xef\xbb\xbfName,X\nCaf\xe9,1\n", "could not be decoded as utf-8-sig"),  # BOM, then cp1252
+        # 700 control characters within the first 65,536 characters (but after 65,536 bytes)
+        (("Name,X\n" + "é" * 40_000 + "\x01" * 700 + ",1\n").encode(), "contains binary data"),
+        (b"\xef\xbb\xbf" + ("Name,X\n" + "é" * 40_000 + "\x01" * 700 + ",1\n").encode(), "contains binary data"),
+    ],
+)
+def test_undecodable_or_binary_text_refused(data, message):
+    with pytest.raises(InputError, match=message):
+        read_table(data, name="x.csv")
+
+
+def test_binary_sample_is_the_first_65536_characters_not_bytes():
+    # The control characters start after character 70,000: text, not binary.
+    df, info = read_table(("Name,X\n" + "é" * 70_000 + "\x01" * 700 + ",1\n").encode())
+    assert info.encoding == "utf-8" and df.loc[0, "X"] == "1"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "u8"])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"\xef\xbb\xbf\xef\xbb\xbfName,X\nA,1\n", ["A", "1"]),  # every leading BOM dropped
+        ("Name,X\nCafé,1\n".encode(), ["Café", "1"]),
+        (b"Name,X\nCaf\xe9,1\n", "byte 10"),
+        (_LATE_CP1252, "byte 2100010"),
+        (b"Name,X\nA\xed\xa0\x80,1\n", "byte 8"),
+        (b"Name,X\x01\x02\x03\x04\x05\x06\x07\x08" * 20, "contains binary data"),
+    ],
+)
+def test_forced_utf8(encoding, data, expected):
+    if isinstance(expected, str):
+        with pytest.raises(InputError, match=expected) as exc:
+            read_table(data, name="x.csv", encoding=encoding)
+        if "byte" in expected:
+            assert f"x.csv is not valid {encoding} ({expected})" in str(exc.value)
+        return
+    df, info = read_table(data, encoding=encoding)
+    assert info.encoding == encoding  # reported as the user spelled it
+    assert list(df.columns) == ["Name", "X"] and df.iloc[-1].tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "data, rows, last_row, footer, blanks, encoding",
+    [
+        (b'a,b\r\n1,2\r\n\r\n"Grand Totals (1 records)"\r\n', 1, ["1", "2"],
+         ["Grand Totals (1 records)"], 1, "utf-8"),
+        # a footer beyond the first 16 KB, after 20 blank lines
+        (b"Name,X\n" + b"Acme,1\n" * 5000 + b"Last,9\n" + b"\n" * 20 + b'"Grand Totals (5001 records)"\n',
+         5001, ["Last", "9"], ["Grand Totals (5001 records)"], 20, "utf-8"),
+        (b'Name,X\nCaf\xe9,1\n\n"Grand Totals (1 records)"\n', 1, ["Café", "1"],
+         ["Grand Totals (1 records)"], 1, "cp1252"),
+        (b'\xef\xbb\xbfName,X\nA,1\n"Confidential Information - Do Not Distribute"\n', 1, ["A", "1"],
+         ["Confidential Information - Do Not Distribute"], 0, "utf-8-sig"),
+        # ragged rows go to the forgiving parser, which is handed the bytes without the footer
+        (b'a,b,c\n1,2,3,4\n5,6,7\n\n"Grand Totals (2 records)"\n', 2, ["5", "6", "7", None],
+         ["Grand Totals (2 records)"], 1, "utf-8"),
+    ],
+)
+def test_footer_removed_and_data_kept_whole(data, rows, last_row, footer, blanks, encoding):
+    df, info = read_table(data)
+    assert (info.rows, info.footer_rows_removed, info.blank_rows_removed, info.encoding) == (
+        rows, footer, blanks, encoding,
+    )
+    assert [None if pd.isna(v) else v for v in df.iloc[-1].tolist()] == last_row
+
+
+def test_file_of_only_footer_lines_is_refused():
+    data = b'"Grand Totals (3 records)"\n\n"Confidential Information - Do Not Distribute"\n'
+    with pytest.raises(InputError, match="x.csv has a header row but no data rows"):
+        read_table(data, name="x.csv")
+
+
+@pytest.mark.parametrize("as_path", [False, True])
+def test_bytes_and_path_read_alike(as_path, tmp_path):
+    data = TOOLS.joinpath("salesforce_report_accounts.csv").read_bytes()
+    path = tmp_path / "salesforce_report_accounts.csv"
+    path.write_bytes(data)
+    df, info = read_table(path if as_path else data, name="salesforce_report_accounts.csv")
+    ref_df, ref_info = read_table(TOOLS / "salesforce_report_accounts.csv")
+    pd.testing.assert_frame_equal(df, ref_df)
+    assert info == ref_info
+    assert all(str(dt) == "str" for dt in df.dtypes)
