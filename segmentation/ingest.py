@@ -327,9 +327,13 @@ def _utf8_head_text(data, chars: int = 65536) -> str:
     return codecs.getincrementaldecoder("utf-8")().decode(data[: 4 * chars])[:chars]
 
 
+# Characters below U+0020 other than tab, line feed, carriage return and form feed.
+_CONTROL_CHARS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\r\n\f")
+
+
 def _check_text(text: str, name: str) -> str:
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
+    controls = sum(map(sample.count, _CONTROL_CHARS))
     if controls > max(2, 0.01 * len(sample)):  # a stray control character is not binary
         raise InputError(
             f"{name} contains binary data, not text. Export the data as CSV or .xlsx."
