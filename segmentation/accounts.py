@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.numbers import parse_count, parse_money
@@ -20,6 +22,7 @@ MISSING_TOKENS: frozenset[str] = frozenset(
     {"na", "n/a", "n.a.", "#n/a", "null", "none", "nil", "nan", "-", "--", "—", "?", "#value!", "#ref!"}
 )
 """Text that means "no value" (compared case-insensitively after stripping)."""
+_MISSING_TOKENS_ARROW = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
 
 _STATUS_MAP: dict[str, str] = {
     # Salesforce account Type picklist
@@ -43,10 +46,14 @@ _STATUS_MAP: dict[str, str] = {
 
 def is_sentinel(values: pd.Series) -> pd.Series:
     """Placeholder numbers CRMs and spreadsheets use for "unknown": 999999…, -1, -99, -999."""
-    mag = values.abs()
-    digits = np.round(np.log10(mag.where(mag > 0) + 1))
-    nines = (digits >= 6) & ((mag + 1) == 10.0 ** digits.fillna(0))
-    return (nines | values.isin([-1.0, -99.0, -999.0, -9999.0])).fillna(False).astype(bool)
+    # numpy on the float array: the same arithmetic as on the Series, without its overhead
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    mag = np.abs(v)
+    with np.errstate(all="ignore"):
+        digits = np.round(np.log10(np.where(mag > 0, mag, np.nan) + 1))
+        nines = (digits >= 6) & ((mag + 1) == 10.0 ** np.nan_to_num(digits, nan=0.0, posinf=np.inf, neginf=-np.inf))
+    placeholder = (v == -1.0) | (v == -99.0) | (v == -999.0) | (v == -9999.0)
+    return pd.Series(nines | placeholder, index=values.index)
 
 
 @dataclass
@@ -144,16 +151,21 @@ def _text(s: pd.Series, f, column, log: _Log) -> pd.Series:
     """Strip text and turn missing-value tokens into NA (counted)."""
     s = s.astype("str")
     stripped = s.str.strip()
-    # tokens are short: lower-case only the short cells instead of the whole column
-    short = stripped.str.len().le(8).fillna(False).astype(bool)
-    token = pd.Series(False, index=s.index)
-    if short.any():
-        token[short] = stripped[short].str.lower().isin(MISSING_TOKENS)
+    arr = _arrow(stripped)
+    # tokens are short: lower-case only the short cells instead of the whole column, and
+    # build the masks with numpy (a boolean Series ``__setitem__`` aligns a million labels)
+    short = np.flatnonzero(_fill(pc.less_equal(pc.utf8_length(arr), 8)))
+    token = np.zeros(len(arr), dtype=bool)
+    if len(short):
+        lowered = pc.utf8_lower(arr.take(pa.array(short)))  # what ``str.lower`` does
+        token[short] = _fill(pc.is_in(lowered, value_set=_MISSING_TOKENS_ARROW.cast(arr.type)))
     n = log.add(f, column, "missing-value text (NA, N/A, null, -) treated as blank", token, stripped)
     if n:
         log.warn(f"{n} {column} values were text like 'N/A' or 'null' and were treated as missing.")
-    stripped = stripped.mask(token | stripped.eq(""))
-    return stripped
+    blank = token | _fill(pc.equal(arr, ""))
+    if not blank.any():
+        return stripped
+    return _text_series(pc.if_else(blank, pa.scalar(None, arr.type), arr), stripped)
 
 
 def _numeric(text, cols, f, log, count=False) -> pd.Series:
@@ -188,17 +200,22 @@ def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Seri
 def _status(t, column, log, index) -> pd.Series:
     if t is None:
         return pd.Series(pd.NA, index=index, dtype="str")
-    key = t.str.casefold().str.replace(r"[^a-z0-9]+", "", regex=True)
-    mapped = key.map(_STATUS_MAP)
+    # a status column holds a handful of labels: work on the distinct ones, then take back
+    codes, uniques = pd.factorize(t)
+    u = pd.Series(uniques, dtype="str")
+    key = u.str.casefold().str.replace(r"[^a-z0-9]+", "", regex=True)
+    mapped_u = key.map(_STATUS_MAP)
     # Pipedrive/Zoho labels such as "Hot lead", "Cold lead" are prospects
-    mapped = mapped.mask(mapped.isna() & key.str.endswith("lead", na=False), "prospect")
-    mapped = mapped.where(~key.isin(STATUSES) | mapped.notna(), key)
-    unknown = t.notna() & mapped.isna()
+    mapped_u = mapped_u.mask(mapped_u.isna() & key.str.endswith("lead", na=False), "prospect")
+    mapped_u = mapped_u.where(~key.isin(STATUSES) | mapped_u.notna(), key)
+    unknown_u = mapped_u.isna().to_numpy(dtype=bool)
+    final_u = mapped_u.mask(unknown_u, "other").astype("str")
+    unknown = (codes >= 0) & unknown_u[np.maximum(codes, 0)] if len(u) else np.zeros(len(t), dtype=bool)
     n = log.add("status", column, "unrecognised status mapped to 'other'", unknown, t)
     if n:
         examples = ", ".join(repr(x) for x in t[unknown].drop_duplicates().head(3))
         log.warn(f"{n} {column} values were not a known status (e.g. {examples}) and count as 'other'.")
-    return mapped.mask(unknown, "other").astype("str")
+    return pd.Series(final_u.array.take(codes, allow_fill=True), index=t.index, dtype="str")
 
 
 _DATE_FORMATS = {
@@ -254,26 +271,113 @@ def _parse_dates(s: pd.Series, formats) -> pd.Series:
     return result
 
 
+# Python's ``\s`` and ``\w`` restricted to ASCII, spelled out for pyarrow (RE2): on ASCII text
+# these classes match exactly what Python's do, so the keys below come out the same as with
+# Python's ``re`` (see :mod:`segmentation.numbers` for why pandas would otherwise fall back to it
+# cell by cell). Non-ASCII text keeps Python's rules (:func:`_name_key_python`).
+_ASCII_WS_NOT_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f"
+_ASCII_WS = _ASCII_WS_NOT_SPACE + " "
+_LEGAL_SUFFIX = r"\b(?:inc|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|the)\b"
+
+
 def normalise_name(names: pd.Series) -> pd.Series:
-    """Company-name key for duplicates and for joining deals: case, punctuation, legal suffixes off.
+    r"""Company-name key for duplicates and for joining deals: case, punctuation, legal suffixes off.
 
     "Smith & Sons Ltd" and "SMITH AND SONS" give the same key ("smith and sons").
+
+    Keys are ``casefold``, ``&`` → "and", every character that is neither a word character nor
+    whitespace (Python's Unicode ``\w``/``\s``) → space, legal suffixes dropped, whitespace runs
+    → one space, stripped; blank → NA. ASCII names go through pyarrow with the classes spelled
+    out; the others (and only the distinct ones) through Python's ``re``, with the same result.
     """
-    key = names.astype("str").str.casefold().str.replace("&", " and ", regex=False)
+    text = names.astype("str")
+    arr = _arrow(text)
+    key = pc.utf8_lower(arr)  # = str.casefold on ASCII
+    key = pc.replace_substring(key, "&", " and ")
+    key = pc.replace_substring_regex(key, f"[^0-9A-Za-z_{_ASCII_WS}]", " ")
+    key = pc.replace_substring_regex(key, _LEGAL_SUFFIX, " ")
+    # only the runs that change anything: ``\s+`` → " " leaves a lone space as it is, and
+    # rewriting every space costs more than the rest of the key
+    key = pc.replace_substring_regex(key, f"[{_ASCII_WS}]{{2,}}|[{_ASCII_WS_NOT_SPACE}]", " ")
+    key = pc.utf8_trim_whitespace(key)
+    key = _python_where_needed(key, text, _non_ascii(arr), _name_key_python)
+    return _text_series(_blank_to_na(key), names)
+
+
+def _name_key_python(names: pd.Series) -> pd.Series:
+    key = names.str.casefold().str.replace("&", " and ", regex=False)
     key = key.str.replace(r"[^\w\s]", " ", regex=True)
-    key = key.str.replace(
-        r"\b(?:inc|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|the)\b",
-        " ",
-        regex=True,
-    )
-    return key.str.replace(r"\s+", " ", regex=True).str.strip().mask(lambda k: k.eq(""))
+    key = key.str.replace(_LEGAL_SUFFIX, " ", regex=True)
+    return key.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def website_domain(urls: pd.Series) -> pd.Series:
-    """Domain key for duplicate detection: scheme, www. and path removed."""
-    d = urls.astype("str").str.strip().str.casefold()
+    r"""Domain key for duplicate detection: scheme, www. and path removed (casefolded).
+
+    ASCII addresses without line breaks go through pyarrow; the others through Python's ``re``
+    (whose ``$`` also matches before a final line break), with the same result.
+    """
+    text = urls.astype("str")
+    arr = _arrow(text)
+    d = pc.utf8_lower(pc.utf8_trim_whitespace(arr))  # = str.strip().str.casefold() on ASCII
+    d = pc.replace_substring_regex(d, r"^[a-z]+://", "")
+    d = pc.replace_substring_regex(d, r"^www\.", "")
+    # on text without line breaks, "[/?#:].*$" matches wherever one of the four does
+    d = _replace(d, r"[/?#:].*$", "", find="[/?#:]")
+    slow = _non_ascii(arr) | _fill(pc.match_substring(arr, "\n"))
+    d = _python_where_needed(d, text, slow, _domain_python)
+    dotted = _fill(pc.match_substring(d, "."))
+    return _text_series(pc.if_else(dotted, d, pa.scalar(None, d.type)), urls)
+
+
+def _domain_python(urls: pd.Series) -> pd.Series:
+    d = urls.str.strip().str.casefold()
     d = d.str.replace(r"^[a-z]+://", "", regex=True).str.replace(r"^www\.", "", regex=True)
-    d = d.str.replace(r"[/?#:].*$", "", regex=True)
-    return d.mask(~d.str.contains(".", regex=False, na=False))
+    return d.str.replace(r"[/?#:].*$", "", regex=True)
 
 
+def _replace(arr: pa.ChunkedArray, pattern: str, repl: str, find: str) -> pa.ChunkedArray:
+    """``pc.replace_substring_regex`` run only on the cells where ``find`` (a cheaper pattern
+    that matches the same cells) matches: for a rare match, testing costs less than rewriting.
+    """
+    hit = _fill(pc.match_substring_regex(arr, find))
+    if not hit.any():
+        return arr
+    if hit.sum() > len(hit) // 2:
+        return pc.replace_substring_regex(arr, pattern, repl)
+    done = pc.replace_substring_regex(arr.filter(pa.array(hit)), pattern, repl).combine_chunks()
+    return pc.replace_with_mask(arr, pa.array(hit), done)
+
+
+def _arrow(text: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind a ``str`` Series (no copy)."""
+    arr = pa.array(text, from_pandas=True)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _fill(mask) -> np.ndarray:
+    """Arrow booleans → numpy, null as False."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _non_ascii(arr: pa.ChunkedArray) -> np.ndarray:
+    return ~np.asarray(pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _python_where_needed(fast: pa.ChunkedArray, text: pd.Series, slow: np.ndarray, func) -> pa.ChunkedArray:
+    """``fast`` with the ``slow`` rows replaced by ``func`` (Python's ``re``) on their distinct values."""
+    if not slow.any():
+        return fast
+    codes, uniques = pd.factorize(text[slow])
+    done = func(pd.Series(uniques, dtype="str"))
+    values = _arrow(done).combine_chunks().take(pa.array(codes)).cast(fast.type)
+    return pc.replace_with_mask(fast, pa.array(slow), values)
+
+
+def _blank_to_na(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    empty = _fill(pc.equal(arr, ""))
+    return pc.if_else(empty, pa.scalar(None, arr.type), arr) if empty.any() else arr
+
+
+def _text_series(arr: pa.ChunkedArray, like: pd.Series) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype="str"), index=like.index, name=like.name)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
 from segmentation.schema import infer_mapping
@@ -167,3 +167,80 @@ def test_text_fields_stripped_and_industry_kept_raw():
     prepared = _prepare(_table(**{"Account Name": ["  Acme  "], "Industry": [" COMPUTER_SOFTWARE "]}))
     assert prepared.accounts.loc[0, "account_name"] == "Acme"
     assert prepared.accounts.loc[0, "industry"] == "COMPUTER_SOFTWARE"
+
+
+# Two spellings of one company must give one key; different companies must not. Each case is
+# also run inside one mixed column (ASCII and non-ASCII cells together), which takes the
+# pyarrow path for some cells and Python's ``re`` for others.
+NAME_PAIRS = [
+    ("Smith & Sons Ltd", "SMITH AND SONS", True),
+    ("Acme, Inc.", "acme inc", True),
+    ("Acme\u00a0Corp", "ACME  corporation", True),  # NBSP, double space
+    ("Straße Bau GmbH", "STRASSE BAU", True),  # ß casefolds to ss
+    ("MÜLLER STRAẞE AG", "Müller Strasse", True),  # capital ẞ
+    ("İZMİR TİCARET LTD", "İZMİR TİCARET", True),  # Turkish dotted capital I
+    ("Ölwerke Süd GmbH", "ÖLWERKE SÜD", True),
+    ("Café\u3000Noir", "café noir", True),  # ideographic space
+    ("Nestlé SA", "NESTLÉ", True),
+    ("株式会社 東京", "株式会社\u3000東京", True),
+    ("😀 Emoji Ltd", "Emoji", True),
+    ("\tTab\x0bCo\x1c", "tab", True),  # ASCII whitespace Python's \s knows
+    ("Nestlé", "Nestle", False),  # accents are kept
+    ("Smith & Sons", "Smith Sons", False),
+    ("Acme", "Acne", False),
+    ("東京", "京都", False),
+    ("Straße", "Strase", False),
+]
+
+NAME_KEYS = [
+    ("Smith & Sons Ltd", "smith and sons"),
+    ("  The Acme Company  ", "acme"),
+    ("O'Brien & Co.", "o brien and"),
+    ("Straße Bau GmbH", "strasse bau"),
+    ("Café\u00a0Noir", "café noir"),
+    ("", None), ("   ", None), ("\u00a0", None), (None, None), ("Ltd.", None), ("The Company", None),
+]
+
+
+def _keys(func, values):
+    one_by_one = [func(pd.Series([v], dtype="str")).iloc[0] for v in values]
+    together = func(pd.Series(values, dtype="str", index=range(10, 10 + len(values)), name="x"))
+    assert together.dtype == "str" and together.name == "x"
+    assert list(together.index) == list(range(10, 10 + len(values)))
+    assert [None if pd.isna(k) else k for k in together] == [None if pd.isna(k) else k for k in one_by_one]
+    return together.tolist()
+
+
+@pytest.mark.parametrize("a, b, same", NAME_PAIRS)
+def test_normalise_name_pairs(a, b, same):
+    everything = [x for pair in NAME_PAIRS for x in pair[:2]] + [a, b]
+    key_a, key_b = _keys(normalise_name, everything)[-2:]
+    assert pd.notna(key_a) and pd.notna(key_b)
+    assert (key_a == key_b) is same, (key_a, key_b)
+
+
+@pytest.mark.parametrize("name, key", NAME_KEYS)
+def test_normalise_name_keys(name, key):
+    got = _keys(normalise_name, [n for n, _ in NAME_KEYS] + [name])[-1]
+    assert (None if pd.isna(got) else got) == key
+
+
+@pytest.mark.parametrize(
+    "url, domain",
+    [
+        ("https://www.Acme.com/about", "acme.com"),
+        ("ACME.COM", "acme.com"),
+        ("http://acme.com:8080", "acme.com"),
+        ("\u00a0www.acme.com?ref=crm\u00a0", "acme.com"),  # NBSP around
+        ("acme.co.uk/#contact", "acme.co.uk"),
+        ("HTTPS://MÜNCHEN.DE", "münchen.de"),
+        ("https://münchen.de/x", "münchen.de"),
+        ("WWW.STRAẞE.DE", "strasse.de"),
+        ("www.straße.de", "strasse.de"),
+        ("\tacme.com/path\n", "acme.com"),
+        ("acme", None), ("", None), ("   ", None), (None, None), ("mailto:x", None),
+    ],
+)
+def test_website_domain(url, domain):
+    got = _keys(website_domain, ["https://www.Ölwerke.de/", "plain.com", None, url])[-1]
+    assert (None if pd.isna(got) else got) == domain
