@@ -55,6 +55,14 @@ def guard_text(values: pd.Series) -> pd.Series:
         already starts with quotes before a trigger (``'=1``) gets one more, so that
         :func:`unguard_text` restores every value exactly.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Guard the few distinct values, not every row: a million accounts share a few dozen
+        # reasons. Guarding is one-to-one (see above), so the guarded categories stay distinct.
+        categories = pd.Series(values.cat.categories, dtype=values.cat.categories.dtype)
+        guarded = guard_text(categories)
+        if guarded is categories:  # nothing to guard
+            return values
+        return values.cat.rename_categories(pd.Index(guarded, dtype=categories.dtype))
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return values
     text = values.astype("str")
@@ -106,8 +114,14 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     table = guard_frame(_round_floats(frame))
     columns = {}
     for position, name in enumerate(table.columns):
+        values = table.iloc[:, position]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # Codes into the few distinct texts: the writer expands them batch by batch, so the
+            # column never exists as a million strings.
+            columns[str(name)] = _dictionary_text(values)
+            continue
         # pandas' own text for every value (repr floats, True/False), blanks as "".
-        text = table.iloc[:, position].astype("str").fillna("")
+        text = values.astype("str").fillna("")
         # The str dtype is Arrow-backed: hand its buffers over instead of making Python objects.
         columns[str(name)] = pa.array(text.array, type=pa.string())
     buffer = io.BytesIO()
@@ -135,7 +149,11 @@ def teams_zip(assignments: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         used: set[str] = set()
-        for team, book in assignments.groupby("team", sort=True, dropna=False):
+        teams = assignments["team"]
+        if isinstance(teams.dtype, pd.CategoricalDtype):
+            # Sorted as text, whatever the categories' order; only teams that have accounts.
+            teams = teams.cat.reorder_categories(teams.cat.categories.sort_values())
+        for team, book in assignments.groupby(teams, sort=True, dropna=False, observed=True):
             name = _file_name(str(team), used)
             info = zipfile.ZipInfo(f"{name}.csv", date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -195,6 +213,17 @@ def _round4(values: pd.Series) -> pd.Series:
     with np.errstate(over="ignore", invalid="ignore"):
         rounded = values.round(4)
     return rounded.where(values.abs() < 1e15, values)
+
+
+def _dictionary_text(values: pd.Series) -> pa.Array:
+    """A categorical column as an Arrow dictionary of its text, blanks as "" (as ``astype("str")``)."""
+    categories = values.cat.categories
+    # pandas' text of each distinct value: the same as astype("str") of the rows holding it.
+    text = pd.Series(categories, dtype=categories.dtype).astype("str").fillna("")
+    dictionary = pa.array([*text.tolist(), ""], type=pa.string())
+    codes = values.cat.codes.to_numpy()
+    indices = np.where(codes < 0, len(categories), codes).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(indices, type=pa.int32()), dictionary)
 
 
 def _file_name(team: str, used: set[str]) -> str:

@@ -274,7 +274,10 @@ def assign_territories(
         if "value" in accounts.columns
         else account_value(accounts, pb).to_numpy()
     )
-    team_s = accounts["team"].astype("string")
+    team_s = accounts["team"]
+    if not isinstance(team_s.dtype, pd.CategoricalDtype):  # the planner's teams are categorical
+        team_s = team_s.astype("string")
+    # Order of first appearance either way; a categorical factorises on its integer codes.
     team_codes, team_names = pd.factorize(team_s, use_na_sentinel=True)
     team_names = [str(t) for t in team_names]
     owner = _col_str(accounts, "owner", n)
@@ -284,7 +287,10 @@ def assign_territories(
     rep_team = _place_reps(roster, accounts, team_codes, team_names, value, warnings)
     rep_names = roster["rep"].astype("string").to_numpy(dtype=object)
     rep_keys = pd.Index(roster["rep"].astype("string").str.strip().str.casefold())
-    owner_idx = rep_keys.get_indexer(owner.str.casefold()).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    # Casefold each distinct owner once (a million accounts have a few thousand owners).
+    owner_codes, owners = pd.factorize(owner, use_na_sentinel=False)
+    owner_hit = rep_keys.get_indexer(pd.Series(owners, dtype="string").str.casefold())
+    owner_idx = np.append(owner_hit, -1)[owner_codes].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
     cap_col = pd.to_numeric(roster["capacity"], errors="coerce") if "capacity" in roster.columns else pd.Series(np.nan, index=roster.index)
     capacity = cap_col.fillna(np.inf).to_numpy(dtype=float)
     # Regions as integer codes shared by accounts and reps (-1 = none): the heap loop stays cheap.
@@ -293,8 +299,12 @@ def assign_territories(
         if "region" in roster.columns
         else pd.Series(pd.NA, index=roster.index, dtype="string")
     )
-    codes, _ = pd.factorize(pd.concat([region.str.casefold(), rep_reg.mask(rep_reg == "")], ignore_index=True))
-    acc_region, rep_region = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    # Distinct regions first, in order of appearance, so the codes are those of the whole column.
+    region_codes, regions = pd.factorize(region, use_na_sentinel=False)
+    folded = pd.Series(regions, dtype="string").str.casefold()
+    codes, _ = pd.factorize(pd.concat([folded, rep_reg.mask(rep_reg == "")], ignore_index=True))
+    acc_region = codes[: len(regions)].astype(np.int64)[region_codes]
+    rep_region = codes[len(regions) :].astype(np.int64)
 
     assigned = np.full(n, -1, dtype=np.int64)
     # Ties between equal values are broken by a seeded random key so results are reproducible.
@@ -333,6 +343,16 @@ def _col_num(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
         return np.full(n, np.nan)
     return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _take_string(df: pd.DataFrame, col: str, idx: np.ndarray):
+    """Rows ``idx`` of a column as the nullable ``string`` dtype (all missing without the column)."""
+    if col not in df.columns:
+        return pd.array([pd.NA] * len(idx), dtype="string")
+    values = df[col]
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.array.take(idx).astype("string")
+    return pd.array(values.to_numpy(dtype=object)[idx], dtype="string")
 
 
 def _col_str(df: pd.DataFrame, col: str, n: int) -> pd.Series:
@@ -470,12 +490,16 @@ def _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, lo
     for j, g in enumerate(rreg.tolist()):
         if g >= 0:
             region_reps.setdefault(g, []).append(j)
-    version = np.zeros(r, dtype=np.int64)
-    full = load_c >= cap
-    wv, wc = 1.0 / mean_v, _COUNT_WEIGHT / mean_c
+    # The loop runs once per account: plain Python lists and floats, not numpy scalars (the
+    # same IEEE arithmetic, so the same loads and choices, several times faster).
+    lv, lc, capl, reps = load_v.tolist(), load_c.tolist(), cap.tolist(), reps_t.tolist()
+    full = [c >= k for c, k in zip(lc, capl)]
+    version = [0] * r
+    wv, wc = float(1.0 / mean_v), float(_COUNT_WEIGHT / mean_c)
+    mean = float(mean_v)
 
     def key(j: int) -> float:
-        return load_v[j] * wv + load_c[j] * wc
+        return lv[j] * wv + lc[j] * wc
 
     all_heap = [(key(j), j, 0) for j in range(r) if not full[j]]
     heapq.heapify(all_heap)
@@ -489,49 +513,53 @@ def _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, lo
             heapq.heappop(h)
         return h[0][1] if h else -1
 
-    res_rep = out
+    order = rest.tolist()
+    chosen: list[int] = []  # rep per account of ``order``, until every rep is full
     vv = v.tolist()
     if not use_regions:
         # Fast path: one heap, heapreplace per account.
-        for a in rest.tolist():
+        for a in order:
             if not all_heap:
                 break
-            _, j, _ = all_heap[0]
-            res_rep[a] = reps_t[j]
-            load_v[j] += vv[a]
-            load_c[j] += 1
-            if load_c[j] >= cap[j]:
+            j = all_heap[0][1]
+            chosen.append(reps[j])
+            lv[j] += vv[a]
+            lc[j] += 1
+            if lc[j] >= capl[j]:
                 full[j] = True
                 heapq.heappop(all_heap)
             else:
-                heapq.heapreplace(all_heap, (load_v[j] * wv + load_c[j] * wc, j, 0))
-        return
-
-    regl = reg.tolist()
-    rregl = rreg.tolist()
-    for a in rest.tolist():
-        j = -1
-        g = regl[a]
-        if g >= 0 and g in reg_heaps:
-            cand = top(reg_heaps[g])
-            # Keep the region together while its reps are under the mean; past that, balance wins.
-            if cand >= 0 and load_v[cand] + vv[a] <= mean_v:
-                j = cand
-        if j < 0:
-            j = top(all_heap)
+                heapq.heapreplace(all_heap, (lv[j] * wv + lc[j] * wc, j, 0))
+    else:
+        regl = reg.tolist()
+        rregl = rreg.tolist()
+        for a in order:
+            j = -1
+            g = regl[a]
+            if g >= 0 and g in reg_heaps:
+                cand = top(reg_heaps[g])
+                # Keep the region together while its reps are under the mean; past that, balance wins.
+                if cand >= 0 and lv[cand] + vv[a] <= mean:
+                    j = cand
             if j < 0:
-                break
-        res_rep[a] = reps_t[j]
-        load_v[j] += vv[a]
-        load_c[j] += 1
-        version[j] += 1
-        if load_c[j] >= cap[j]:
-            full[j] = True
-            continue
-        entry = (key(j), j, int(version[j]))
-        heapq.heappush(all_heap, entry)
-        if rregl[j] >= 0:
-            heapq.heappush(reg_heaps[rregl[j]], entry)
+                j = top(all_heap)
+                if j < 0:
+                    break
+            chosen.append(reps[j])
+            lv[j] += vv[a]
+            lc[j] += 1
+            version[j] += 1
+            if lc[j] >= capl[j]:
+                full[j] = True
+                continue
+            entry = (key(j), j, version[j])
+            heapq.heappush(all_heap, entry)
+            if rregl[j] >= 0:
+                heapq.heappush(reg_heaps[rregl[j]], entry)
+    if chosen:
+        out[rest[: len(chosen)]] = np.asarray(chosen, dtype=np.int64)
+    load_v[:] = lv
+    load_c[:] = lc
 
 
 def _level_up(out, v, reps_t, lookup, load_v, load_c, cap, kept, locked, mean_v, tol) -> None:
@@ -650,13 +678,17 @@ def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assign
     moved = known_owner & ~kept_mask
     idx = np.flatnonzero(moved)
     idx = idx[np.argsort(-value[idx], kind="stable")]
-    ids = accounts["account_id"].to_numpy(dtype=object)[idx] if "account_id" in accounts.columns else idx
-    names = accounts["account_name"].to_numpy(dtype=object)[idx] if "account_name" in accounts.columns else [pd.NA] * len(idx)
+    if "account_id" not in accounts.columns:
+        ids = idx
+    elif len(idx) and accounts["account_id"].dtype == "str":
+        ids = accounts["account_id"].array.take(idx)  # Arrow take: no Python string per account
+    else:
+        ids = accounts["account_id"].to_numpy(dtype=object)[idx]
     disruption = pd.DataFrame(
         {
             "account_id": ids,
-            "account_name": pd.array(names, dtype="string"),
-            "from_owner": pd.array(owner.to_numpy(dtype=object)[idx], dtype="string"),
+            "account_name": _take_string(accounts, "account_name", idx),
+            "from_owner": owner.array.take(idx).astype("string"),
             "to_rep": pd.array([*rep_names, pd.NA], dtype="string").take(
                 np.where(assigned[idx] >= 0, assigned[idx], len(rep_names))
             ),

@@ -141,3 +141,38 @@ def test_csv_bytes_match_pandas_quote_all(column):
 def test_empty_table_writes_its_header():
     frame = pd.DataFrame({"account_id": pd.Series([], dtype="str")})
     assert to_csv_bytes(frame) == b'"account_id"\n'
+
+
+def _categorical(values, categories):
+    return pd.Series(pd.Categorical(values, categories=categories))
+
+
+def test_categorical_text_is_guarded_once_per_category_and_writes_like_text():
+    values = ["=1+1", "Acme", None, "'=x", "=1+1", "+cmd"]
+    categorical = _categorical(values, ["Acme", "=1+1", "'=x", "+cmd", "unused"])
+    guarded = guard_text(categorical)
+    assert isinstance(guarded.dtype, pd.CategoricalDtype)
+    assert guarded.tolist()[:2] == ["'=1+1", "Acme"] and pd.isna(guarded[2])
+    assert guarded.tolist()[3:] == ["''=x", "'=1+1", "'+cmd"]
+    assert unguard_text(guarded.astype("str")).tolist()[:2] == ["=1+1", "Acme"]
+    frame = pd.DataFrame({"reason": categorical, "id": [str(i) for i in range(6)]})
+    as_text = frame.assign(reason=frame["reason"].astype("str"))
+    assert to_csv_bytes(frame) == to_csv_bytes(as_text)
+    assert b'"\'=1+1"' in to_csv_bytes(frame)
+
+
+def test_teams_zip_of_categorical_teams_matches_text_teams_whatever_the_category_order():
+    teams = ["Inside · Hunters", "=Field", "Digital", None, "Inside · Hunters"]
+    text = pd.DataFrame({"account_id": ["1", "2", "3", "4", "5"], "team": pd.Series(teams, dtype="str")})
+    # categories out of order and one without accounts: neither may show in the zip
+    categorical = text.assign(team=_categorical(teams, ["Inside · Hunters", "Unused", "Digital", "=Field"]))
+    assert teams_zip(categorical) == teams_zip(text)
+    with zipfile.ZipFile(io.BytesIO(teams_zip(categorical))) as archive:
+        assert "unused.csv" not in archive.namelist()
+
+
+def test_excel_workbook_guards_categorical_text():
+    frame = pd.DataFrame({"team": _categorical(["=1+1", "Acme", None], ["Acme", "=1+1"])})
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))["Assignments"]
+    assert [c.value for c in sheet["A"][1:]] == ["'=1+1", "Acme"]  # the blank cell is not written
+    assert all(c.data_type != "f" for c in sheet["A"])

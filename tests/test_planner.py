@@ -277,6 +277,32 @@ def test_assign_accounts_keeps_index_and_order_and_flags_unknown_segments():
     assert pd.isna(out.loc[7, "team"]) and "Not in the plan" in out.loc[7, "reason"]
 
 
+def test_assigned_columns_are_categorical_codes_of_the_used_plan_values():
+    segments = PLAN.segments["segment"].tolist()
+    accounts = pd.DataFrame({"segment": [segments[1], segments[0], segments[1], None, "Ghost · Segment"]})
+    out = assign_accounts(accounts, PLAN)
+    by_segment = PLAN.segments.set_index("segment")
+    for col in ["team", "motion", "role", "reason"]:
+        values = out[col]
+        assert isinstance(values.dtype, pd.CategoricalDtype)
+        # only the values some account has, sorted as text: sorting and sorted group-bys agree
+        # with a text column
+        categories = list(values.cat.categories)
+        assert categories == sorted(set(values.dropna()))
+        assert values.iloc[0] == by_segment.loc[segments[1], col] == values.iloc[2]
+        assert values.iloc[1] == by_segment.loc[segments[0], col]
+    assert out["team"].iloc[3:].isna().all()
+    assert (out["reason"].iloc[3:] == "Not in the plan: this account has no segment the planner saw.").all()
+
+
+def test_assigned_columns_without_unknown_segments_have_no_missing_reason_category():
+    accounts = pd.DataFrame({"segment": PLAN.segments["segment"].tolist() * 3})
+    out = assign_accounts(accounts, PLAN)
+    assert out.notna().all().all()
+    assert not any("Not in the plan" in c for c in out["reason"].cat.categories)
+    assert out["team"].astype("str").tolist() == PLAN.segments["team"].tolist() * 3
+
+
 def test_to_dict_is_json_ready():
     data = PLAN.to_dict()
     json.dumps(data)

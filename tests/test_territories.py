@@ -114,6 +114,28 @@ def test_deterministic_for_a_seed():
     pd.testing.assert_series_equal(a.rep, b.rep)
 
 
+@pytest.mark.parametrize("regions", [None, ["East", "west"]])
+def test_categorical_teams_give_the_same_territories_as_text_teams(regions):
+    # The planner hands teams over as a categorical; the result must not depend on it.
+    accounts, roster = realistic_accounts(n=600, reps=4, owners="skewed", regions=regions)
+    teams = np.where(np.arange(600) % 3 == 0, "Inside · Hunters", TEAM).astype(object)
+    teams[::50] = None
+    accounts["team"] = pd.Series(teams, dtype="str")
+    roster = pd.concat([roster, pd.DataFrame({"rep": ["Rep 9"], "team": ["Inside · Hunters"]})])
+    if regions:
+        roster["region"] = ["EAST", "West", None, "east", "WEST"]
+    roster["capacity"] = [np.nan, 150, np.nan, np.nan, 120]
+    text = assign_territories(accounts, roster, seed=2)
+    categorical = accounts.assign(
+        team=pd.Categorical(teams, categories=["Unused", "Inside · Hunters", TEAM])
+    )
+    result = assign_territories(categorical, roster, seed=2)
+    pd.testing.assert_series_equal(result.rep, text.rep)
+    for part in ("teams", "reps", "disruption"):
+        pd.testing.assert_frame_equal(getattr(result, part), getattr(text, part))
+    assert result.warnings == text.warnings
+
+
 def test_capacity_is_respected_and_overflow_is_reported():
     accounts, roster = realistic_accounts(n=100, reps=2)
     roster["capacity"] = [30, 40]

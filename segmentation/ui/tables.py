@@ -158,7 +158,7 @@ def display_frame(
         elif numeric:
             formats[col] = {"label": label, "kind": "decimal", "format": "%,.2f"}
         else:
-            if values.map(lambda v: isinstance(v, (list, tuple))).any():
+            if values.map(lambda v: isinstance(v, (list, tuple))).astype(bool).any():
                 out[col] = values.map(
                     lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v
                 )
