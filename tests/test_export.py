@@ -176,3 +176,40 @@ def test_excel_workbook_guards_categorical_text():
     sheet = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))["Assignments"]
     assert [c.value for c in sheet["A"][1:]] == ["'=1+1", "Acme"]  # the blank cell is not written
     assert all(c.data_type != "f" for c in sheet["A"])
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (7, 7),
+        (2.5, 2.5),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (float("nan"), None),
+        (None, None),
+        ("", None),
+        (True, True),
+        ("Acme", "Acme"),
+        ("=1+1", "'=1+1"),
+        (pd.Timestamp("2024-03-05 06:07:08"), pd.Timestamp("2024-03-05 06:07:08").to_pydatetime()),
+    ],
+)
+def test_excel_cells_keep_their_type_in_a_mixed_column(value, cell):
+    frame = pd.DataFrame({"v": pd.Series(["first", value], dtype=object)})
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_workbook({"S": frame})))["S"]
+    assert sheet["A1"].value == "v" and sheet["A1"].font.b
+    assert sheet["A3"].value == cell
+
+
+@pytest.mark.parametrize(("rows", "sheets"), [(0, 1), (3, 1), (4, 2), (7, 3)])
+def test_a_table_longer_than_a_worksheet_continues_on_more_sheets(monkeypatch, rows, sheets):
+    from segmentation import export
+
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 4)  # header + 3 accounts per sheet
+    frame = pd.DataFrame({"account_id": [f"A{i}" for i in range(rows)], "n": range(rows)})
+    book = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))
+    names = ["Assignments", *(f"Assignments ({i})" for i in range(2, sheets + 1))]
+    assert book.sheetnames == names
+    back = [r for name in names for r in book[name].iter_rows(min_row=2, values_only=True)]
+    assert back == list(zip(frame["account_id"], frame["n"]))  # every account, in order
+    assert all(book[name]["A1"].value == "account_id" for name in names)
