@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.fields import FIELD_NAMES, STATUSES
-from segmentation.numbers import parse_count, parse_money
+from segmentation.numbers import parse_count, parse_money_range
 from segmentation.schema import Mapping
 
 MISSING_TOKENS: frozenset[str] = frozenset(
@@ -175,13 +175,13 @@ def _numeric(text, cols, f, log, count=False) -> pd.Series:
 
 
 def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Series:
-    if count:
-        values, failed, ranged = parse_count(t)
-        n = log.add(f, column, "range replaced by its midpoint (open ranges by their lower bound)", ranged, t)
-        if n:
-            log.warn(f"{n} {column} values were ranges such as '51-200'; the midpoint was used.")
-    else:
-        values, failed = parse_money(t)
+    # Employee picklists ("51-200") and revenue bands ("$10M - $50M") are ranges: their midpoint
+    # keeps the account in the analysis, where a blank would drop the field.
+    values, failed, ranged = parse_count(t) if count else parse_money_range(t)
+    n = log.add(f, column, "range replaced by its midpoint (open ranges by their lower bound)", ranged, t)
+    if n:
+        example = "'51-200'" if count else "'$1M-$5M'"
+        log.warn(f"{n} {column} values were ranges such as {example}; the midpoint was used.")
     label = column or f
     n = log.add(f, column, "could not be read as a number; left blank", failed, t)
     if n:

@@ -75,6 +75,27 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed, failed
 
 
+def parse_money_range(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse money, including the revenue bands data providers export ("$1M-$5M", "$1B+").
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text cells such as "USD 1,234.00", "$1.2M", "$10M - $50M", "$500K to $1M", "$1B+".
+
+    Returns
+    -------
+    parsed : pandas.Series of float64
+        The amount; the midpoint of a band ("$1M-$5M" → 3,000,000), the lower bound of an open
+        band ("$1B+" → 1,000,000,000); NaN when blank or unparseable.
+    failed : pandas.Series of bool
+        Non-blank cells that could not be read.
+    is_range : pandas.Series of bool
+        Cells that were a band.
+    """
+    return _parse_column(values, allow_ranges=True)
+
+
 def parse_count(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse employee counts, including the ranges CRMs use as picklists.
 
@@ -154,8 +175,10 @@ def _extract(text: pd.Series, pattern: str) -> pd.DataFrame:
         return text.astype("str").str.extract(pattern, expand=True)
     found = pc.extract_regex(arr, pattern)
     names = [found.type.field(i).name for i in range(found.type.num_fields)]
+    # Positional: the Arrow results carry no index, and ``text`` may be any subset of rows.
     return pd.DataFrame(
-        {name: _to_str(col) for name, col in zip(names, found.flatten())}, index=text.index
+        {name: _to_str(col).set_axis(text.index) for name, col in zip(names, found.flatten())},
+        index=text.index,
     )
 
 
@@ -173,24 +196,35 @@ def _parse_unique(s: pd.Series, allow_ranges: bool):
     is_range = pd.Series(False, index=s.index)
     low = pd.Series(np.nan, index=s.index)
     high = pd.Series(np.nan, index=s.index)
-    if allow_ranges:
+    # Only cells with a range marker can be ranges (a superset of the patterns below): most money
+    # columns have none, and the range patterns cost as much as the amounts themselves.
+    marked = (
+        text.str.contains(r"[-–—+>]|to|or more|more than|over", regex=True, na=False)
+        if allow_ranges
+        else pd.Series(False, index=s.index)
+    )
+    if marked.any():
         # "51-200", "1 to 10", "1–10", "10,001+", "10000 or more", "more than 5000"
-        rm = _extract(text, rf"^(?P<a>[^-–—]+?){_WS}*(?:-|–|—|\bto\b){_WS}*(?P<b>[^-–—]+)$")
-        plus = _extract(text, rf"^(?:more than|over|>=?)?{_WS}*(?P<a>[^+]+?){_WS}*(?:\+|or more)?$")
-        plus_mark = text.str.contains(r"\+$|or more$|^(?:more than|over|>)", regex=True, na=False)
+        cand = text[marked]
+        rm = _extract(cand, rf"^(?P<a>[^-–—]+?){_WS}*(?:-|–|—|\bto\b){_WS}*(?P<b>[^-–—]+)$")
+        plus = _extract(cand, rf"^(?:more than|over|>=?)?{_WS}*(?P<a>[^+]+?){_WS}*(?:\+|or more)?$")
+        plus_mark = cand.str.contains(r"\+$|or more$|^(?:more than|over|>)", regex=True, na=False)
         a_r = _amounts(rm["a"])
         b_r = _amounts(rm["b"])
         # decide locale from all number-ish pieces together so ranges agree with plain cells
-        both = rm["a"].notna() & ~text.str.startswith("-", na=False)
-        low = a_r.where(both)
-        high = b_r.where(both)
-        is_range = low.notna() & high.notna()
+        both = rm["a"].notna() & ~cand.str.startswith("-", na=False)
+        low_c = a_r.where(both)
+        high_c = b_r.where(both)
+        range_c = low_c.notna() & high_c.notna()
         plus_val = _amounts(plus["a"].where(plus_mark))
-        low = low.where(is_range, plus_val)
-        is_range = is_range | (plus_mark & plus_val.notna())
+        low_c = low_c.where(range_c, plus_val)
+        range_c = range_c | (plus_mark & plus_val.notna())
+        low = low_c.reindex(s.index)
+        high = high_c.reindex(s.index)
+        is_range = range_c.reindex(s.index, fill_value=False).astype(bool)
     plain = _amounts(text.where(~is_range))
     value = plain.copy()
-    if allow_ranges:
+    if is_range.any():
         mid = (low + high.fillna(low)) / 2
         value = value.where(~is_range, mid)
     failed = ~blank & value.isna()

@@ -102,6 +102,19 @@ def test_missing_tokens_negatives_and_sentinels_blanked_and_counted():
     assert "1 Annual Revenue values were negative and were treated as missing." in prepared.warnings
 
 
+def test_revenue_bands_become_midpoints_and_are_counted():
+    df = _table(**{
+        "Account Name": ["A", "B", "C", "D"],
+        "Annual Revenue": ["$10M - $50M", "$1B+", "$2M", "< $1M"],
+    })
+    prepared = _prepare(df)
+    assert prepared.accounts["annual_revenue"].tolist()[:3] == [3e7, 1e9, 2e6]
+    assert np.isnan(prepared.accounts.loc[3, "annual_revenue"])
+    assert _change(prepared, "annual_revenue", "midpoint")[0]["count"] == 2
+    assert _change(prepared, "annual_revenue", "could not be read")[0]["examples"] == ["< $1M"]
+    assert "2 Annual Revenue values were ranges such as '$1M-$5M'; the midpoint was used." in prepared.warnings
+
+
 def test_ids_generated_when_missing_and_counted():
     prepared = _prepare(_table(**{"Account ID": ["A1", None, "A3"], "Account Name": ["a", "b", "c"]}))
     assert prepared.accounts["account_id"].tolist() == ["A1", "ROW-000002", "A3"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentation.numbers import parse_count, parse_money
+from segmentation.numbers import parse_count, parse_money, parse_money_range
 
 
 def _one(text):
@@ -119,6 +119,45 @@ def test_employee_counts_and_ranges(text, value, is_range):
     values, failed, ranged = parse_count(pd.Series([text], dtype="str"))
     assert values.iloc[0] == pytest.approx(value)
     assert bool(ranged.iloc[0]) is is_range and not failed.iloc[0]
+
+
+@pytest.mark.parametrize(
+    "text, value, is_range",
+    [
+        ("$1M-$5M", 3e6, True),
+        ("$10M - $50M", 3e7, True),
+        ("$500K to $1M", 7.5e5, True),
+        ("USD 10M-50M", 3e7, True),
+        ("1,000,000-5,000,000", 3e6, True),
+        ("€1M–€5M", 3e6, True),
+        ("$1B+", 1e9, True),
+        ("$5,000,000 or more", 5e6, True),
+        ("$1.2M", 1.2e6, False),
+        ("USD 1,234.00", 1234.0, False),
+        ("(1,000)", -1000.0, False),
+    ],
+)
+def test_revenue_bands_read_as_their_midpoint(text, value, is_range):
+    values, failed, ranged = parse_money_range(pd.Series([text], dtype="str"))
+    assert values.iloc[0] == pytest.approx(value)
+    assert bool(ranged.iloc[0]) is is_range and not failed.iloc[0]
+    # Deal amounts stay strict: a band is no amount.
+    assert parse_money(pd.Series([text], dtype="str"))[1].iloc[0] is np.bool_(is_range)
+
+
+def test_bands_among_plain_amounts_read_as_they_do_alone():
+    cells = ["$2M", "USD 1,234.00", "$10M - $50M", "€5K", "$1B+", "750", "$500K to $1M", "(30)"]
+    together = parse_money_range(pd.Series(cells * 3, dtype="str"))
+    alone = [parse_money_range(pd.Series([c], dtype="str")) for c in cells]
+    for i, (value, failed, ranged) in enumerate(alone * 3):
+        assert together[0].iloc[i] == pytest.approx(value.iloc[0])
+        assert together[2].iloc[i] == ranged.iloc[0] and not together[1].iloc[i]
+
+
+@pytest.mark.parametrize("text", ["< $1M", "Less than $1M", "lots"])
+def test_revenue_bands_without_a_lower_bound_are_flagged(text):
+    values, failed, ranged = parse_money_range(pd.Series([text], dtype="str"))
+    assert math.isnan(values.iloc[0]) and failed.iloc[0] and not ranged.iloc[0]
 
 
 @pytest.mark.parametrize("text", ["lots", "n/a?", "ten"])
