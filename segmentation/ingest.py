@@ -353,6 +353,10 @@ def _read_csv_bytes(
     if start:
         data = memoryview(data)[start:]
     delimiter = sniff_delimiter(_head(data).decode("utf-8", errors="replace"))
+    titles, title_bytes = _title_lines(_head(data), delimiter)
+    if titles:
+        data = memoryview(data)[title_bytes:]
+        warnings.append(f"Skipped {titles} title row(s) above the header.")
     data, footer, footer_blanks = _strip_footer(data, delimiter)
     if _is_blank(data):
         raise InputError(f"{name} holds only report footer lines and no table.")
@@ -384,6 +388,31 @@ def _read_csv_bytes(
         warnings=warnings,
     )
     return df, info
+
+
+def _title_lines(head: bytes, delimiter: str | None) -> tuple[int, int]:
+    """Title lines above a CSV header ("Accounts report", a date, blanks), as in a workbook.
+
+    The header is the first line with two or more non-empty fields; lines before it with one
+    field or none are titles, unless no line has two (a one-column file). Returns how many
+    lines to skip and how many bytes they take.
+    """
+    lines = head.split(b"\n")[:50]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the head may cut the last line short
+    first = 0
+    for ln in lines:
+        text = ln.decode("utf-8", errors="replace").replace("\r", "")
+        try:
+            fields = next(csv.reader([text], delimiter=delimiter or ","), [])
+        except csv.Error:
+            break  # not a plain title line: leave the file as it is
+        if sum(1 for f in fields if f.strip()) >= 2:
+            break
+        first += 1
+    else:
+        return 0, 0
+    return first, sum(len(ln) + 1 for ln in lines[:first])
 
 
 def sniff_delimiter(sample: str) -> str | None:

@@ -447,3 +447,22 @@ def test_bytes_and_path_read_alike(as_path, tmp_path):
     pd.testing.assert_frame_equal(df, ref_df)
     assert info == ref_info
     assert all(str(dt) == "str" for dt in df.dtypes)
+
+
+@pytest.mark.parametrize(
+    ("data", "titles", "columns", "rows"),
+    [
+        (b"Accounts report\nGenerated 2026-11-01\n\nAccount Name,Industry\nAcme,Tech\nBeta,Retail\n",
+         3, ["Account Name", "Industry"], 2),
+        (b'"Accounts report",,\r\n,,\r\nAccount Name,Industry,Employees\r\nAcme,Tech,10\r\n',
+         2, ["Account Name", "Industry", "Employees"], 1),
+        (b"My accounts\nAccount Name;Industry\nAcme;Tech\n", 1, ["Account Name", "Industry"], 1),
+        (b"Account Name,Industry\nAcme,Tech\n", 0, ["Account Name", "Industry"], 1),
+        (b"Account Name\nAcme\nBeta\n", 0, ["Account Name"], 2),  # one column: nothing is a title
+    ],
+)  # fmt: skip
+def test_title_lines_above_a_csv_header_are_skipped_and_said(data, titles, columns, rows):
+    df, info = read_table(data, name="report.csv")
+    assert list(df.columns) == columns and len(df) == rows
+    said = [w for w in info.warnings if "title row" in w]
+    assert said == ([f"Skipped {titles} title row(s) above the header."] if titles else [])
