@@ -380,12 +380,11 @@ def _profile(s: pd.Series) -> dict:
     sample = sample.str.strip()
     prof = {"n": n, "rows": len(s), "distinct": int(values.nunique()) if n else 0}
     if not n:
-        return prof | {"numeric": 0.0, "numeric_or_range": 0.0, "max": 0.0, "spaced": 0.0, "email": 0.0, "year_like": False, "money_marked": 0.0, "company": 0.0, "domain": 0.0,
+        return prof | {"numeric": 0.0, "max": 0.0, "spaced": 0.0, "email": 0.0, "year_like": False, "money_marked": 0.0, "company": 0.0, "domain": 0.0,
                        "date": 0.0, "status": 0.0, "avg_len": 0.0, "alpha": 0.0, "ints": False}
+    prof["sample"] = sample
     nums, failed = parse_money(sample)
     prof["numeric"] = float(nums.notna().mean())
-    # Revenue bands ("$10M - $50M") are numbers to the money fields, not to the features.
-    prof["numeric_or_range"] = float(parse_money_range(sample)[0].notna().mean())
     prof["ints"] = bool(prof["numeric"] > 0.99 and (nums.dropna() % 1 == 0).all())
     prof["max"] = float(nums.max()) if nums.notna().any() else 0.0
     prof["spaced"] = float(sample.str.contains(" ", regex=False).mean())
@@ -438,7 +437,11 @@ def _content_agrees(f: str, p: dict) -> bool:
         return True  # an empty column still maps; the quality report shows 0% filled
     kind = next(x.kind for x in FIELDS if x.name == f)
     if kind in ("money", "count"):
-        return p["numeric_or_range"] >= 0.3 or p["alpha"] < 0.9 or f == "employees"
+        if p["numeric"] >= 0.3 or p["alpha"] < 0.9 or f == "employees":
+            return True
+        # Revenue bands ("$10M - $50M") are numbers to the money fields (not to the features);
+        # asked only here, as parsing them costs as much as profiling the column.
+        return float(parse_money_range(p["sample"])[0].notna().mean()) >= 0.3
     return True
 
 
