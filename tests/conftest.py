@@ -18,3 +18,15 @@ def sample_accounts() -> Path:
 @pytest.fixture(scope="session")
 def sample_opportunities() -> Path:
     return SAMPLE_OPPORTUNITIES
+
+
+@pytest.fixture
+def fresh_caches():
+    """Streamlit's caches empty before and after an app test (no result leaks between tests)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

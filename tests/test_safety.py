@@ -394,17 +394,6 @@ def _everything_shown(at) -> str:
     return "\n".join(parts)
 
 
-@pytest.fixture
-def fresh_caches():
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def test_two_sessions_never_see_each_others_accounts(fresh_caches):
     from streamlit.testing.v1 import AppTest
 
