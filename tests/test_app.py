@@ -109,6 +109,23 @@ def test_upload_replaces_the_sample():
     _ok(at)
 
 
+def test_a_report_with_a_title_line_and_revenue_bands_is_read_and_says_so():
+    rows = "".join(
+        f"Acct {i},{'Technology' if i % 2 else 'Retail'},{'$10M - $50M' if i % 3 else '$1B+'},{20 + i}\n"
+        for i in range(60)
+    )
+    data = ("Accounts by revenue band\n\nAccount Name,Industry,Annual Revenue,Employees\n" + rows).encode()
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(("bands.csv", data, "text/csv")).run()
+    _ok(at)
+    assert _metric(at, "Accounts") == "60"
+    texts = _texts(at).replace("\\", "")  # the page shows them Markdown-escaped
+    assert "Skipped 2 title row(s) above the header." in texts
+    changes = next(d.value for d in at.dataframe if "what" in d.value.columns)
+    bands = changes[changes["what"].str.startswith("range replaced by its midpoint")]
+    assert bands["count"].tolist() == [60]  # every revenue band became a midpoint, and was counted
+
+
 def test_unreadable_upload_is_a_message_not_a_traceback():
     at = _app()
     at.file_uploader(key="accounts_upload").set_value(("empty.csv", b"", "text/csv")).run()
