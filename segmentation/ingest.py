@@ -393,26 +393,46 @@ def _read_csv_bytes(
 def _title_lines(head: bytes, delimiter: str | None) -> tuple[int, int]:
     """Title lines above a CSV header ("Accounts report", a date, blanks), as in a workbook.
 
-    The header is the first line with two or more non-empty fields; lines before it with one
-    field or none are titles, unless no line has two (a one-column file). Returns how many
-    lines to skip and how many bytes they take.
+    Only plain lines count as titles: blank, or text with no delimiter and no quote. They are
+    skipped only when the line after them looks like a header (two or more fields, none a bare
+    number) and the line after that has as many fields: anything less certain is left as it is,
+    so a real header or data row is never taken for a title. Returns how many lines to skip and
+    how many bytes they take.
     """
-    lines = head.split(b"\n")[:50]
+    sep = (delimiter or ",").encode()
+    lines = head.split(b"\n")[:12]
     if len(lines) > 1:
         lines = lines[:-1]  # the head may cut the last line short
     first = 0
     for ln in lines:
-        text = ln.decode("utf-8", errors="replace").replace("\r", "")
-        try:
-            fields = next(csv.reader([text], delimiter=delimiter or ","), [])
-        except csv.Error:
-            break  # not a plain title line: leave the file as it is
-        if sum(1 for f in fields if f.strip()) >= 2:
+        plain = sep not in ln and (b'"' not in ln or _QUOTED_LINE.fullmatch(ln.rstrip(b"\r")))
+        if not plain:
             break
         first += 1
-    else:
+    if first == 0 or first > 5 or first + 1 >= len(lines):
+        return 0, 0
+    header, below = (_fields(lines[k], delimiter) for k in (first, first + 1))
+    if (
+        header is None
+        or below is None
+        or sum(1 for f in header if f.strip()) < 2
+        or len(below) != len(header)
+        or any(_NUMBER.fullmatch(f.strip()) for f in header)
+    ):
         return 0, 0
     return first, sum(len(ln) + 1 for ln in lines[:first])
+
+
+_NUMBER = re.compile(r"[-+]?[\d.,\s]+")
+_QUOTED_LINE = re.compile(rb'"[^"]*"')  # one quoted title, as report exports write it
+
+
+def _fields(line: bytes, delimiter: str | None) -> list[str] | None:
+    text = line.decode("utf-8", errors="replace").replace("\r", "")
+    try:
+        return next(csv.reader([text], delimiter=delimiter or ","), [])
+    except csv.Error:
+        return None
 
 
 def sniff_delimiter(sample: str) -> str | None:

@@ -454,11 +454,18 @@ def test_bytes_and_path_read_alike(as_path, tmp_path):
     [
         (b"Accounts report\nGenerated 2026-11-01\n\nAccount Name,Industry\nAcme,Tech\nBeta,Retail\n",
          3, ["Account Name", "Industry"], 2),
-        (b'"Accounts report",,\r\n,,\r\nAccount Name,Industry,Employees\r\nAcme,Tech,10\r\n',
+        (b'"Accounts report"\r\n\r\nAccount Name,Industry,Employees\r\nAcme,Tech,10\r\n',
          2, ["Account Name", "Industry", "Employees"], 1),
         (b"My accounts\nAccount Name;Industry\nAcme;Tech\n", 1, ["Account Name", "Industry"], 1),
         (b"Account Name,Industry\nAcme,Tech\n", 0, ["Account Name", "Industry"], 1),
-        (b"Account Name\nAcme\nBeta\n", 0, ["Account Name"], 2),  # one column: nothing is a title
+        # Left as they are: nothing here is certainly a title, and no row may be lost.
+        (b"Account Name\nAcme\nBeta\n", 0, ["Account Name"], 2),
+        (b",name\n0,Acme\n1,Beta\n", 0, ["column 1", "name"], 2),
+        (b"Account Name,,\nAcme,Retail,100\nBeta,Banking,200\n", 0,
+         ["Account Name", "column 2", "column 3"], 2),
+        (b"Company\nAcme\nBeta\nSmith, Jones & Co\nDelta\n", 0, ["Company", "column 2"], 4),
+        (b'"Account\nName",Industry,Revenue\nAcme,Tech,5\n', 0, ["Account\nName", "Industry", "Revenue"], 1),
+        (b"Report 2026\n2024,2025\n10,20\n", 0, ["Report 2026", "column 2"], 2),
     ],
 )  # fmt: skip
 def test_title_lines_above_a_csv_header_are_skipped_and_said(data, titles, columns, rows):
