@@ -47,6 +47,9 @@ _SUFFIX = {
     "billions": 1e9,
 }
 _SUFFIX_RE = r"(?P<suffix>k|thousand|mm|mn|mio|millions?|m|bn|billions?|b)?"
+_MONEY_MARK = rf"{_CURRENCY}|\d ?(?:[kKmMbB]|thousand|million|billion)"
+# The unit at the end of a range's upper bound ("50M", "2 K", "5 bn"), to give the lower bound.
+_TRAILING_UNIT = r"\d\s?(k|thousand|mm|mn|mio|millions?|m|bn|billions?|b)\.?$"
 _NUM = rf"(?P<num>(?:\d[\d.,{_WS_CHARS}']*|[.,]\d+)(?:e[+-]?\d+)?)"
 
 
@@ -93,7 +96,7 @@ def parse_money_range(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Serie
     is_range : pandas.Series of bool
         Cells that were a band.
     """
-    return _parse_column(values, allow_ranges=True)
+    return _parse_column(values, allow_ranges=True, money=True)
 
 
 def parse_count(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -117,7 +120,7 @@ def parse_count(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return _parse_column(values, allow_ranges=True)
 
 
-def _parse_column(values: pd.Series, *, allow_ranges: bool):
+def _parse_column(values: pd.Series, *, allow_ranges: bool, money: bool = False):
     index = values.index
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=index)
@@ -130,7 +133,7 @@ def _parse_column(values: pd.Series, *, allow_ranges: bool):
     if fast is not None:
         val, bad, rng = fast, np.zeros(len(uniq), bool), np.zeros(len(uniq), bool)
     else:
-        val, bad, rng = _parse_unique(uniq, allow_ranges)
+        val, bad, rng = _parse_unique(uniq, allow_ranges, money)
 
     def take(arr, fill):
         arr = np.asarray(arr)
@@ -186,7 +189,7 @@ def _to_str(arr: pa.Array) -> pd.Series:
     return arr.to_pandas(types_mapper=lambda t: pd.StringDtype(na_value=np.nan)).astype("str")
 
 
-def _parse_unique(s: pd.Series, allow_ranges: bool):
+def _parse_unique(s: pd.Series, allow_ranges: bool, money: bool = False):
     text = s.str.strip().str.replace(_WS + "+", " ", regex=True)
     blank = text.eq("") | text.isna()
     if len(s) == 0:
@@ -199,18 +202,27 @@ def _parse_unique(s: pd.Series, allow_ranges: bool):
     # Only cells with a range marker can be ranges (a superset of the patterns below): most money
     # columns have none, and the range patterns cost as much as the amounts themselves.
     marked = (
-        text.str.contains(r"[-–—+>]|to|or more|more than|over", regex=True, na=False)
+        text.str.contains(r"[-–—+>]|to|or more|more than|over", case=False, regex=True, na=False)
         if allow_ranges
         else pd.Series(False, index=s.index)
     )
+    if money:
+        # A money band says it is money ("$1M-$5M", "10-50M"): "12345-6789" is a ZIP code and
+        # "555-1234" a phone number, not a range of amounts.
+        marked = marked & text.where(marked).str.contains(_MONEY_MARK, regex=True, na=False)
     if marked.any():
         # "51-200", "1 to 10", "1–10", "10,001+", "10000 or more", "more than 5000"
-        cand = text[marked]
+        cand = text[marked].str.lower()
         rm = _extract(cand, rf"^(?P<a>[^-–—]+?){_WS}*(?:-|–|—|\bto\b){_WS}*(?P<b>[^-–—]+)$")
         plus = _extract(cand, rf"^(?:more than|over|>=?)?{_WS}*(?P<a>[^+]+?){_WS}*(?:\+|or more)?$")
         plus_mark = cand.str.contains(r"\+$|or more$|^(?:more than|over|>)", regex=True, na=False)
+        # "$10-50M" and "1-2K": a unit on the upper bound only is the unit of both.
+        unit = rm["b"].str.extract(_TRAILING_UNIT, expand=False)
+        bare = rm["a"].str.contains(r"\d$", regex=True, na=False)
         a_r = _amounts(rm["a"])
         b_r = _amounts(rm["b"])
+        scaled = _amounts(rm["a"].where(~(bare & unit.notna()), rm["a"] + unit.fillna("")))
+        a_r = scaled.where(scaled <= b_r, a_r)  # only when that makes a sensible range
         # decide locale from all number-ish pieces together so ranges agree with plain cells
         both = rm["a"].notna() & ~cand.str.startswith("-", na=False)
         low_c = a_r.where(both)

@@ -112,6 +112,9 @@ def test_money_passes_numeric_dtype_through():
         ("10,001+", 10001.0, True),
         ("10000+", 10000.0, True),
         ("5000 or more", 5000.0, True),
+        ("More than 5000", 5000.0, True),
+        ("1-2K", 1500.0, True),
+        ("5-10 K", 7500.0, True),
         ("1.5K", 1500.0, False),
     ],
 )
@@ -128,10 +131,12 @@ def test_employee_counts_and_ranges(text, value, is_range):
         ("$10M - $50M", 3e7, True),
         ("$500K to $1M", 7.5e5, True),
         ("USD 10M-50M", 3e7, True),
-        ("1,000,000-5,000,000", 3e6, True),
         ("€1M–€5M", 3e6, True),
         ("$1B+", 1e9, True),
         ("$5,000,000 or more", 5e6, True),
+        ("More than $5M", 5e6, True),
+        ("$10-50M", 3e7, True),  # the upper bound's unit is the lower bound's too
+        ("1-2M", 1.5e6, True),
         ("$1.2M", 1.2e6, False),
         ("USD 1,234.00", 1234.0, False),
         ("(1,000)", -1000.0, False),
@@ -154,8 +159,10 @@ def test_bands_among_plain_amounts_read_as_they_do_alone():
         assert together[2].iloc[i] == ranged.iloc[0] and not together[1].iloc[i]
 
 
-@pytest.mark.parametrize("text", ["< $1M", "Less than $1M", "lots"])
-def test_revenue_bands_without_a_lower_bound_are_flagged(text):
+@pytest.mark.parametrize(
+    "text", ["< $1M", "Less than $1M", "lots", "12345-6789", "555-1234", "1,000,000-5,000,000"]
+)
+def test_revenue_bands_without_a_lower_bound_or_money_are_flagged(text):
     values, failed, ranged = parse_money_range(pd.Series([text], dtype="str"))
     assert math.isnan(values.iloc[0]) and failed.iloc[0] and not ranged.iloc[0]
 
