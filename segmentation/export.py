@@ -7,6 +7,7 @@ who trust us, and a CRM field such as an account name can hold ``=HYPERLINK(...)
 from __future__ import annotations
 
 import datetime
+import decimal
 import io
 import math
 import re
@@ -157,7 +158,8 @@ def teams_zip(assignments: pd.DataFrame) -> bytes:
             # Sorted as text, whatever the categories' order; only teams that have accounts.
             teams = teams.cat.reorder_categories(teams.cat.categories.sort_values())
         for team, book in assignments.groupby(teams, sort=True, dropna=False, observed=True):
-            name = _file_name(str(team), used)
+            # Accounts outside the plan have no team: "<NA>" as before teams were categorical.
+            name = _file_name("<NA>" if pd.isna(team) else str(team), used)
             info = zipfile.ZipInfo(f"{name}.csv", date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, to_csv_bytes(book))
@@ -250,7 +252,7 @@ def _excel_value(value):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating, decimal.Decimal)):
         return _excel_number(float(value))
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value

@@ -1,6 +1,7 @@
 """Exports: formula injection neutralised on every path, numbers kept, round trips lossless."""
 
 import csv
+import decimal
 import io
 import zipfile
 
@@ -192,6 +193,8 @@ def test_excel_workbook_guards_categorical_text():
         ("Acme", "Acme"),
         ("=1+1", "'=1+1"),
         (pd.Timestamp("2024-03-05 06:07:08"), pd.Timestamp("2024-03-05 06:07:08").to_pydatetime()),
+        (decimal.Decimal("1.10"), 1.1),
+        (decimal.Decimal("NaN"), None),
     ],
 )
 def test_excel_cells_keep_their_type_in_a_mixed_column(value, cell):
@@ -213,3 +216,11 @@ def test_a_table_longer_than_a_worksheet_continues_on_more_sheets(monkeypatch, r
     back = [r for name in names for r in book[name].iter_rows(min_row=2, values_only=True)]
     assert back == list(zip(frame["account_id"], frame["n"]))  # every account, in order
     assert all(book[name]["A1"].value == "account_id" for name in names)
+
+
+@pytest.mark.parametrize("dtype", ["category", "string", "str"])
+def test_team_csvs_name_accounts_without_a_team_the_same_whatever_the_dtype(dtype):
+    frame = pd.DataFrame({"account_id": ["1", "2", "3"], "team": ["Field", "Inside", None]})
+    frame["team"] = frame["team"].astype(dtype)
+    names = zipfile.ZipFile(io.BytesIO(teams_zip(frame))).namelist()
+    assert names == ["field.csv", "inside.csv", "na.csv"]
