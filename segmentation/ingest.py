@@ -352,8 +352,9 @@ def _read_csv_bytes(
     start = _LEADING_NEWLINES.match(data).end()
     if start:
         data = memoryview(data)[start:]
-    delimiter = sniff_delimiter(_head(data).decode("utf-8", errors="replace"))
-    titles, title_bytes = _title_lines(_head(data), delimiter)
+    head = _head(data)
+    delimiter = sniff_delimiter(head.decode("utf-8", errors="replace"))
+    titles, title_bytes = _title_lines(head, delimiter)
     if titles:
         data = memoryview(data)[title_bytes:]
         warnings.append(f"Skipped {titles} title row(s) above the header.")
