@@ -35,6 +35,16 @@ MAX_COLUMNS: int = 500
 MAX_UNZIPPED_BYTES: int = 1024 * 1024 * 1024
 """Limit on an .xlsx workbook's total uncompressed size (refuses zip bombs)."""
 
+MAX_CELL_CHARS: int = 32_767
+"""Longest text a workbook cell may hold: Excel's own limit, so no workbook Excel saved exceeds it."""
+
+MAX_WORKBOOK_CHARS: int = MAX_BYTES
+"""Limit on the text all cells of a worksheet expand to (as much as the largest CSV accepted).
+
+A workbook stores a repeated text once (the shared-strings table) and lets any number of cells
+point at it, so a few-KB file can expand to GBs of cell text; this counts the expansion while the
+sheet streams in, before any table is built."""
+
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 DELIMITER_NAMES: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 """How a delimiter is said to a user."""
@@ -815,12 +825,19 @@ def _read_xlsx(
 def _sheet_rows(ws, name: str, limits: _Limits) -> list[list]:
     """The sheet's cell values row by row, trailing blanks trimmed, within the limits."""
     rows: list[list] = []
+    # openpyxl hands every cell pointing at one shared string the same str object, so the
+    # expansion costs nothing until the table is built: count it here and refuse in time.
+    chars = 0
     try:
         for values in ws.iter_rows(values_only=True):
             row = list(values)
             while row and row[-1] is None:
                 row.pop()
             limits.check_raw_width(len(row), name)
+            lengths = [len(v) for v in row if v.__class__ is str]
+            if lengths:
+                chars += sum(lengths)
+                _check_text_size(max(lengths), chars, len(rows) + 1, name)
             rows.append(row)
             if len(rows) > limits.rows + 50:  # the header and a few title rows
                 limits.check_rows(len(rows), name)
@@ -832,6 +849,21 @@ def _sheet_rows(ws, name: str, limits: _Limits) -> list[list]:
             "or save the sheet as CSV."
         ) from None
     return rows
+
+
+def _check_text_size(longest: int, total: int, row: int, name: str) -> None:
+    if longest > MAX_CELL_CHARS:
+        raise InputError(
+            f"{name}: a cell in row {row:,} holds {longest:,} characters, more than the "
+            f"{MAX_CELL_CHARS:,} a spreadsheet cell can hold, so Excel did not save this file as "
+            "it is. Open it in Excel, save it again (or save the sheet as CSV) and upload that."
+        )
+    if total > MAX_WORKBOOK_CHARS:
+        raise InputError(
+            f"{name}: the sheet's cells expand to more than {MAX_WORKBOOK_CHARS / 1e6:,.0f} million "
+            f"characters of text by row {row:,}, the limit for a workbook (a repeated text counts "
+            "once per cell). Save the sheet as CSV, or export fewer rows or columns, and upload that."
+        )
 
 
 def _cell_text(v) -> str | None:

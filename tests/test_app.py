@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from segmentation.ui import state as ui_state
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, shared_string_bomb
 
 TIMEOUT = 180
 PAGES = [
@@ -126,11 +126,20 @@ def test_a_report_with_a_title_line_and_revenue_bands_is_read_and_says_so():
     assert bands["count"].tolist() == [60]  # every revenue band became a midpoint, and was counted
 
 
-def test_unreadable_upload_is_a_message_not_a_traceback():
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.csv", b"", "is empty"),
+        # a few-KB workbook whose cells all point at one 5-million-character text
+        ("bomb.xlsx", shared_string_bomb(5_000_000, 2_000), "more than the 32,767"),
+    ],
+)
+def test_unreadable_upload_is_a_message_not_a_traceback(name, data, message):
     at = _app()
-    at.file_uploader(key="accounts_upload").set_value(("empty.csv", b"", "text/csv")).run()
+    at.file_uploader(key="accounts_upload").set_value((name, data, "text/csv")).run()
     assert not at.exception
     assert len(at.error) == 1
+    assert message in at.error[0].value
 
 
 def test_too_few_accounts_stop_the_segments_page_with_a_message():

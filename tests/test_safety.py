@@ -26,7 +26,7 @@ from segmentation.errors import InputError
 from segmentation.export import excel_workbook, guard_text, to_csv_bytes, unguard_text
 from segmentation.ingest import read_table
 from segmentation.pipeline import run
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, rewrite_member, shared_string_bomb
 
 INJECTION = FIXTURES / "injection_accounts.csv"
 TRIGGERS = "=+-@\t\r\n|%\x00＝＋－＠"
@@ -193,6 +193,8 @@ def test_limits_are_the_documented_ones():
     assert ingest.MAX_BYTES == 200 * 1024 * 1024
     assert ingest.MAX_ROWS == 2_000_000
     assert ingest.MAX_COLUMNS == 500
+    assert ingest.MAX_CELL_CHARS == 32_767  # Excel's own cell limit
+    assert ingest.MAX_WORKBOOK_CHARS == ingest.MAX_BYTES  # no more text than the largest CSV
 
 
 def test_too_many_rows_is_refused_with_the_limit_in_the_message():
@@ -268,16 +270,6 @@ def test_a_stray_nul_in_a_field_is_text_but_many_nuls_are_binary():
         read_table(b"N\x00a\x00m\x00e\x00\n\x00A\x00c\x00m\x00e\x00\n\x00")
 
 
-def _rewrite_member(data: bytes, member: str, change) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name in source.namelist():
-            content = source.read(name)
-            archive.writestr(name, change(content) if name == member else content)
-    return out.getvalue()
-
-
 def test_openpyxl_reads_through_defusedxml_and_entity_bombs_are_refused():
     import openpyxl.xml
     from defusedxml.common import EntitiesForbidden
@@ -290,7 +282,7 @@ def test_openpyxl_reads_through_defusedxml_and_entity_bombs_are_refused():
         head, rest = xml.split(b"\n", 1)
         return head + b"\n" + laughs + rest.replace(b"<t>a</t>", b"<t>&b;</t>")
 
-    bad = _rewrite_member(good, "xl/sharedStrings.xml", bomb)
+    bad = rewrite_member(good, "xl/sharedStrings.xml", bomb)
     with pytest.raises(InputError, match="could not be opened as a workbook"):
         read_table(bad, name="bomb.xlsx")
     with pytest.raises(Exception) as caught:
@@ -300,6 +292,28 @@ def test_openpyxl_reads_through_defusedxml_and_entity_bombs_are_refused():
         chain.append(type(error))
         error = error.__cause__ or error.__context__
     assert EntitiesForbidden in chain
+
+
+def test_one_huge_shared_string_behind_many_cells_is_refused_by_its_cell_length():
+    bomb = shared_string_bomb(5_000_000, 2_000)  # 20 GB of cell text from a few-KB file
+    assert len(bomb) < 100_000
+    with pytest.raises(InputError, match=r"5,000,000 characters, more than the 32,767"):
+        read_table(bomb, name="bomb.xlsx")
+
+
+def test_shared_strings_expanding_past_the_text_limit_are_refused_while_streaming(monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_WORKBOOK_CHARS", 10_000_000)
+    bomb = shared_string_bomb(30_000, 2_000)  # 120 M characters once every cell is a copy
+    # Counted row by row: refused by the row where the running total passes the limit.
+    with pytest.raises(InputError, match=r"more than 10 million characters of text by row 168,"):
+        read_table(bomb, name="bomb.xlsx")
+
+
+def test_a_full_excel_cell_and_a_sheet_just_under_the_text_limit_still_read(monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_WORKBOOK_CHARS", 32_767 * 2 * 20 + 100)
+    frame, _ = read_table(shared_string_bomb(32_767, 20), name="full.xlsx")
+    assert frame.shape == (20, 2)
+    assert frame["Industry"].str.len().eq(32_767).all()
 
 
 def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch):
