@@ -150,6 +150,12 @@ def read_table(
     limits = _Limits(max_rows, max_columns)
     if _is_zip(raw):
         return _read_xlsx(raw, name, sheet, limits)
+    if _is_encrypted_workbook(raw):
+        raise InputError(
+            f"{name} is a password-protected (encrypted) workbook, which cannot be read. Open it "
+            "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
+            "Password, clear it), save it, and upload it again."
+        )
     if str(name).lower().endswith((".xlsx", ".xlsm")):
         raise InputError(
             f"{name} is named like an Excel workbook but is not one. "
@@ -157,7 +163,12 @@ def read_table(
         )
     _refuse_binary(raw, name)
     text_bytes, used_encoding = _to_utf8(raw, name, encoding)
-    return _read_csv_bytes(text_bytes, name, used_encoding, limits)
+    df, info = _read_csv_bytes(text_bytes, name, used_encoding, limits)
+    if sheet is not None:
+        info.warnings.append(
+            f"Sheet {sheet!r} was not used: {name} is a text (CSV) file with a single table."
+        )
+    return df, info
 
 
 @dataclass(frozen=True)
@@ -182,8 +193,15 @@ class _Limits:
     def check_raw_width(self, columns: int, name: str) -> None:
         # Before parsing: unnamed, empty trailing fields are pruned later, so allow some slack,
         # but never let one line with a million separators allocate a million columns.
+        # The count is of separators on one line (or cells in one row), empty ones included, so
+        # say that rather than call it the file's number of columns.
         if columns > 4 * self.columns:
-            self.check_columns(columns, name)
+            raise InputError(
+                f"{name} has a line with {columns:,} fields, over 4 times the "
+                f"{self.columns:,}-column limit (empty fields count). Remove the runs of empty "
+                "separators, or export only the columns you need (name, ID, industry, size, "
+                "status, owner)."
+            )
 
 
 # --------------------------------------------------------------------------- loading
@@ -230,6 +248,12 @@ def _head(data, size: int = 65536) -> bytes:
 
 def _is_zip(raw: bytes) -> bool:
     return raw[:4] == b"PK\x03\x04"
+
+
+def _is_encrypted_workbook(raw: bytes) -> bool:
+    # Excel wraps an encrypted .xlsx in an OLE compound file (the .xls container) holding an
+    # "EncryptedPackage" stream; stream names are stored in UTF-16.
+    return raw.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in raw
 
 
 def _refuse_binary(raw: bytes, name: str) -> None:
@@ -905,11 +929,33 @@ def _header_row(cells: list[list[str | None]]) -> int | None:
     return None if width == 0 else 0
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(raw: bytes) -> bool:
+    """Whether any worksheet holds a formula element, scanned as the members stream in."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        for member in zf.namelist():
+            if not member.startswith("xl/worksheets/"):
+                continue
+            with zf.open(member) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 22):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
 def _count_uncached_formulas(raw: bytes, ws_name: str, values: list[list]) -> int:
     """Formula cells whose cached value is missing read as None; count them."""
     import openpyxl
 
     try:
+        # CRM exports seldom hold formulas, and a second openpyxl pass is half the reading time
+        # of a large workbook: skip it when no sheet has a formula element.
+        if not _has_formulas(raw):
+            return 0
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
         try:
             count = 0

@@ -214,10 +214,25 @@ def test_too_many_columns_is_refused_with_the_limit_in_the_message():
 @pytest.mark.parametrize("line", [b"x," * 500_000, b'"a\nb",' * 200_000])
 def test_a_row_with_half_a_million_fields_is_refused_before_it_is_parsed(line):
     data = b"Name,Revenue\nAcme,1\n" + line + b"\n"
-    with pytest.raises(InputError, match="columns, over the 500-column limit"):
+    message = r"a line with [\d,]+ fields, over 4 times the 500-column limit \(empty fields count\)"
+    with pytest.raises(InputError, match=message):
         read_table(data, name="wide.csv")
-    with pytest.raises(InputError, match="columns, over the 500-column limit"):
+    with pytest.raises(InputError, match=message):
         read_table(line + b"\nAcme,1\n", name="wide.csv")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        # two named columns and one line of 2,500 trailing commas: not "2,502 columns"
+        (b"a,b\n1,2" + b"," * 2_500 + b"\n", "a line with 2,502 fields, over 4 times"),
+        (",".join(f"c{i}" for i in range(600)).encode() + b"\n" + b"1," * 599 + b"1\n",
+         "has 600 columns, over the 500-column limit"),
+    ],
+)
+def test_the_too_many_columns_message_counts_what_it_names(data, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_table(data, name="wide.csv")
 
 
 def test_excel_row_and_column_caps():
@@ -314,6 +329,23 @@ def test_a_full_excel_cell_and_a_sheet_just_under_the_text_limit_still_read(monk
     frame, _ = read_table(shared_string_bomb(32_767, 20), name="full.xlsx")
     assert frame.shape == (20, 2)
     assert frame["Industry"].str.len().eq(32_767).all()
+
+
+def test_a_password_protected_workbook_is_called_encrypted_not_a_wrong_format():
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = excel_workbook({"S": pd.DataFrame({"Account Name": ["a", "b"], "n": [1, 2]})})
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(plain)).encrypt("secret", encrypted)
+    for name in ("accounts.xlsx", "accounts.csv"):
+        with pytest.raises(InputError, match="password-protected .encrypted. workbook.*remove the password"):
+            read_table(encrypted.getvalue(), name=name)
+
+
+def test_a_sheet_named_for_a_csv_file_is_said_not_ignored_silently():
+    frame, info = read_table(b"Account Name,Employees\nAcme,5\n", name="a.csv", sheet="Accounts")
+    assert len(frame) == 1
+    assert info.warnings == ["Sheet 'Accounts' was not used: a.csv is a text (CSV) file with a single table."]
 
 
 def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch):
