@@ -8,6 +8,8 @@ from markdown_it import MarkdownIt
 from segmentation.markdown import escape
 
 RENDER = MarkdownIt("commonmark").enable("table")
+# GitHub-style bare-URL autolinks, as Streamlit's renderer (remark-gfm) makes them.
+AUTOLINK = MarkdownIt("commonmark", {"linkify": True}).enable(["table", "linkify"])
 
 
 @pytest.mark.parametrize(
@@ -27,6 +29,25 @@ RENDER = MarkdownIt("commonmark").enable("table")
 def test_escaped_text_renders_as_itself(text, forbidden):
     rendered = RENDER.render(escape(text))
     assert forbidden not in rendered
+    assert _plain(rendered) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://localhost:9/phish",
+        "https://evil.example/login?next=/",
+        "www.evil.com/a",
+        "WWW.Evil.Com",
+        "Contact ceo@evil.com now",
+        "mailto:ceo@evil.com",
+        "Acme Inc (see http://acme.example)",
+    ],
+)
+def test_bare_urls_and_emails_are_never_links(text):
+    assert "<a " in AUTOLINK.render(text)  # the renderer does link them when left as they are
+    rendered = AUTOLINK.render(escape(text))
+    assert "<a " not in rendered
     assert _plain(rendered) == text
 
 
