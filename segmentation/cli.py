@@ -18,8 +18,9 @@ from segmentation.errors import InputError
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 
-SEED_MAX = 2**32 - 1
-"""The largest seed numpy and scikit-learn accept."""
+SEED_MAX = 2**31 - 1
+"""The largest seed: scikit-learn takes seeds up to 2**32 - 1, and the engine derives a few more
+from it by adding small offsets (seed + 1, seed + 2, ... for its bootstrap refits)."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -479,17 +479,20 @@ def _remove_stale(directory: Path, earlier: dict[str, str], files: dict) -> tupl
 
 @contextlib.contextmanager
 def _sigint_held():
-    # Ctrl-C between two renames would leave a mix of this run's files and the last one's; the
-    # signal waits until the set is in place (it is raised on leaving the block).
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
-        yield
+    # Ctrl-C between two renames would leave a mix of this run's files and the last one's: the
+    # signal is recorded and delivered once the set is in place. (A signal mask would not do:
+    # the terminal's SIGINT goes to any thread that does not block it, pyarrow's included.)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals in Python
         return
-    previous = mask(signal.SIG_BLOCK, {signal.SIGINT})
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # as if pressed now: KeyboardInterrupt by default
 
 
 def _fsync_dir(directory: Path) -> None:
