@@ -286,3 +286,23 @@ def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(small_accounts, tm
         "error: interrupted; no output file was left half written (run again for the full set)"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[rules]\nattainment = 0\n", "Rule 'attainment' in the playbook file is 0, outside its valid range (0, 1]"),
+        (
+            "[rules.selling_hours_per_rep]\nvalue = 0\n",
+            "Rule 'selling_hours_per_rep' in the playbook file is 0, outside its valid range (0, 8760]",
+        ),
+        ("[rules]\nuse_conservative_field_line = 2\n", "valid range 0 or 1"),
+    ],
+)
+def test_a_playbook_value_out_of_range_exits_2_naming_rule_value_and_range(small_accounts, tmp_path, capsys, text, expected):
+    playbook = tmp_path / "playbook.toml"
+    playbook.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(small_accounts), "--playbook", str(playbook), "--out", str(out)]) == 2
+    assert expected in _one_error_line(capsys)
+    assert not out.exists()
