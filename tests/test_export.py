@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -431,3 +432,34 @@ def test_two_writes_of_the_same_files_are_byte_identical_manifest_included(tmp_p
     write_outputs(NEW, tmp_path / "a")
     write_outputs(NEW, tmp_path / "b")
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL on this platform")
+def test_a_run_killed_while_writing_leaves_every_output_file_whole(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    write_outputs(OLD, out)
+    before = {n: (out / n).read_bytes() for n in [*OLD, MANIFEST]}
+    # The process kills itself half way through writing teams.csv: what a kill -9 or a crash does.
+    script = f"""
+import os, signal
+from segmentation import export
+real = export._write_file
+def half_then_die(path, data):
+    if path.name == "teams.csv":
+        with open(path, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(path, data)
+export._write_file = half_then_die
+export.write_outputs({NEW!r}, {str(out)!r})
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == -signal.SIGKILL
+    assert {n: (out / n).read_bytes() for n in [*OLD, MANIFEST]} == before
+    # Only a hidden staging folder is left behind; the next run writes the full set.
+    assert all(p.name.startswith(".") for p in out.iterdir() if p.name not in before)
+    write_outputs(NEW, out)
+    assert {n: (out / n).read_bytes() for n in NEW} == NEW
