@@ -58,10 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep a column out of the customer-type features (repeatable)",
     )
     run.add_argument(
-        "--k-types", type=_whole("--k-types", 1), metavar="N", help="fix the number of customer types"
+        "--k-types", type=_whole(1), metavar="N", help="fix the number of customer types"
     )
     run.add_argument(
-        "--seed", type=_whole("--seed", 0, SEED_MAX), default=0, help=f"random seed, 0 to {SEED_MAX} (default 0)"
+        "--seed",
+        type=_whole(0, SEED_MAX),
+        default=0,
+        help=f"random seed, 0 to {SEED_MAX} (default 0)",
     )
     _add_reading_options(run)
     run.add_argument(
@@ -76,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _whole(flag: str, low: int, high: int | None = None):
+def _whole(low: int, high: int | None = None):
     # argparse's int() takes -1 and 10**20 alike; the seed then fails deep in numpy with a
     # traceback. Checked here, a bad value is one "error:" line naming the flag and its range.
     allowed = f"from {low:,} to {high:,}" if high is not None else f"of {low:,} or more"
@@ -91,7 +94,6 @@ def _whole(flag: str, low: int, high: int | None = None):
             raise argparse.ArgumentTypeError(f"must be a whole number {allowed}, got {text!r}")
         return number
 
-    parse.__name__ = flag  # argparse names the type in its own messages
     return parse
 
 
@@ -117,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         # The files are written to a private folder and moved into place only when complete,
         # with Ctrl-C held during the move: whenever it lands, no output is half written.
-        print("error: interrupted; no output file was left half written (run again for the full set)", file=sys.stderr)
+        print(
+            "error: interrupted; no output file was left half written (run again for the full set)",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours or the user's.
@@ -173,7 +178,10 @@ def _run(args: argparse.Namespace) -> int:
     for path in outputs.removed:
         print(f"removed {path} (written by an earlier run, not by this one)")
     for path in outputs.kept:
-        print(f"warning: kept {path}: an earlier run wrote it and it has changed since; delete it if it is stale")
+        print(
+            f"warning: kept {path}: an earlier run wrote it and it has changed since; "
+            "delete it if it is stale"
+        )
     return 0
 
 

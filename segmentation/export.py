@@ -330,7 +330,8 @@ def check_out_dir(out_dir: str | Path) -> Path:
         existing = existing.parent
     if not existing.is_dir():
         raise InputError(
-            f"--out {directory} lies under {existing}, which is not a folder; give a folder you can write to"
+            f"--out {directory} lies under {existing}, which is not a folder; "
+            "give a folder you can write to"
         )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(
@@ -387,8 +388,9 @@ def write_outputs(files: dict[str, bytes], out_dir: str | Path) -> WrittenOutput
         staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
         for name, data in files.items():
             _write_file(staging / name, data)
-        manifest = {"files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}}
-        _write_file(staging / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+        manifest = json.dumps({"files": digests}, indent=1, sort_keys=True) + "\n"
+        _write_file(staging / MANIFEST, manifest.encode())
         for name in [*files, MANIFEST]:
             if (directory / name).is_dir() and not (directory / name).is_symlink():
                 raise InputError(
@@ -438,7 +440,8 @@ def _plain_name(name: str) -> bool:
 
 def _write_file(path: Path, data: bytes) -> None:
     # O_EXCL|O_NOFOLLOW: a fresh file in our private folder, never anything a link points to.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags, 0o666)
     with open(fd, "wb", closefd=True) as handle:
         handle.write(data)
@@ -460,7 +463,9 @@ def _earlier_files(directory: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in listed.items() if isinstance(k, str) and _plain_name(k)}
 
 
-def _remove_stale(directory: Path, earlier: dict[str, str], files: dict) -> tuple[list[Path], list[Path]]:
+def _remove_stale(
+    directory: Path, earlier: dict[str, str], files: dict
+) -> tuple[list[Path], list[Path]]:
     removed, kept = [], []
     for name, digest in sorted(earlier.items()):
         if name in files or name == MANIFEST:
@@ -511,22 +516,28 @@ def _fsync_dir(directory: Path) -> None:
 
 def _write_error(error: OSError, directory: Path, *, changed: bool) -> str:
     # Said only when true: an error while renaming (after staging succeeded) may leave a mix.
-    after = (
-        "; some files may be from the previous run: run again" if changed else "; no output file was changed"
-    )
+    after = "; no output file was changed"
+    if changed:
+        after = "; some files may be from the previous run: run again"
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return (
             f"the disk holding {directory} is full ({error.strerror}): free some space or choose "
             f"another --out folder{after}"
         )
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"cannot write to {directory} ({error.strerror}): give --out a folder you can write to{after}"
+        return (
+            f"cannot write to {directory} ({error.strerror}): "
+            f"give --out a folder you can write to{after}"
+        )
     if error.errno in (errno.ENOTDIR, errno.ENOENT):
         return (
             f"cannot create the output folder {directory} ({error.strerror}); "
             "give --out a folder on a disk you can write to"
         )
-    return f"cannot write the output files to {directory} ({error.strerror or error}): choose another --out folder{after}"
+    return (
+        f"cannot write the output files to {directory} ({error.strerror or error}): "
+        f"choose another --out folder{after}"
+    )
 
 
 def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -71,8 +71,10 @@ class Range:
             raise ValueError(f"not an interval such as '(0, 1]' or '[1, inf)': {text!r}")
         low, high = float(match[2]), float(match[3])
         # An infinite end is always open: "[1, inf]" would promise a value no number reaches.
-        low_open, high_open = match[1] == "(" or math.isinf(low), match[4] == ")" or math.isinf(high)
-        if math.isnan(low) or math.isnan(high) or low > high or (low == high and (low_open or high_open)):
+        low_open = match[1] == "(" or math.isinf(low)
+        high_open = match[4] == ")" or math.isinf(high)
+        empty = low > high or (low == high and (low_open or high_open))
+        if math.isnan(low) or math.isnan(high) or empty:
             raise ValueError(f"an empty interval: {text!r}")
         return cls(low, high, low_open, high_open)
 
@@ -251,7 +253,8 @@ class Playbook:
         )
         frame["confidence_label"] = frame["confidence"].map(CONFIDENCE_TAGS).astype("string")
         frame["low_confidence"] = (frame["confidence"] == "LC").astype(bool)
-        frame["valid_range"] = pd.Series([str(r.valid) for r in self.rules.values()], dtype="string")
+        ranges = [str(r.valid) for r in self.rules.values()]
+        frame["valid_range"] = pd.Series(ranges, dtype="string")
         return frame[list(FRAME_COLUMNS)]
 
     def to_markdown(self) -> str:
@@ -278,7 +281,8 @@ class Playbook:
         lines.append("⚠ low confidence (LC): our own calibration or an assumption — check it against your data.")
         lines.append("")
         lines.append(
-            "Valid range: `(0, 1]` is above 0 and at most 1, `[1, ∞)` at least 1; a value outside it is refused."
+            "Valid range: `(0, 1]` is above 0 and at most 1, `[1, ∞)` at least 1; "
+            "a value outside it is refused."
         )
         return "\n".join(lines) + "\n"
 
@@ -339,7 +343,8 @@ def load_playbook(path: Any = None, overrides: dict[str, float] | None = None) -
                     confidence=str(entry.get("confidence", "LC")).strip().upper() or "LC",
                 )
             else:
-                values[rule_id] = rules[rule_id].checked(_as_number(entry, rule_id), "in the playbook file")
+                number = _as_number(entry, rule_id)
+                values[rule_id] = rules[rule_id].checked(number, "in the playbook file")
         playbook = Playbook(rules).with_values(**values)
     if overrides:
         playbook = playbook.with_values(**overrides)

@@ -253,9 +253,12 @@ def rule_input_bounds(rule: Rule) -> dict[str, float | None]:
         ``{"min_value": float or None, "max_value": float or None}``.
     """
     valid = rule.valid
-    low = None if math.isinf(valid.low) else (math.nextafter(valid.low, math.inf) if valid.low_open else valid.low)
-    high = None if math.isinf(valid.high) else (math.nextafter(valid.high, -math.inf) if valid.high_open else valid.high)
-    return {"min_value": low, "max_value": high}
+    low = math.nextafter(valid.low, math.inf) if valid.low_open else valid.low
+    high = math.nextafter(valid.high, -math.inf) if valid.high_open else valid.high
+    return {
+        "min_value": None if math.isinf(valid.low) else low,
+        "max_value": None if math.isinf(valid.high) else high,
+    }
 
 
 def rule_value_error(rule: Rule, value: float) -> str | None:
