@@ -16,6 +16,11 @@ from segmentation import __version__
 from segmentation.errors import InputError
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
+
+SEED_MAX = 2**31 - 1
+"""The largest seed: scikit-learn takes seeds up to 2**32 - 1, and the engine derives a few more
+from it by adding small offsets (seed + 1, seed + 2, ... for its bootstrap refits)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,8 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="keep a column out of the customer-type features (repeatable)",
     )
-    run.add_argument("--k-types", type=int, metavar="N", help="fix the number of customer types")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument(
+        "--k-types", type=_whole(1), metavar="N", help="fix the number of customer types"
+    )
+    run.add_argument(
+        "--seed",
+        type=_whole(0, SEED_MAX),
+        default=0,
+        help=f"random seed, 0 to {SEED_MAX} (default 0)",
+    )
     _add_reading_options(run)
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
@@ -65,6 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     _add_reading_options(inspect)
     return parser
+
+
+def _whole(low: int, high: int | None = None):
+    # argparse's int() takes -1 and 10**20 alike; the seed then fails deep in numpy with a
+    # traceback. Checked here, a bad value is one "error:" line naming the flag and its range.
+    allowed = f"from {low:,} to {high:,}" if high is not None else f"of {low:,} or more"
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text.strip())
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            # argparse puts "argument --flag:" in front
+            raise argparse.ArgumentTypeError(f"must be a whole number {allowed}, got {text!r}")
+        return number
+
+    return parse
 
 
 def _add_reading_options(command: argparse.ArgumentParser) -> None:
@@ -86,6 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        # The files are written to a private folder and moved into place only when complete,
+        # with Ctrl-C held during the move: whenever it lands, no output is half written.
+        print(
+            "error: interrupted; no output file was left half written (run again for the full set)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of ours or the user's.
         sys.stderr.close()
@@ -107,10 +145,10 @@ def _run(args: argparse.Namespace) -> int:
     from segmentation.pipeline import run
     from segmentation.playbook import load_playbook
     from segmentation.territories import read_roster
+    from segmentation.export import check_out_dir, write_outputs
 
-    if args.k_types is not None and args.k_types < 1:
-        raise InputError("--k-types must be a whole number of 1 or more")
     accounts = _existing(args.accounts)
+    out = check_out_dir(args.out)  # before the work: a folder we cannot write fails at once
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
     roster = read_roster(_existing(args.reps)) if args.reps else None
     result = run(
@@ -126,12 +164,7 @@ def _run(args: argparse.Namespace) -> int:
         opportunities=_existing(args.opportunities) if args.opportunities else None,
     )
     files = result.files()
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a folder")
-    from segmentation.export import write_files
-
-    written = write_files(files, out)
+    outputs = write_outputs(files, out)
     summary = result.report()
     print(
         f"Read {summary['rows_read']:,} accounts: {len(summary['verticals'])} verticals, "
@@ -140,8 +173,15 @@ def _run(args: argparse.Namespace) -> int:
     )
     for note in result.warnings:
         print(f"warning: {note}")
-    for path in written:
+    for path in outputs.written:
         print(f"wrote {path}")
+    for path in outputs.removed:
+        print(f"removed {path} (written by an earlier run, not by this one)")
+    for path in outputs.kept:
+        print(
+            f"warning: kept {path}: an earlier run wrote it and it has changed since; "
+            "delete it if it is stale"
+        )
     return 0
 
 

@@ -6,12 +6,22 @@ who trust us, and a CRM field such as an account name can hold ``=HYPERLINK(...)
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
+import errno
+import hashlib
 import io
+import json
 import math
+import os
 import re
+import shutil
+import signal
+import tempfile
+import threading
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import xlsxwriter
+
+from segmentation.errors import InputError
 
 # OWASP CSV injection triggers, plus ASVS's NUL and the full-width forms Japanese Excel evaluates.
 _TRIGGERS = "=+-@\t\r\n|%\x00＝＋－＠"
@@ -262,16 +274,270 @@ def _excel_value(value):
     return text or None
 
 
-def write_files(files: dict[str, bytes], out_dir: str | Path) -> list[Path]:
-    """Write named byte blobs into ``out_dir`` (created if needed) and return their paths."""
+MANIFEST = ".segmentation-output.json"
+"""The hidden file in ``--out`` listing what the last run wrote (name and SHA-256 of each file).
+
+A later run removes only the files listed there, unchanged since, that it does not write again:
+never a file of the user's, nor one they edited."""
+
+_STAGING_PREFIX = ".segmentation-tmp-"
+
+
+@dataclass(frozen=True)
+class WrittenOutputs:
+    """What :func:`write_outputs` did to the output folder.
+
+    Attributes
+    ----------
+    written : list of Path
+        The files of this run, in the order given.
+    removed : list of Path
+        Files an earlier run wrote that this run does not (e.g. ``disruption.csv`` after a run
+        without ``--reps``), removed.
+    kept : list of Path
+        Such files left in place because they changed since the earlier run wrote them.
+    """
+
+    written: list[Path]
+    removed: list[Path] = field(default_factory=list)
+    kept: list[Path] = field(default_factory=list)
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """Refuse an output folder that cannot be written, before any work is done.
+
+    Nothing is created: the folder is made only when the files are written.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The ``--out`` folder.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        The path is a file, lies under a file, or its nearest existing folder is not writable.
+    """
     directory = Path(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"--out {directory} is a file; give a folder")
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(
+            f"--out {directory} lies under {existing}, which is not a folder; "
+            "give a folder you can write to"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"cannot write to {existing} (permission denied); give --out a folder you can write to"
+        )
+    return directory
+
+
+def write_files(files: dict[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write named byte blobs into ``out_dir`` as one set and return their paths.
+
+    See :func:`write_outputs`, which also says which earlier files it removed.
+    """
+    return write_outputs(files, out_dir).written
+
+
+def write_outputs(files: dict[str, bytes], out_dir: str | Path) -> WrittenOutputs:
+    """Write a set of output files into ``out_dir`` (created if needed), all or nothing per file.
+
+    Every file is first written and flushed to disk in a private folder inside ``out_dir`` (so on
+    the same file system), then renamed into place. A rename replaces a symbolic link of the same
+    name instead of writing through it, and a file is either the previous one or the new one,
+    never half written — whatever a full disk, a kill or Ctrl-C interrupts. Ctrl-C during the
+    renames is held until they are done. Files an earlier run listed in :data:`MANIFEST` and this
+    run does not write are removed when unchanged.
+
+    Parameters
+    ----------
+    files : dict of str to bytes
+        Output file name (no folder part) to content.
+    out_dir : str or Path
+        The output folder.
+
+    Returns
+    -------
+    WrittenOutputs
+
+    Raises
+    ------
+    InputError
+        The folder cannot be created or written (read-only, full disk, a path under a file,
+        permission denied), or a file name is taken by a folder. Nothing in ``out_dir`` changed,
+        unless the message says the error came while the files were being moved into place.
+    """
+    directory = check_out_dir(out_dir)
+    for name in files:
+        if not _plain_name(name):
+            raise ValueError(f"output file names have no folder part: {name!r}")  # a bug, not input
+    created = _missing_folders(directory)
+    staging = None
+    committed = False
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=directory))
+        for name, data in files.items():
+            _write_file(staging / name, data)
+        digests = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+        manifest = json.dumps({"files": digests}, indent=1, sort_keys=True) + "\n"
+        _write_file(staging / MANIFEST, manifest.encode())
+        for name in [*files, MANIFEST]:
+            if (directory / name).is_dir() and not (directory / name).is_symlink():
+                raise InputError(
+                    f"{directory / name} is a folder; move it away or choose another --out folder"
+                )
+        earlier = _earlier_files(directory)
+        with _sigint_held():
+            committed = True
+            for name in files:
+                os.replace(staging / name, directory / name)
+            # Stale files go before the new manifest replaces the old one: a run killed in
+            # between leaves the old list, and the next run finishes the job.
+            removed, kept = _remove_stale(directory, earlier, files)
+            os.replace(staging / MANIFEST, directory / MANIFEST)
+        _fsync_dir(directory)
+    except OSError as error:
+        raise InputError(_write_error(error, directory, changed=committed)) from None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        if not committed:
+            _remove_empty(created)
+    return WrittenOutputs([directory / name for name in files], removed, kept)
+
+
+def _missing_folders(directory: Path) -> list[Path]:
+    # Deepest first, so that removing them in order leaves what existed before.
+    missing = []
+    while not directory.exists() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    # A failed or interrupted run leaves no trace, not even the folders it made for its files.
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    # O_EXCL|O_NOFOLLOW: a fresh file in our private folder, never anything a link points to.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o666)
+    with open(fd, "wb", closefd=True) as handle:
+        handle.write(data)
+        handle.flush()
+        # On disk before the rename: a crash must not leave a renamed but empty file.
+        os.fsync(handle.fileno())
+
+
+def _earlier_files(directory: Path) -> dict[str, str]:
+    path = directory / MANIFEST
+    if path.is_symlink() or not path.is_file():
+        return {}
+    try:
+        listed = json.loads(path.read_bytes()).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return {}  # not ours to trust: remove nothing
+    if not isinstance(listed, dict):
+        return {}
+    return {str(k): str(v) for k, v in listed.items() if isinstance(k, str) and _plain_name(k)}
+
+
+def _remove_stale(
+    directory: Path, earlier: dict[str, str], files: dict
+) -> tuple[list[Path], list[Path]]:
+    removed, kept = [], []
+    for name, digest in sorted(earlier.items()):
+        if name in files or name == MANIFEST:
+            continue
         path = directory / name
-        path.write_bytes(data)
-        written.append(path)
-    return written
+        # Only a regular file with the bytes we wrote: a link, a folder or an edited file stays.
+        if path.is_symlink() or not path.is_file():
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+            path.unlink()
+            removed.append(path)
+        else:
+            kept.append(path)
+    return removed, kept
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    # Ctrl-C between two renames would leave a mix of this run's files and the last one's: the
+    # signal is recorded and delivered once the set is in place. (A signal mask would not do:
+    # the terminal's SIGINT goes to any thread that does not block it, pyarrow's included.)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals in Python
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            signal.raise_signal(signal.SIGINT)  # as if pressed now: KeyboardInterrupt by default
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The renames themselves on disk; not possible (nor needed) on every platform.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_error(error: OSError, directory: Path, *, changed: bool) -> str:
+    # Said only when true: an error while renaming (after staging succeeded) may leave a mix.
+    after = "; no output file was changed"
+    if changed:
+        after = "; some files may be from the previous run: run again"
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return (
+            f"the disk holding {directory} is full ({error.strerror}): free some space or choose "
+            f"another --out folder{after}"
+        )
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"cannot write to {directory} ({error.strerror}): "
+            f"give --out a folder you can write to{after}"
+        )
+    if error.errno in (errno.ENOTDIR, errno.ENOENT):
+        return (
+            f"cannot create the output folder {directory} ({error.strerror}); "
+            "give --out a folder on a disk you can write to"
+        )
+    return (
+        f"cannot write the output files to {directory} ({error.strerror or error}): "
+        f"choose another --out folder{after}"
+    )
 
 
 def _round_floats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -26,7 +27,89 @@ CONFIDENCE_TAGS: dict[str, str] = {
     "LC": "low confidence (unsourced or our own calibration)",
 }
 
-_REQUIRED_KEYS = ("value", "unit", "label", "source", "confidence")
+_REQUIRED_KEYS = ("value", "range", "unit", "label", "source", "confidence")
+
+
+@dataclass(frozen=True)
+class Range:
+    """The values a rule may take: an interval, or a fixed set such as a flag's 0 or 1.
+
+    Written in ``playbook.toml`` in interval notation — ``"(0, 1]"`` for a share above 0 and at
+    most 1, ``"[1, inf)"`` for a count of at least 1 — or as ``"0 or 1"``; see :meth:`parse`.
+
+    Attributes
+    ----------
+    low, high : float
+        The bounds (``-inf`` / ``inf`` when there is none).
+    low_open, high_open : bool
+        True when the bound itself is excluded.
+    choices : tuple of float
+        For a fixed set, its values (the bounds are then its smallest and largest); else empty.
+    """
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[float, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Range:
+        """Read ``"[a, b]"``, ``"(a, b)"``, ``"[a, inf)"`` (any mix of brackets) or ``"a or b"``.
+
+        Raises
+        ------
+        ValueError
+            On anything else, or an empty interval.
+        """
+        text = str(text).strip()
+        if " or " in text:
+            choices = tuple(sorted(float(part) for part in text.split(" or ")))
+            return cls(choices[0], choices[-1], choices=choices)
+        match = re.fullmatch(r"([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])", text)
+        if not match:
+            raise ValueError(f"not an interval such as '(0, 1]' or '[1, inf)': {text!r}")
+        low, high = float(match[2]), float(match[3])
+        # An infinite end is always open: "[1, inf]" would promise a value no number reaches.
+        low_open = match[1] == "(" or math.isinf(low)
+        high_open = match[4] == ")" or math.isinf(high)
+        empty = low > high or (low == high and (low_open or high_open))
+        if math.isnan(low) or math.isnan(high) or empty:
+            raise ValueError(f"an empty interval: {text!r}")
+        return cls(low, high, low_open, high_open)
+
+    def __contains__(self, value: float) -> bool:
+        if self.choices:
+            return value in self.choices
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        """Interval notation, ``∞`` for no bound: ``(0, 1]``, ``[1, ∞)``, ``0 or 1``."""
+        # No thousands separators here: "(0, 8,760]" would read as three numbers.
+        if self.choices:
+            return " or ".join(f"{c:.10g}" for c in self.choices)
+        low = "-∞" if math.isinf(self.low) else f"{self.low:.10g}"
+        high = "∞" if math.isinf(self.high) else f"{self.high:.10g}"
+        return f"{'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+
+    def words(self) -> str:
+        """The same in words, for messages: "above 0 and at most 1", "at least 1", "0 or 1"."""
+        if self.choices:
+            return str(self)
+        if not (self.low_open or self.high_open):
+            return f"from {_fmt(self.low)} to {_fmt(self.high)}"
+        parts = []
+        if not math.isinf(self.low):
+            parts.append(f"{'above' if self.low_open else 'at least'} {_fmt(self.low)}")
+        if not math.isinf(self.high):
+            parts.append(f"{'below' if self.high_open else 'at most'} {_fmt(self.high)}")
+        return " and ".join(parts) or "any number"
+
+
+ANY = Range(-math.inf, math.inf, True, True)
+"""No bound (a rule built in code without a range)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +130,8 @@ class Rule:
         Where the default comes from.
     confidence : {"V", "R", "B", "LC"}
         Confidence tag of the source (see :data:`CONFIDENCE_TAGS`).
+    valid : Range
+        The values the rule may take (from the shipped playbook; a user file cannot change it).
     """
 
     id: str
@@ -55,6 +140,23 @@ class Rule:
     label: str
     source: str
     confidence: str
+    valid: Range = ANY
+
+    def checked(self, value: float, where: str = "") -> float:
+        """Return ``value`` when the rule may take it.
+
+        Raises
+        ------
+        InputError
+            Naming the rule, the value and the valid range.
+        """
+        if value not in self.valid:
+            raise InputError(
+                f"Rule '{self.id}'{(' ' + where) if where else ''} is {_fmt(value)}, outside its valid "
+                f"range {self.valid} ({self.unit}): set a value "
+                f"{'of ' if self.valid.choices else ''}{self.valid.words()}."
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -109,14 +211,15 @@ class Playbook:
         Raises
         ------
         InputError
-            On an unknown id or a value that is not a finite number.
+            On an unknown id, a value that is not a finite number, or one outside the rule's
+            valid range.
         """
         rules = dict(self.rules)
         for rule_id, raw in values.items():
             if rule_id not in rules:
                 raise InputError(_unknown_id_message(rule_id, rules))
-            number = _as_number(raw, rule_id)
             old = rules[rule_id]
+            number = old.checked(_as_number(raw, rule_id))
             if number != old.value:
                 rules[rule_id] = dataclasses.replace(
                     old, value=number, source=f"set by user (default {_fmt(old.value)}: {old.source})"
@@ -130,8 +233,9 @@ class Playbook:
         -------
         pandas.DataFrame
             One row per rule, in playbook order, with columns ``id, label, value, unit, source,
-            confidence`` then ``confidence_label`` (the tag in words) and ``low_confidence``
-            (True for LC rules: the app shows them as defaults to check, never as facts).
+            confidence`` then ``confidence_label`` (the tag in words), ``low_confidence``
+            (True for LC rules: the app shows them as defaults to check, never as facts) and
+            ``valid_range`` (the values the rule may take, e.g. ``(0, 1]``).
         """
         frame = pd.DataFrame(
             [
@@ -149,6 +253,8 @@ class Playbook:
         )
         frame["confidence_label"] = frame["confidence"].map(CONFIDENCE_TAGS).astype("string")
         frame["low_confidence"] = (frame["confidence"] == "LC").astype(bool)
+        ranges = [str(r.valid) for r in self.rules.values()]
+        frame["valid_range"] = pd.Series(ranges, dtype="string")
         return frame[list(FRAME_COLUMNS)]
 
     def to_markdown(self) -> str:
@@ -157,27 +263,33 @@ class Playbook:
         Returns
         -------
         str
-            A pipe table with columns id, what it sets, value, unit, source and confidence, one
-            row per rule in playbook order, ending with a newline. Low-confidence values are
-            marked so a reader never takes them for a benchmark.
+            A pipe table with columns id, what it sets, value, unit, valid range, source and
+            confidence, one row per rule in playbook order, ending with a newline. Low-confidence
+            values are marked so a reader never takes them for a benchmark.
         """
         lines = [
-            "| id | what it sets | value | unit | source | confidence |",
-            "|---|---|---:|---|---|---|",
+            "| id | what it sets | value | unit | valid range | source | confidence |",
+            "|---|---|---:|---|---|---|---|",
         ]
         for r in self.rules.values():
             value = _fmt(r.value)
             # LC numbers are our own calibration; mark them where the eye lands, on the value.
             shown = f"{value} ⚠" if r.confidence == "LC" else value
-            cells = (f"`{r.id}`", r.label, shown, r.unit, r.source, r.confidence)
+            cells = (f"`{r.id}`", r.label, shown, r.unit, str(r.valid), r.source, r.confidence)
             lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
         lines.append("")
         lines.append("⚠ low confidence (LC): our own calibration or an assumption — check it against your data.")
+        lines.append("")
+        lines.append(
+            "Valid range: `(0, 1]` is above 0 and at most 1, `[1, ∞)` at least 1; "
+            "a value outside it is refused."
+        )
         return "\n".join(lines) + "\n"
 
 
 FRAME_COLUMNS: tuple[str, ...] = (
     "id", "label", "value", "unit", "source", "confidence", "confidence_label", "low_confidence",
+    "valid_range",
 )
 """Columns of :meth:`Playbook.to_frame`."""
 
@@ -202,7 +314,8 @@ def load_playbook(path: Any = None, overrides: dict[str, float] | None = None) -
     Raises
     ------
     InputError
-        If the file cannot be read or parsed, names an unknown id, or holds a non-number.
+        If the file cannot be read or parsed, names an unknown id, or holds a non-number or a
+        value outside its rule's valid range (the message names the rule, value and range).
     """
     text = resources.files("segmentation").joinpath("playbook.toml").read_text(encoding="utf-8")
     base = _parse_rules(tomllib.loads(text), shipped=True)
@@ -220,8 +333,8 @@ def load_playbook(path: Any = None, overrides: dict[str, float] | None = None) -
                         f"Rule '{rule_id}' in the playbook file has no 'value': "
                         f"write `value = <number>` under [rules.{rule_id}]."
                     )
-                number = _as_number(entry["value"], rule_id)
                 old = rules[rule_id]
+                number = old.checked(_as_number(entry["value"], rule_id), "in the playbook file")
                 # A user file may document its own source; otherwise say where the number came from.
                 rules[rule_id] = dataclasses.replace(
                     old,
@@ -230,7 +343,8 @@ def load_playbook(path: Any = None, overrides: dict[str, float] | None = None) -
                     confidence=str(entry.get("confidence", "LC")).strip().upper() or "LC",
                 )
             else:
-                values[rule_id] = _as_number(entry, rule_id)
+                number = _as_number(entry, rule_id)
+                values[rule_id] = rules[rule_id].checked(number, "in the playbook file")
         playbook = Playbook(rules).with_values(**values)
     if overrides:
         playbook = playbook.with_values(**overrides)
@@ -254,14 +368,21 @@ def _parse_rules(doc: dict, *, shipped: bool) -> dict[str, Rule]:
                 f"Playbook rule '{rule_id}' has confidence '{entry['confidence']}': "
                 f"use one of {', '.join(CONFIDENCE_TAGS)}."
             )
-        rules[rule_id] = Rule(
+        try:
+            valid = Range.parse(entry["range"])
+        except ValueError as exc:
+            raise InputError(f"Playbook rule '{rule_id}' has a bad range: {exc}.") from None
+        rule = Rule(
             id=rule_id,
             value=_as_number(entry["value"], rule_id),
             unit=str(entry["unit"]),
             label=str(entry["label"]),
             source=str(entry["source"]),
             confidence=confidence,
+            valid=valid,
         )
+        rule.checked(rule.value, "in the shipped playbook")  # a default outside its range is a bug
+        rules[rule_id] = rule
     return rules
 
 

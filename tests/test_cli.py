@@ -1,8 +1,10 @@
 """The command line contract: files, columns, vocabularies, determinism, exit codes."""
 
+import errno
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -167,3 +169,140 @@ def test_inspect_reports_and_accepts_an_encoding(capsys, fixture, args, encoding
 def test_unknown_encoding_is_an_input_error(capsys):
     assert main(["inspect", str(SAMPLE_ACCOUNTS), "--encoding", "no-such-codec"]) == 2
     assert capsys.readouterr().err.startswith("error:")
+
+
+# --------------------------------------------------------------------------- issue 19: outputs
+@pytest.fixture(scope="module")
+def small_accounts(tmp_path_factory):
+    """60 accounts, owned by 'Own', written in the test: a run takes a second, not ten."""
+    path = tmp_path_factory.mktemp("small") / "accounts.csv"
+    rows = ["Account ID,Account Name,Industry,Type,Employees,Annual Revenue,Account Owner"]
+    for i in range(60):
+        employees = (8, 40, 300, 2500)[i % 4]
+        kind = "Customer" if i % 2 else "Prospect"
+        rows.append(f"A-{i:03d},Account {i},Software,{kind},{employees},{employees * 120_000},Own")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:"), err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--seed", "-1"], "--seed: must be a whole number from 0 to 2,147,483,647"),
+        (["--seed", "99999999999999999999"], "--seed: must be a whole number from 0 to 2,147,483,647"),
+        (["--seed", "1.5"], "--seed: must be a whole number"),
+        (["--seed", "2147483648"], "--seed: must be a whole number from 0 to 2,147,483,647"),
+        (["--k-types", "-3"], "--k-types: must be a whole number of 1 or more"),
+        (["--k-types", "9" * 5000], "--k-types: must be a whole number of 1 or more"),
+        (["--k-types", "99999999999999999999"], "fewer types"),
+        (["--out", "/dev/null/x"], "not a folder"),
+        (["--out", "/proc/x"], "cannot create the output folder /proc/x"),
+    ],
+)
+def test_bad_numbers_and_unwritable_folders_exit_2_with_one_error_line(small_accounts, capsys, args, expected):
+    if "/proc/x" in args and not Path("/proc/self").exists():
+        pytest.skip("no /proc on this platform")
+    assert main(["run", str(small_accounts), *args]) == 2
+    assert expected in _one_error_line(capsys)
+
+
+def test_the_largest_seed_is_accepted(small_accounts, tmp_path):
+    assert main(["run", str(small_accounts), "--seed", "2147483647", "--out", str(tmp_path)]) == 0
+
+
+def test_run_replaces_a_link_in_the_out_folder_instead_of_writing_through_it(small_accounts, tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_bytes(b"keep me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "assignments.csv").symlink_to(precious)
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    assert precious.read_bytes() == b"keep me\n"
+    assert not (out / "assignments.csv").is_symlink()
+    assert (out / "assignments.csv").read_bytes().startswith(b'"account_id"')
+
+
+def test_a_rerun_without_reps_removes_the_disruption_file_of_the_run_with_reps(small_accounts, tmp_path, capsys):
+    roster = tmp_path / "reps.csv"
+    roster.write_text("rep,motion,role\nR1,inside,generalist\nR2,field,generalist\n")
+    out = tmp_path / "out"
+    assert main(["run", str(small_accounts), "--reps", str(roster), "--out", str(out)]) == 0
+    assert (out / "disruption.csv").is_file()  # 'Own' is not in the roster: every account moves
+    (out / "my notes.txt").write_text("mine")
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    assert not (out / "disruption.csv").exists()
+    assert (out / "my notes.txt").read_text() == "mine"
+    assert f"removed {out / 'disruption.csv'}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "expected"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), 2, "is full"),
+        (OSError(errno.EROFS, "Read-only file system"), 2, "give --out a folder you can write to"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+    ],
+)
+def test_a_write_that_fails_or_is_interrupted_keeps_the_previous_files_whole(
+    small_accounts, tmp_path, capsys, monkeypatch, error, code, expected
+):
+    from segmentation import export
+
+    out = tmp_path / "out"
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = export._write_file
+
+    def fail_on_teams(path, data):
+        if path.name == "teams.csv":
+            path.write_bytes(data[:10])  # half written, as a full disk or a kill would leave it
+            raise error
+        real(path, data)
+
+    monkeypatch.setattr(export, "_write_file", fail_on_teams)
+    capsys.readouterr()
+    assert main(["run", str(small_accounts), "--seed", "7", "--out", str(out)]) == code
+    assert expected in _one_error_line(capsys)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(small_accounts, tmp_path, capsys, monkeypatch):
+    import segmentation.pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(segmentation.pipeline, "run", interrupted)
+    out = tmp_path / "out"
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 130
+    assert _one_error_line(capsys) == (
+        "error: interrupted; no output file was left half written (run again for the full set)"
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[rules]\nattainment = 0\n", "Rule 'attainment' in the playbook file is 0, outside its valid range (0, 1]"),
+        (
+            "[rules.selling_hours_per_rep]\nvalue = 0\n",
+            "Rule 'selling_hours_per_rep' in the playbook file is 0, outside its valid range (0, 8760]",
+        ),
+        ("[rules]\nuse_conservative_field_line = 2\n", "valid range 0 or 1"),
+    ],
+)
+def test_a_playbook_value_out_of_range_exits_2_naming_rule_value_and_range(small_accounts, tmp_path, capsys, text, expected):
+    playbook = tmp_path / "playbook.toml"
+    playbook.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", str(small_accounts), "--playbook", str(playbook), "--out", str(out)]) == 2
+    assert expected in _one_error_line(capsys)
+    assert not out.exists()

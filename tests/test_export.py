@@ -2,19 +2,29 @@
 
 import csv
 import decimal
+import errno
+import hashlib
 import io
+import json
+import os
+import signal
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from segmentation.errors import InputError
 from segmentation.export import (
+    MANIFEST,
+    check_out_dir,
     excel_workbook,
     guard_text,
     teams_zip,
     to_csv_bytes,
     unguard_text,
+    write_outputs,
 )
 from segmentation.ingest import read_table
 
@@ -224,3 +234,232 @@ def test_team_csvs_name_accounts_without_a_team_the_same_whatever_the_dtype(dtyp
     frame["team"] = frame["team"].astype(dtype)
     names = zipfile.ZipFile(io.BytesIO(teams_zip(frame))).namelist()
     assert names == ["field.csv", "inside.csv", "na.csv"]
+
+
+# --------------------------------------------------------------------------- writing the files
+# Issue 19: links in --out were written through, a failure left half a set, stale files survived.
+
+OLD = {"assignments.csv": b"old assignments\n", "teams.csv": b"old teams\n", "report.json": b"{}\n"}
+NEW = {"assignments.csv": b"new assignments\n", "teams.csv": b"new teams\n", "report.json": b'{"n": 1}\n'}
+
+
+def _files(folder):
+    """Every entry of a folder, hidden ones included: name -> bytes (or 'link'/'dir')."""
+    out = {}
+    for path in sorted(folder.iterdir()):
+        out[path.name] = "link" if path.is_symlink() else "dir" if path.is_dir() else path.read_bytes()
+    return out
+
+
+@pytest.mark.parametrize("name", ["assignments.csv", "report.json", MANIFEST])
+@pytest.mark.parametrize("target_exists", [True, False])
+def test_an_output_name_linked_elsewhere_replaces_the_link_and_never_writes_through_it(tmp_path, name, target_exists):
+    outside = tmp_path / "elsewhere" / "precious.txt"
+    outside.parent.mkdir()
+    if target_exists:
+        outside.write_bytes(b"not yours\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(outside)
+    result = write_outputs(NEW, out)
+    assert result.written == [out / n for n in NEW]
+    assert not (out / name).is_symlink()
+    if name in NEW:
+        assert (out / name).read_bytes() == NEW[name]
+    # the link's target is untouched (or still absent)
+    assert (outside.read_bytes() == b"not yours\n") if target_exists else not outside.exists()
+
+
+def test_a_rerun_removes_only_the_files_an_earlier_run_wrote_and_this_one_does_not(tmp_path):
+    out = tmp_path / "out"
+    write_outputs({**OLD, "disruption.csv": b"moves\n", "edited.csv": b"ours\n"}, out)
+    (out / "notes.txt").write_bytes(b"the user's\n")  # never ours
+    (out / "edited.csv").write_bytes(b"the user changed it\n")  # ours, but edited since
+    result = write_outputs(NEW, out)
+    assert result.removed == [out / "disruption.csv"]
+    assert result.kept == [out / "edited.csv"]
+    files = _files(out)
+    assert set(files) == {*NEW, MANIFEST, "notes.txt", "edited.csv"}
+    assert {n: files[n] for n in NEW} == NEW
+    assert files["notes.txt"] == b"the user's\n" and files["edited.csv"] == b"the user changed it\n"
+    assert json.loads(files[MANIFEST])["files"] == {n: hashlib.sha256(d).hexdigest() for n, d in NEW.items()}
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        "../outside.txt",  # a path out of the folder
+        "notes.txt",  # a user file whose bytes are not what we wrote
+        "sub",  # a folder
+        "link.csv",  # a link (to a file whose bytes would match)
+    ],
+)
+def test_a_forged_or_stale_manifest_never_deletes_what_we_did_not_write(tmp_path, listed):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "outside.txt").write_bytes(b"x")
+    (out / "notes.txt").write_bytes(b"the user's\n")
+    (out / "sub").mkdir()
+    (out / "link.csv").symlink_to(tmp_path / "outside.txt")
+    before = _files(out)
+    digest = hashlib.sha256(b"x").hexdigest()
+    (out / MANIFEST).write_text(json.dumps({"files": {listed: digest}}))
+    write_outputs(NEW, out)
+    assert (tmp_path / "outside.txt").read_bytes() == b"x"
+    after = _files(out)
+    assert {n: after[n] for n in before} == before
+
+
+def test_output_folders_are_created_and_a_failed_write_leaves_no_trace(tmp_path, monkeypatch):
+    from segmentation import export
+
+    def full_disk(path, data):
+        path.write_bytes(data[: len(data) // 2])  # what a full disk leaves: half a file
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(export, "_write_file", full_disk)
+    target = tmp_path / "a" / "b" / "out"
+    with pytest.raises(InputError, match="full.*free some space.*no output file was changed"):
+        write_outputs(NEW, target)
+    assert list(tmp_path.iterdir()) == []  # not even the folders made for the files
+
+
+def _failing_on(name, error):
+    from segmentation import export
+
+    real = export._write_file
+
+    def write(path, data):
+        if path.name == name:
+            path.write_bytes(data[:3])
+            raise error
+        real(path, data)
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("error", "raised", "message"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), InputError, "is full"),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), InputError, "is full"),
+        (OSError(errno.EROFS, "Read-only file system"), InputError, "cannot write to"),
+        (PermissionError(errno.EACCES, "Permission denied"), InputError, "cannot write to"),
+        (OSError(errno.EIO, "Input/output error"), InputError, "choose another --out folder"),
+        (KeyboardInterrupt(), KeyboardInterrupt, None),
+    ],
+)
+@pytest.mark.parametrize("failing", ["teams.csv", "report.json", MANIFEST])
+def test_a_write_that_fails_midway_leaves_the_previous_set_whole(tmp_path, monkeypatch, error, raised, message, failing):
+    from segmentation import export
+
+    out = tmp_path / "out"
+    write_outputs(OLD, out)
+    before = _files(out)
+    monkeypatch.setattr(export, "_write_file", _failing_on(failing, error))
+    with pytest.raises(raised, match=message):
+        write_outputs({**NEW, "disruption.csv": b"moves\n"}, out)
+    assert _files(out) == before  # every file the previous one, no staging folder left
+
+
+def test_a_read_only_folder_is_an_input_error(tmp_path, monkeypatch):
+    from segmentation import export
+
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(out))
+
+    monkeypatch.setattr(export.tempfile, "mkdtemp", read_only)
+    with pytest.raises(InputError, match="cannot write to .*Read-only file system.*give --out a folder"):
+        write_outputs(NEW, out)
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes through chmod")
+def test_a_folder_without_write_permission_is_refused_before_any_work(tmp_path):
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        with pytest.raises(InputError, match="permission denied"):
+            check_out_dir(out / "sub")
+    finally:
+        out.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("make", "out", "message"),
+    [
+        (lambda d: (d / "f").write_bytes(b"x"), "f", "is a file"),
+        (lambda d: (d / "f").write_bytes(b"x"), "f/sub/out", "not a folder"),
+        (lambda d: (d / "out" / "teams.csv").mkdir(parents=True), "out", "teams.csv is a folder"),
+    ],
+)
+def test_an_output_path_taken_by_the_wrong_kind_of_entry_is_refused(tmp_path, make, out, message):
+    make(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(InputError, match=message):
+        write_outputs(NEW, tmp_path / out)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_ctrl_c_while_the_files_move_into_place_waits_until_the_set_is_complete(tmp_path, monkeypatch):
+    from segmentation import export
+
+    out = tmp_path / "out"
+    write_outputs(OLD, out)
+    real = os.replace
+    calls = []
+
+    def replace_then_ctrl_c(src, dst):
+        if not calls:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right at the first rename
+        calls.append(dst)
+        real(src, dst)
+
+    monkeypatch.setattr(export.os, "replace", replace_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(NEW, out)
+    monkeypatch.undo()
+    files = _files(out)
+    assert {n: files[n] for n in NEW} == NEW and set(files) == {*NEW, MANIFEST}
+    assert len(calls) == len(NEW) + 1  # every rename ran before the interrupt
+
+
+def test_two_writes_of_the_same_files_are_byte_identical_manifest_included(tmp_path):
+    write_outputs(NEW, tmp_path / "a")
+    write_outputs(NEW, tmp_path / "b")
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="no SIGKILL on this platform")
+def test_a_run_killed_while_writing_leaves_every_output_file_whole(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    write_outputs(OLD, out)
+    before = {n: (out / n).read_bytes() for n in [*OLD, MANIFEST]}
+    # The process kills itself half way through writing teams.csv: what a kill -9 or a crash does.
+    script = f"""
+import os, signal
+from segmentation import export
+real = export._write_file
+def half_then_die(path, data):
+    if path.name == "teams.csv":
+        with open(path, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(path, data)
+export._write_file = half_then_die
+export.write_outputs({NEW!r}, {str(out)!r})
+"""
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == -signal.SIGKILL
+    assert {n: (out / n).read_bytes() for n in [*OLD, MANIFEST]} == before
+    # Only a hidden staging folder is left behind; the next run writes the full set.
+    assert all(p.name.startswith(".") for p in out.iterdir() if p.name not in before)
+    write_outputs(NEW, out)
+    assert {n: (out / n).read_bytes() for n in NEW} == NEW

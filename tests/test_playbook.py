@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 from pathlib import Path
 
 import pytest
 
 from segmentation.errors import InputError
-from segmentation.playbook import CONFIDENCE_TAGS, FRAME_COLUMNS, Playbook, load_playbook
+from segmentation.playbook import ANY, CONFIDENCE_TAGS, FRAME_COLUMNS, Playbook, Range, load_playbook
+from segmentation.ui import controls
 
 SHIPPED = load_playbook()
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,8 +113,9 @@ def test_every_rule_is_in_the_readme_with_its_value_and_source(rule_id):
     assert cells[0] == f"`{rule_id}`"
     assert cells[2].replace(" ⚠", "") == f"{rule.value:,.10g}"
     assert cells[2].endswith("⚠") is (rule.confidence == "LC")
-    assert cells[4] == rule.source.replace("|", "\\|")
-    assert cells[5] == rule.confidence
+    assert cells[4] == str(rule.valid)
+    assert cells[5] == rule.source.replace("|", "\\|")
+    assert cells[6] == rule.confidence
 
 
 def test_check_fails_when_a_rule_is_missing_from_the_readme(tmp_path):
@@ -144,7 +147,7 @@ def test_markdown_cells_cannot_break_the_table():
     rule = SHIPPED.rules["quota_field"]
     odd = Playbook({"quota_field": type(rule)(**{**rule.__dict__, "source": "a | b\nc", "label": "x|y"})})
     row = odd.to_markdown().splitlines()[2]
-    assert row.count(" | ") == 5 and "a \\| b c" in row and "x\\|y" in row
+    assert row.count(" | ") == 6 and "a \\| b c" in row and "x\\|y" in row
 
 
 def test_with_values_changes_only_named_rule_and_says_user_set_it():
@@ -224,3 +227,152 @@ def test_missing_user_file_is_an_input_error(tmp_path):
 def test_shipped_playbook_loads_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_playbook().value("motion_field_min") == 25_000
+
+
+# --- valid ranges (issue 19): a value the planner cannot use is refused, wherever it comes from --
+@pytest.mark.parametrize(
+    ("text", "shown", "inside", "outside"),
+    [
+        ("(0, 1]", "(0, 1]", [1e-9, 0.5, 1], [0, -0.1, 1.0000001]),
+        ("[0, 1]", "[0, 1]", [0, 1], [-1e-9, 1.5]),
+        ("[1, inf)", "[1, ∞)", [1, 30, 1e300], [0, 0.999]),
+        ("(0, inf)", "(0, ∞)", [1e-300, 1e12], [0]),
+        ("(0, 8760]", "(0, 8760]", [8760], [0, 8761]),
+        ("[0, 12]", "[0, 12]", [0, 12], [12.5]),
+        ("0 or 1", "0 or 1", [0, 1], [0.5, 2, -1]),
+        ("[1, inf]", "[1, ∞)", [1], [0]),  # an infinite end is open whatever its bracket
+    ],
+)
+def test_a_range_reads_interval_notation(text, shown, inside, outside):
+    valid = Range.parse(text)
+    assert str(valid) == shown
+    assert all(v in valid for v in inside)
+    assert not any(v in valid for v in outside)
+
+
+@pytest.mark.parametrize("text", ["0 to 1", "(1, 0]", "(1, 1]", "[a, 1]", "", "[0, nan]"])
+def test_a_malformed_range_is_refused(text):
+    with pytest.raises(ValueError):
+        Range.parse(text)
+
+
+@pytest.mark.parametrize("rule_id", list(SHIPPED.rules))
+def test_every_shipped_rule_has_a_bounded_range_holding_its_value(rule_id):
+    rule = SHIPPED.rules[rule_id]
+    assert rule.value in rule.valid
+    assert rule.valid.low >= 0  # no rule of a sales plan is negative
+    assert rule.valid != ANY
+
+
+# Shares at most 1, hours/attainment/quotas above 0, counts at least 1, flags 0 or 1.
+RANGE_KINDS = [
+    ("share of", lambda v: v.high == 1),
+    ("hours", lambda v: v.low == 0 and v.low_open),
+    ("USD per rep", lambda v: v.low == 0 and v.low_open),
+    ("flag", lambda v: v.choices == (0, 1)),
+    ("accounts per rep", lambda v: v.low == 1),
+    ("won deals", lambda v: v.low == 1),
+    ("closed deals", lambda v: v.low == 1),
+]
+
+
+@pytest.mark.parametrize(("unit", "fits"), RANGE_KINDS)
+def test_rules_of_one_kind_share_the_kind_of_range(unit, fits):
+    rules = [r for r in SHIPPED.rules.values() if r.unit.startswith(unit)]
+    assert rules
+    assert [r.id for r in rules if not fits(r.valid)] == []
+
+
+OUT_OF_RANGE = [
+    ("attainment", 0, "(0, 1]"),  # was "inf reps ... Recommend 1"
+    ("attainment", 1.2, "(0, 1]"),
+    ("selling_hours_per_rep", 0, "(0, 8760]"),  # was inf reps by workload
+    ("selling_hours_per_rep", 10_000, "(0, 8760]"),
+    ("hours_per_touch_field", 0, "(0, ∞)"),
+    ("quota_field", 0, "(0, ∞)"),
+    ("farmer_customer_share_min", 1.5, "(0, 1]"),
+    ("use_conservative_field_line", 0.5, "0 or 1"),
+    ("pod_min_accounts", 0, "[1, ∞)"),
+    ("ramp_months_field", 13, "[0, 12]"),
+    ("ramp_productivity", 0, "(0, 1]"),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "value", "shown"), OUT_OF_RANGE)
+def test_a_value_out_of_range_is_refused_naming_rule_value_and_range(tmp_path, rule_id, value, shown):
+    expected = rf"Rule '{rule_id}'.* is {value:,g}, outside its valid range {re.escape(shown)}"
+    with pytest.raises(InputError, match=expected):
+        SHIPPED.with_values(**{rule_id: value})
+    for text in (f"[rules]\n{rule_id} = {value}\n", f"[rules.{rule_id}]\nvalue = {value}\n"):
+        path = tmp_path / "mine.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=expected.replace(".* is", " in the playbook file is")):
+            load_playbook(path)
+    with pytest.raises(InputError, match=expected):
+        load_playbook(overrides={rule_id: value})
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "value"),
+    [("attainment", 1), ("motion_digital_max", 0), ("generalist_team_max", 0), ("ramp_months_field", 12),
+     ("selling_hours_per_rep", 8760), ("use_conservative_field_line", 1), ("pod_min_accounts", 1)],
+)
+def test_the_ends_of_a_closed_range_are_accepted(rule_id, value):
+    assert SHIPPED.with_values(**{rule_id: value}).value(rule_id) == value
+
+
+def test_a_user_file_cannot_change_a_range(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[rules.attainment]\nvalue = 0.9\nrange = '[0, 5]'\n", encoding="utf-8")
+    assert load_playbook(path).rules["attainment"].valid == SHIPPED.rules["attainment"].valid
+    path.write_text("[rules.attainment]\nvalue = 2\nrange = '[0, 5]'\n", encoding="utf-8")
+    with pytest.raises(InputError, match="attainment"):
+        load_playbook(path)
+
+
+def test_the_playbook_table_carries_each_rules_range():
+    frame = SHIPPED.to_frame().set_index("id")
+    assert frame.loc["attainment", "valid_range"] == "(0, 1]"
+    assert frame.loc["use_conservative_field_line", "valid_range"] == "0 or 1"
+
+
+# --- the app's inputs are bounded by the same ranges --------------------------------------------
+@pytest.mark.parametrize("rule_id", list(SHIPPED.rules))
+def test_the_apps_input_bounds_are_the_rules_range(rule_id):
+    rule = SHIPPED.rules[rule_id]
+    bounds = controls.rule_input_bounds(rule)
+    low, high = bounds["min_value"], bounds["max_value"]
+    assert low is not None and low in rule.valid and rule.value >= low
+    assert math.nextafter(low, -math.inf) not in rule.valid  # nothing below the input's minimum is valid
+    if math.isinf(rule.valid.high):
+        assert high is None
+    else:
+        assert high in rule.valid and rule.value <= high
+        assert math.nextafter(high, math.inf) not in rule.valid
+    assert controls.rule_value_error(rule, rule.value) is None
+
+
+@pytest.mark.parametrize(("rule_id", "value", "shown"), OUT_OF_RANGE)
+def test_the_app_refuses_what_the_input_bounds_let_through(rule_id, value, shown):
+    error = controls.rule_value_error(SHIPPED.rules[rule_id], value)
+    assert error and rule_id in error and shown in error
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_the_team_plan_sidebar_bounds_every_rule_and_refuses_a_value_outside_its_range():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/team_plan.py").run()
+    assert not at.exception
+    inputs = {w.key.removeprefix("rule_"): w for w in at.number_input if w.key and w.key.startswith("rule_")}
+    assert set(inputs) == set(SHIPPED.rules)
+    for rule_id, widget in inputs.items():
+        bounds = controls.rule_input_bounds(SHIPPED.rules[rule_id])
+        assert (widget.min, widget.max) == (bounds["min_value"], bounds["max_value"]), rule_id
+    # A value typed past the bounds by other means is refused before it reaches the plan.
+    at.number_input(key="rule_use_conservative_field_line").set_value(0.5).run()
+    assert not at.exception
+    assert at.session_state["playbook_values"] == {}
+    assert at.number_input(key="rule_use_conservative_field_line").value == 0
+    assert any("valid range 0 or 1" in w.value for w in at.warning)

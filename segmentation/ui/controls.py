@@ -1,16 +1,20 @@
 """What the app's controls mean for the engine: pure functions, no streamlit (tested directly).
 
 The pages draw widgets; these functions turn what the user entered into engine settings
-(mapping overrides, columns left out, vertical renames and merges, features in or out).
+(mapping overrides, columns left out, vertical renames and merges, features in or out, the
+playbook inputs' bounds).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from segmentation.clustering import feature_label
+from segmentation.errors import InputError
+from segmentation.playbook import Rule
 
 NONE = "(none)"
 """What the mapping editor shows for a field no column feeds."""
@@ -231,3 +235,40 @@ def check_features(chosen: Sequence[str], options: Mapping[str, str]) -> None:
             + " or ".join(options[n] for n in numeric[:3])
             + "."
         )
+
+
+def rule_input_bounds(rule: Rule) -> dict[str, float | None]:
+    """``min_value`` and ``max_value`` for a playbook rule's number input, from its valid range.
+
+    An open bound (a share above 0) becomes the nearest number inside it, so the input refuses
+    the bound itself; no bound becomes ``None``.
+
+    Parameters
+    ----------
+    rule : segmentation.playbook.Rule
+
+    Returns
+    -------
+    dict
+        ``{"min_value": float or None, "max_value": float or None}``.
+    """
+    valid = rule.valid
+    low = math.nextafter(valid.low, math.inf) if valid.low_open else valid.low
+    high = math.nextafter(valid.high, -math.inf) if valid.high_open else valid.high
+    return {
+        "min_value": None if math.isinf(valid.low) else low,
+        "max_value": None if math.isinf(valid.high) else high,
+    }
+
+
+def rule_value_error(rule: Rule, value: float) -> str | None:
+    """Why a value entered for a playbook rule is refused (``None`` when the rule may take it).
+
+    The inputs' bounds stop most of these in the browser; a flag's 0.5, or a value set by other
+    means, is caught here before it reaches the plan.
+    """
+    try:
+        rule.checked(float(value))
+    except (InputError, TypeError, ValueError) as error:
+        return str(error)
+    return None

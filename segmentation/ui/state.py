@@ -634,6 +634,14 @@ def set_rule(rule_id: str) -> None:
     """Widget callback: store one playbook value (dropped when it equals the shipped value)."""
     value = st.session_state[f"rule_{rule_id}"]
     values = dict(st.session_state["playbook_values"])
+    shipped = playbook_defaults().rules[rule_id]
+    error = None if value is None else controls.rule_value_error(shipped, value)
+    if error:
+        # Outside the rule's range (the input's bounds stop most of it): keep the value in force.
+        st.session_state[f"rule_{rule_id}"] = values.get(rule_id, shipped.value)
+        st.session_state["playbook_error"] = error
+        return
+    st.session_state.pop("playbook_error", None)
     if value is None or value == playbook_defaults().rules[rule_id].value:
         values.pop(rule_id, None)
     else:
@@ -644,6 +652,7 @@ def set_rule(rule_id: str) -> None:
 def reset_playbook() -> None:
     """Button callback: back to the shipped playbook."""
     st.session_state["playbook_values"] = {}
+    st.session_state.pop("playbook_error", None)
     for rule_id in playbook_defaults().rules:
         st.session_state.pop(f"rule_{rule_id}", None)
 
@@ -655,18 +664,22 @@ def rule_input(container, rule, label: str | None = None) -> None:
     help_text = (
         f"{rule.label} ({rule.unit}).  \nSource: {shipped.source} (confidence {rule.confidence})."
         + (f"  \nShipped value: {shipped.value:,g}." if changed else "")
+        + f"  \nValid range: {shipped.valid}."
     )
     container.number_input(
         label or rule.label,
         value=float(rule.value),
-        min_value=0.0,
-        step=_step(rule.value),
+        **controls.rule_input_bounds(rule),  # the rule's valid range, as the CLI checks it
+        step=1.0 if rule.valid.choices else _step(rule.value),
         key=f"rule_{rule.id}",
         help=help_text,
         format="%g",
         on_change=set_rule,
         args=(rule.id,),
     )
+    error = st.session_state.get("playbook_error")
+    if error and error.startswith(f"Rule '{rule.id}'"):
+        container.warning(error)  # a value the input let through but the rule's range refuses
 
 
 def _step(value: float) -> float:
