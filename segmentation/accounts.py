@@ -101,6 +101,8 @@ def prepare_accounts(df: pd.DataFrame, mapping: Mapping) -> PreparedAccounts:
         if "account_id" in cols:
             log.warn(f"{int(blank_ids.sum())} accounts had no ID; they were given row-number IDs (ROW-000001 style).")
     out["account_id"] = ids.fillna(generated)
+    if "account_id" in cols:
+        _warn_ids_equal_once_trimmed(df[cols["account_id"]], ids, log)
 
     if "account_name" in text:
         names = text["account_name"]
@@ -166,6 +168,38 @@ def _text(s: pd.Series, f, column, log: _Log) -> pd.Series:
     if not blank.any():
         return stripped
     return _text_series(pc.if_else(blank, pa.scalar(None, arr.type), arr), stripped)
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _warn_ids_equal_once_trimmed(raw: pd.Series, ids: pd.Series, log: _Log) -> None:
+    """Name the account IDs that differ in the file only by spaces or invisible characters.
+
+    Trimming makes ``' x1 '``, ``'x1\u00a0'`` and ``'x1'`` one ID; zero-width characters keep
+    ``'x1\u200b'`` apart from ``'x1'`` although the two look the same. Either may be one account
+    entered twice or two accounts: every row is kept, and the user is told which IDs to check.
+    """
+    raw = raw.astype("str")
+    odd = (raw != ids).fillna(False) | raw.str.contains(f"[{_INVISIBLE}]", regex=True).fillna(False)
+    if not odd.any():
+        return
+    keys = ids.str.replace(f"[{_INVISIBLE}]", "", regex=True).str.strip()
+    involved = keys.isin(keys[odd].dropna().unique()).fillna(False)
+    groups = raw[involved].groupby(keys[involved], sort=False)
+    clashes = [(key, rows) for key, rows in groups if rows.nunique() > 1]
+    if not clashes:
+        return
+    examples = "; ".join(
+        " / ".join(repr(v) for v in rows.drop_duplicates().head(3))
+        + f" (rows {', '.join(str(i + 1) for i in rows.index[:5])})"
+        for _, rows in clashes[:3]
+    )
+    log.warn(
+        f"{len(clashes)} account ID(s) differ only by spaces or invisible characters around or "
+        f"inside them, so they look like one ID: {examples}. Every row was kept; check in the CRM "
+        "whether each is one account entered twice."
+    )
 
 
 def _numeric(text, cols, f, log, count=False) -> pd.Series:

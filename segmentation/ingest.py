@@ -384,12 +384,14 @@ def _read_csv_bytes(
     # ``data`` is UTF-8 as bytes or a memoryview; trims below are views, never copies of the file.
     warnings: list[str] = []
     start = _LEADING_NEWLINES.match(data).end()
+    lines_above = bytes(data[:start]).count(b"\n")
     if start:
         data = memoryview(data)[start:]
     head = _head(data)
     delimiter = sniff_delimiter(head.decode("utf-8", errors="replace"))
     titles, title_bytes = _title_lines(head, delimiter)
     if titles:
+        lines_above += bytes(data[:title_bytes]).count(b"\n")
         data = memoryview(data)[title_bytes:]
         warnings.append(f"Skipped {titles} title row(s) above the header.")
     data, footer, footer_blanks = _strip_footer(data, delimiter)
@@ -400,6 +402,7 @@ def _read_csv_bytes(
         raise InputError(f"{name} is empty. Export the report again with its data rows included.")
     header = [("" if pd.isna(h) else str(h)) for h in table.iloc[0].tolist()]
     df = table.iloc[1:].reset_index(drop=True)
+    warnings += _swallowed_lines(table, header, delimiter or ",", lines_above)
     if ragged:
         warnings.append(
             f"{ragged} row(s) had a different number of fields than the header; "
@@ -622,6 +625,43 @@ def _parse(data, delimiter: str, name: str, limits: _Limits) -> tuple[pd.DataFra
         if c == keep_upto - 1:
             keep_upto -= 1
     return df.iloc[:, :keep_upto], ragged
+
+
+def _swallowed_lines(
+    table: pd.DataFrame, header: list[str], delimiter: str, lines_above: int
+) -> list[str]:
+    """Warnings for cells that swallowed whole lines of the file through an unclosed quote.
+
+    A quote opened in a cell and closed only in a later row turns the lines in between into
+    part of one cell: those rows vanish without a ragged-row note. A line break inside a cell
+    followed by a line with at least as many separators as the header has is such a line
+    (real multi-line cells, such as addresses, hold far fewer).
+    """
+    width = len(header)
+    if width < 3:
+        return []
+    notes: list[str] = []
+    newlines = None
+    for position, column in enumerate(table.columns):
+        cells = table[column]
+        broken = cells.str.contains("\n", regex=False).fillna(False).to_numpy()
+        for row in np.flatnonzero(broken):
+            parts = str(cells.iloc[row]).split("\n")
+            swallowed = [p for p in parts[1:] if p.count(delimiter) >= width - 1]
+            if not swallowed:
+                continue
+            if newlines is None:  # lines each row spans, counted once and only when needed
+                counts = [table[c].str.count("\n").fillna(0).to_numpy() for c in table.columns]
+                newlines = np.concatenate([[0], np.cumsum(np.sum(counts, axis=0))])
+            line = lines_above + 1 + row + int(newlines[row])  # table row 0 is the header
+            label = header[position] if position < width and header[position] else f"column {position + 1}"
+            notes.append(
+                f"Line {line:,}: an unclosed quote in {label!r} swallowed the next "
+                f"{len(parts) - 1} line(s) (lines {line + 1:,}-{line + len(parts) - 1:,}, the first "
+                f"starting {swallowed[0][:40]!r}) into one cell, so those rows are missing. Close "
+                "the quote in the file (or re-export it) and upload again."
+            )
+    return notes
 
 
 def _max_fields(text: str, delimiter: str) -> int:

@@ -348,6 +348,63 @@ def test_a_sheet_named_for_a_csv_file_is_said_not_ignored_silently():
     assert info.warnings == ["Sheet 'Accounts' was not used: a.csv is a text (CSV) file with a single table."]
 
 
+def _accounts_with_ids(ids: list[str]) -> bytes:
+    lines = ["Account ID,Account Name,Industry,Employees,Annual Revenue"]
+    industries = ["Banking", "Retail", "Software", "Healthcare"]
+    for i, account_id in enumerate(ids):
+        size = 10 * (i % 7 + 1) ** 3
+        lines.append(f"{account_id},Company {i},{industries[i % 4]},{size},{size * 150_000}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_ids_equal_only_once_trimmed_are_named_and_every_row_is_kept():
+    ids = [" x1 ", "x1\u00a0", "x1", "x2\u200b", "x2"] + [f"a{i}" for i in range(20)]
+    result = run(_accounts_with_ids(ids), name="ids.csv")
+    named = [w for w in result.warnings if "differ only by spaces or invisible characters" in w]
+    assert named == [
+        "2 account ID(s) differ only by spaces or invisible characters around or inside them, so "
+        "they look like one ID: ' x1 ' / 'x1\\xa0' / 'x1' (rows 1, 2, 3); 'x2\\u200b' / 'x2' "
+        "(rows 4, 5). Every row was kept; check in the CRM whether each is one account entered twice."
+    ]
+    assignments = pd.read_csv(io.BytesIO(result.files()["assignments.csv"]), dtype=str)
+    assert len(assignments) == len(ids)
+    assert assignments["account_name"].tolist() == [f"Company {i}" for i in range(len(ids))]
+
+
+def test_ids_that_really_repeat_are_not_called_invisible_differences():
+    result = run(_accounts_with_ids(["x1", "x1"] + [f"a{i}" for i in range(20)]), name="ids.csv")
+    assert not [w for w in result.warnings if "invisible characters" in w]
+
+
+@pytest.mark.parametrize(
+    "data, warning",
+    [
+        (
+            b"Account ID,Account Name,Employees\nx1,Acme,10\nx2,\"Beta Corp,20\nx3,Gamma,30\n"
+            b'x4,"Delta",40\nx5,Eps,5\n',
+            "Line 3: an unclosed quote in 'Account Name' swallowed the next 2 line(s) (lines 4-5, "
+            "the first starting 'x3,Gamma,30') into one cell",
+        ),
+        (  # a title line and a real multi-line cell above it move the line number down
+            b"Accounts report\nAccount ID,Account Name,Employees,Street\n"
+            b'x0,Zed,3,"1 Main St\nSuite 4"\nx1,Acme,10,A\nx2,"Beta Corp,20,B\nx3,Gamma,30,C\n'
+            b'x4,"Delta",40,D\n',
+            "Line 6: an unclosed quote in 'Account Name' swallowed the next 2 line(s) (lines 7-8,",
+        ),
+    ],
+)
+def test_a_stray_quote_that_swallows_rows_is_reported_by_line(data, warning):
+    _, info = read_table(data, name="quote.csv")
+    assert [w[: len(warning)] for w in info.warnings if w.startswith("Line")] == [warning]
+
+
+def test_multi_line_cells_are_not_taken_for_swallowed_rows():
+    data = b'Account ID,Account Name,Street\nx1,Acme,"1 Main St\nSuite 4, Floor 2"\nx2,B,C\n'
+    frame, info = read_table(data, name="multi.csv")
+    assert len(frame) == 2
+    assert info.warnings == []
+
+
 def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch):
     data = excel_workbook({"S": pd.DataFrame({"Account Name": ["a", "b"], "n": [1, 2]})})
     monkeypatch.setattr(ingest, "MAX_UNZIPPED_BYTES", 1000)
