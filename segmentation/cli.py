@@ -16,6 +16,8 @@ from segmentation import __version__
 from segmentation.errors import InputError
 
 EXIT_INPUT = 2
+TOP_FINDINGS = 5
+"""Data-quality findings ``run`` prints after its summary line (all are in report.json)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep a column out of the customer-type features (repeatable)",
     )
     run.add_argument("--k-types", type=int, metavar="N", help="fix the number of customer types")
+    run.add_argument(
+        "--min-vertical-size",
+        type=int,
+        default=20,
+        metavar="N",
+        help="fold verticals with fewer than N accounts into Other (default 20; 0 keeps all)",
+    )
+    run.add_argument(
+        "--min-vertical-share",
+        type=float,
+        default=0.02,
+        metavar="SHARE",
+        help="fold verticals under this share of accounts into Other (default 0.02; 0 keeps all)",
+    )
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_reading_options(run)
     run.add_argument(
@@ -124,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
         playbook=playbook,
         roster=roster,
         opportunities=_existing(args.opportunities) if args.opportunities else None,
+        min_vertical_accounts=args.min_vertical_size,
+        min_vertical_share=args.min_vertical_share,
     )
     files = result.files()
     out = Path(args.out)
@@ -133,11 +151,22 @@ def _run(args: argparse.Namespace) -> int:
 
     written = write_files(files, out)
     summary = result.report()
+    verdict = summary["quality"].get("verdict")
+    structure = "firmographic tiers" if verdict == "tiers" else f"{verdict} structure"
     print(
         f"Read {summary['rows_read']:,} accounts: {len(summary['verticals'])} verticals, "
-        f"{len(summary['customer_types'])} customer types ({summary['quality'].get('verdict')} structure), "
+        f"{len(summary['customer_types'])} customer types ({structure}), "
         f"{len(summary['teams'])} teams."
     )
+    # The findings `inspect` shows, so a run alone says what to fix in the CRM; the warnings
+    # follow in full.
+    findings = [f for f in summary["data_quality"].get("findings", []) if f not in result.warnings]
+    if findings:
+        shown = findings[:TOP_FINDINGS]
+        more = f"top {len(shown)} of {len(findings)}; " if len(findings) > len(shown) else ""
+        print(f"Data quality ({more}all in report.json under data_quality):")
+        for note in shown:
+            print(f"  - {note}")
     for note in result.warnings:
         print(f"warning: {note}")
     for path in written:
