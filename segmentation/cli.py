@@ -126,6 +126,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.k_types is not None and args.k_types < 1:
         raise InputError("--k-types must be a whole number of 1 or more")
+    if args.min_vertical_size < 0:
+        raise InputError("--min-vertical-size must be a whole number of 0 or more")
+    if not 0.0 <= args.min_vertical_share <= 1.0:
+        raise InputError("--min-vertical-share must be between 0 and 1, e.g. 0.02 for 2%")
     accounts = _existing(args.accounts)
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
     roster = read_roster(_existing(args.reps)) if args.reps else None
