@@ -234,3 +234,13 @@ def test_bad_fold_settings_exit_2(small_file, tmp_path, capsys, args, expected):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and expected in err[0]
     assert not out.exists()
+
+
+def test_summary_and_workbook_of_a_small_file(small_file):
+    from segmentation.pipeline import run
+
+    result = run(small_file)
+    summary = result.summary()
+    assert "**How strong the segments are:** tiers. Only 12 accounts" in summary
+    assert "nan" not in summary
+    assert result.excel()[:2] == b"PK" and result.teams_zip()[:2] == b"PK"
