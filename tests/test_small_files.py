@@ -242,5 +242,5 @@ def test_summary_and_workbook_of_a_small_file(small_file):
     result = run(small_file)
     summary = result.summary()
     assert "**How strong the segments are:** tiers. Only 12 accounts" in summary
-    assert "nan" not in summary
+    assert "silhouette" not in summary and " nan" not in summary
     assert result.excel()[:2] == b"PK" and result.teams_zip()[:2] == b"PK"
