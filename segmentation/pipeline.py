@@ -325,6 +325,8 @@ def segment_accounts(
         types = tier_types(
             accounts, extra, playbook=playbook, ignore=ignore, min_accounts=MIN_ACCOUNTS
         )
+        if n_types is not None:
+            types.quality["message"] += f" The {n_types} customer types asked for are not used."
     else:
         types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
     features = types.features
