@@ -91,7 +91,8 @@ def test_every_account_gets_its_tier_in_input_order(small_run):
     assert len(assignments) == 12
     assert assignments["account_id"].tolist() == [r[0] for r in ROWS]
     assert assignments["customer_type"].tolist() == [r[6] for r in ROWS]
-    assert (assignments["segment"] == assignments["vertical"] + " · " + assignments["customer_type"]).all()
+    segment = assignments["vertical"] + " · " + assignments["customer_type"]
+    assert (assignments["segment"] == segment).all()
 
 
 def test_fortune_industry_names_land_in_their_vertical(small_run):
@@ -105,7 +106,9 @@ def test_the_plan_counts_every_account_once(small_run):
     assert segments["accounts"].astype(int).sum() == 12
     assert teams["accounts"].astype(int).sum() == 12
     by_type = segments.groupby("customer_type")["accounts"].apply(lambda s: s.astype(int).sum())
-    assert by_type.to_dict() == {"Enterprise": 4, "Mid-market": 3, "Small business": 4, "Size unknown": 1}
+    assert by_type.to_dict() == {
+        "Enterprise": 4, "Mid-market": 3, "Small business": 4, "Size unknown": 1
+    }  # fmt: skip
     report = json.loads((small_run / "report.json").read_text())
     assert report["quality"]["verdict"] == "tiers"
     assert report["quality"]["k"] == 4
