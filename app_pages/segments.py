@@ -22,7 +22,7 @@ cols[3].metric(
     "Structure", str(quality["verdict"]).capitalize(),
     help=f"Separation (silhouette) {quality['silhouette']:.2f}, stability {quality['stability']:.2f}.",
 )  # fmt: skip
-verdict_box = {"strong": st.success, "moderate": st.info, "weak": st.warning}
+verdict_box = {"strong": st.success, "moderate": st.info, "weak": st.warning, "tiers": st.warning}
 verdict_box.get(quality["verdict"], st.info)(quality["message"])
 
 with st.expander(
@@ -60,7 +60,11 @@ with right:
         "on resampled accounts agree; above 0.8 is stable. The data picks the best separation "
         "that stays stable; choose another number under *Change the segments* above."
     )
-    st.plotly_chart(charts.k_selection_chart(types.selection, quality), key="k_chart")
+    if types.selection.empty:
+        # A file too small to cluster is typed by firmographic tiers: there is no curve.
+        st.caption("No curve: too few accounts to cluster, so the types are firmographic tiers.")
+    else:
+        st.plotly_chart(charts.k_selection_chart(types.selection, quality), key="k_chart")
 
 with st.expander("Every segment (vertical × customer type)"):
     show(
@@ -69,7 +73,35 @@ with st.expander("Every segment (vertical × customer type)"):
          "median_revenue", "median_deal_size", "total_revenue"],
         key="profiles_table",
     )  # fmt: skip
+
+
+def _set_fold() -> None:
+    # Widget keys are dropped when a page is left: keep the setting under its own key.
+    st.session_state["min_vertical_accounts"] = int(st.session_state["fold_accounts_input"])
+    st.session_state["min_vertical_share"] = float(st.session_state["fold_share_input"]) / 100
+
+
 with st.expander("Verticals and the industry labels behind them"):
+    fold_left, fold_right = st.columns(2)
+    fold_left.number_input(
+        "Fold verticals with fewer accounts than this into Other",
+        min_value=0,
+        step=1,
+        value=int(st.session_state["min_vertical_accounts"]),
+        key="fold_accounts_input",
+        on_change=_set_fold,
+        help="0 keeps every vertical, however small.",
+    )
+    fold_right.number_input(
+        "… or with a smaller share of accounts than this (%)",
+        min_value=0.0,
+        max_value=100.0,
+        step=0.5,
+        value=float(st.session_state["min_vertical_share"]) * 100,
+        key="fold_share_input",
+        on_change=_set_fold,
+        help="0 keeps every vertical, however small.",
+    )
     show(
         verticals.table,
         ["vertical", "accounts", "share", "confidence", "top_labels"],

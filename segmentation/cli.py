@@ -22,6 +22,9 @@ SEED_MAX = 2**31 - 1
 """The largest seed: scikit-learn takes seeds up to 2**32 - 1, and the engine derives a few more
 from it by adding small offsets (seed + 1, seed + 2, ... for its bootstrap refits)."""
 
+TOP_FINDINGS = 5
+"""Data-quality findings ``run`` prints after its summary line (all are in report.json)."""
+
 
 class _Parser(argparse.ArgumentParser):
     # argparse prints usage plus "prog: error: ..."; the contract is one "error:" line.
@@ -65,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole(0, SEED_MAX),
         default=0,
         help=f"random seed, 0 to {SEED_MAX} (default 0)",
+    )
+    run.add_argument(
+        "--min-vertical-size",
+        type=int,
+        default=20,
+        metavar="N",
+        help="fold verticals with fewer than N accounts into Other (default 20; 0 keeps all)",
+    )
+    run.add_argument(
+        "--min-vertical-share",
+        type=float,
+        default=0.02,
+        metavar="SHARE",
+        help="fold verticals under this share of accounts into Other (default 0.02; 0 keeps all)",
     )
     _add_reading_options(run)
     run.add_argument(
@@ -147,6 +164,10 @@ def _run(args: argparse.Namespace) -> int:
     from segmentation.territories import read_roster
     from segmentation.export import check_out_dir, write_outputs
 
+    if args.min_vertical_size < 0:
+        raise InputError("--min-vertical-size must be a whole number of 0 or more")
+    if not 0.0 <= args.min_vertical_share <= 1.0:
+        raise InputError("--min-vertical-share must be between 0 and 1, e.g. 0.02 for 2%")
     accounts = _existing(args.accounts)
     out = check_out_dir(args.out)  # before the work: a folder we cannot write fails at once
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
@@ -162,15 +183,28 @@ def _run(args: argparse.Namespace) -> int:
         playbook=playbook,
         roster=roster,
         opportunities=_existing(args.opportunities) if args.opportunities else None,
+        min_vertical_accounts=args.min_vertical_size,
+        min_vertical_share=args.min_vertical_share,
     )
     files = result.files()
     outputs = write_outputs(files, out)
     summary = result.report()
+    verdict = summary["quality"].get("verdict")
+    structure = "firmographic tiers" if verdict == "tiers" else f"{verdict} structure"
     print(
         f"Read {summary['rows_read']:,} accounts: {len(summary['verticals'])} verticals, "
-        f"{len(summary['customer_types'])} customer types ({summary['quality'].get('verdict')} structure), "
+        f"{len(summary['customer_types'])} customer types ({structure}), "
         f"{len(summary['teams'])} teams."
     )
+    # The findings `inspect` shows, so a run alone says what to fix in the CRM; the warnings
+    # follow in full.
+    findings = [f for f in summary["data_quality"].get("findings", []) if f not in result.warnings]
+    if findings:
+        shown = findings[:TOP_FINDINGS]
+        more = f"top {len(shown)} of {len(findings)}; " if len(findings) > len(shown) else ""
+        print(f"Data quality ({more}all in report.json under data_quality):")
+        for note in shown:
+            print(f"  - {note}")
     for note in result.warnings:
         print(f"warning: {note}")
     for path in outputs.written:

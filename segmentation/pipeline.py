@@ -17,7 +17,7 @@ import pandas as pd
 
 from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts
-from segmentation.clustering import CustomerTypeResult, customer_types
+from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
@@ -33,6 +33,8 @@ from segmentation.territories import (
     assign_territories,
     placeholder_roster,
 )
+from segmentation.tiers import VERDICT as TIERS_VERDICT
+from segmentation.tiers import tier_types
 from segmentation.verticals import VerticalResult, assign_verticals
 
 
@@ -81,7 +83,7 @@ class Segmentation:
     def warnings(self) -> list[str]:
         """Warnings from the vertical stage and the quality verdict when it is weak."""
         notes = list(self.verticals.warnings)
-        if self.types.quality.get("verdict") == "weak":
+        if self.types.quality.get("verdict") in ("weak", TIERS_VERDICT):
             notes.append(self.types.quality["message"])
         return notes
 
@@ -277,8 +279,10 @@ def segment_accounts(
     ignore: list[str] | tuple[str, ...] = (),
     seed: int = 0,
     min_vertical_accounts: int = 20,
+    min_vertical_share: float = 0.02,
     vertical_renames: dict[str, str] | None = None,
     vertical_merges: dict[str, str] | None = None,
+    playbook: Playbook | None = None,
 ) -> Segmentation:
     """Find verticals and customer types, and profile each segment.
 
@@ -294,8 +298,13 @@ def segment_accounts(
         Random seed: the same input and seed give the same segments.
     min_vertical_accounts : int
         Verticals with fewer accounts fold into "Other".
+    min_vertical_share : float
+        Verticals with a smaller share of the accounts fold into "Other".
     vertical_renames, vertical_merges : dict of str to str, optional
         The user's renames and merges of verticals.
+    playbook : Playbook, optional
+        Its ``tier_*`` limits type the accounts of a file too small to cluster (fewer than
+        ``MIN_ACCOUNTS``); default: the shipped playbook.
 
     Returns
     -------
@@ -306,11 +315,20 @@ def segment_accounts(
     verticals = assign_verticals(
         accounts["industry"] if "industry" in loaded.mapping.columns else None,
         min_accounts=min_vertical_accounts,
+        min_share=min_vertical_share,
         renames=vertical_renames,
         merges=vertical_merges,
         index=accounts.index,
     )
-    types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
+    if len(accounts) < MIN_ACCOUNTS:
+        # Too few accounts to cluster: firmographic tiers still give a plan (with a warning).
+        types = tier_types(
+            accounts, extra, playbook=playbook, ignore=ignore, min_accounts=MIN_ACCOUNTS
+        )
+        if n_types is not None:
+            types.quality["message"] += f" The {n_types} customer types asked for are not used."
+    else:
+        types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
     features = types.features
     # Categorical in id order, so profiles list the most valuable customer type first.
     ranked = pd.Categorical(types.labels, categories=types.table["customer_type"])
@@ -448,6 +466,8 @@ def run(
     playbook: Playbook | None = None,
     roster: pd.DataFrame | None = None,
     opportunities: str | Path | bytes | None = None,
+    min_vertical_accounts: int = 20,
+    min_vertical_share: float = 0.02,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -473,6 +493,8 @@ def run(
         Reps to assign accounts to.
     opportunities : str, pathlib.Path or bytes, optional
         An opportunities (deals) export.
+    min_vertical_accounts, min_vertical_share : int, float
+        Verticals under this many accounts or this share of accounts fold into "Other".
 
     Returns
     -------
@@ -488,7 +510,15 @@ def run(
         ignore=ignore,
         opportunities=opportunities,
     )
-    segmentation = segment_accounts(loaded, n_types=n_types, ignore=ignore, seed=seed)
+    segmentation = segment_accounts(
+        loaded,
+        n_types=n_types,
+        ignore=ignore,
+        seed=seed,
+        min_vertical_accounts=min_vertical_accounts,
+        min_vertical_share=min_vertical_share,
+        playbook=playbook,
+    )
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
     settings = {
         "overrides": dict(overrides or {}),
@@ -497,6 +527,8 @@ def run(
         "seed": seed,
         "roster": roster is not None,
         "opportunities": opportunities is not None,
+        "min_vertical_accounts": min_vertical_accounts,
+        "min_vertical_share": min_vertical_share,
     }
     return Run(loaded, segmentation, team_plan, playbook, settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from segmentation.markdown import escape
@@ -31,6 +32,12 @@ def plan_summary(run: Run) -> str:
     seg = run.segmentation
     plan = run.team_plan.plan
     quality = seg.types.quality
+    # A file too small to cluster is typed by tiers: no silhouette or stability to quote.
+    scores = (
+        f" (silhouette {quality['silhouette']:.2f}, stability {quality['stability']:.2f})"
+        if math.isfinite(quality["silhouette"])
+        else ""
+    )
     lines = [
         "# Sales coverage plan",
         "",
@@ -38,9 +45,7 @@ def plan_summary(run: Run) -> str:
         f"{len(seg.verticals.table)} verticals, {int(quality['k'])} customer types, "
         f"{len(plan.teams)} teams, {int(plan.teams['headcount'].sum())} reps recommended.",
         "",
-        f"**How strong the segments are:** {quality['verdict']} "
-        f"(silhouette {quality['silhouette']:.2f}, stability {quality['stability']:.2f}). "
-        f"{quality['message']}",
+        f"**How strong the segments are:** {quality['verdict']}{scores}. {quality['message']}",
         "",
         "## Customer types",
         "",

@@ -2,8 +2,9 @@
 
 CRM industry fields are free text or half-maintained picklists: "Technolgy", "hospital & health
 care", "SaaS", "NAICS 62", "Banking ". :class:`VerticalClassifier` matches each distinct label
-against the known labels of :file:`taxonomy.toml` (Salesforce and HubSpot picklists, NAICS titles,
-synonyms) with character n-gram TF-IDF and a nearest neighbour, so typos and spacing cost little.
+against the known labels of :file:`taxonomy.toml` (Salesforce, HubSpot and LinkedIn picklists,
+Fortune 500 industries, NAICS and SIC codes and titles, synonyms) with character n-gram TF-IDF and
+a nearest neighbour, so typos and spacing cost little.
 :func:`assign_verticals` applies it to one column, folds verticals too small to plan around into
 "Other" and says what it did.
 
@@ -32,7 +33,15 @@ from segmentation.errors import InputError
 OTHER = "Other"
 ALL_ACCOUNTS = "All accounts"
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.toml")
-_LABEL_KINDS = ("salesforce", "hubspot", "naics_descriptions", "synonyms")
+_LABEL_KINDS = (
+    "salesforce",
+    "hubspot",
+    "linkedin",
+    "fortune",
+    "naics_descriptions",
+    "sic_descriptions",
+    "synonyms",
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,11 +52,14 @@ def load_taxonomy() -> tuple[dict, ...]:
     -------
     tuple of dict
         One dict per vertical with keys ``name``, ``description``, ``salesforce``, ``hubspot``,
-        ``naics``, ``naics_descriptions`` and ``synonyms``, in the file's order.
+        ``linkedin``, ``fortune``, ``naics``, ``naics_descriptions``, ``sic``,
+        ``sic_descriptions`` and ``synonyms`` (lists, empty when the file has none), in the
+        file's order.
     """
     with TAXONOMY_PATH.open("rb") as fh:
         data = tomllib.load(fh)
-    return tuple(data["vertical"])
+    lists = ("naics", "sic", *_LABEL_KINDS)
+    return tuple({**{k: [] for k in lists}, **v} for v in data["vertical"])
 
 
 def vertical_names() -> list[str]:
@@ -101,24 +113,45 @@ _NULL_LABELS = frozenset(
 _FUZZY_MAX_LABELS = 5000
 _FUZZY_MAX_LENGTH = 24
 
-_CODE = re.compile(r"^(?:naics|sic|code)?\s*(\d{2,6})\b")
+_CODE = re.compile(r"^(?:(naics|sic)\s*)?(?:code\s*)?(\d{2,6})\b\s*(.*)$")
 
 
-def _naics_prefixes() -> list[tuple[str, str]]:
+@lru_cache(maxsize=2)
+def _code_prefixes(system: str) -> tuple[tuple[str, str], ...]:
     # Longest prefix first, so "5415" (Technology) wins over "54" (Professional Services).
-    pairs = [(code, v["name"]) for v in load_taxonomy() for code in v["naics"]]
-    return sorted(pairs, key=lambda p: -len(p[0]))
+    pairs = [(code, v["name"]) for v in load_taxonomy() for code in v[system]]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
 
 
-def _naics_vertical(norm: str) -> str | None:
+def _code_vertical(norm: str, exact=None) -> str | None:
+    """Vertical of a NAICS or SIC code label ("NAICS 62", "SIC 7372", "541511").
+
+    A bare number is read as NAICS; "sic" before it switches to SIC. A bare number followed by
+    a known title ("7372 prepackaged software") trusts the title, since the number could be
+    either system.
+    """
     match = _CODE.match(norm)
     if match is None:
         return None
-    digits = match.group(1)
-    for prefix, name in _naics_prefixes():
+    system, digits, rest = match.groups()
+    if system is None and rest and exact is not None:
+        named = exact(rest)
+        if named is not None:
+            return named
+    for prefix, name in _code_prefixes("sic" if system == "sic" else "naics"):
         if digits.startswith(prefix):
             return name
     return None
+
+
+def _loose(norm: str) -> str:
+    # HubSpot's internal values drop the "and" of their labels (HOSPITAL_HEALTH_CARE).
+    return " ".join(word for word in norm.split() if word != "and")
+
+
+# Fortune and SIC titles qualify a head word: "Insurance: Life, Health (Mutual)",
+# "Specialty Retailers: Other", "Telephone Communications (No Radiotelephone)".
+_QUALIFIED = re.compile(r"^([^:(]+)[:(]")
 
 
 class VerticalClassifier(BaseEstimator):
@@ -141,6 +174,8 @@ class VerticalClassifier(BaseEstimator):
         Vertical of each known label.
     exact_ : dict
         Normalised known label -> vertical, for exact matches (confidence 1).
+    loose_ : dict
+        The same with the word "and" dropped (HubSpot's internal values), also confidence 1.
     verticals_ : list of str
         The verticals this classifier can return, besides "Other".
     """
@@ -182,6 +217,7 @@ class VerticalClassifier(BaseEstimator):
                 # Later (user) entries override the taxonomy on the same normalised label.
                 exact[norm] = name
         self.exact_ = exact
+        self.loose_ = {_loose(norm): name for norm, name in exact.items()}
         self.known_labels_ = np.array(list(exact.keys()), dtype=object)
         self.known_verticals_ = np.array(list(exact.values()), dtype=object)
         self.verticals_ = list(
@@ -195,6 +231,13 @@ class VerticalClassifier(BaseEstimator):
         self.neighbors_.fit(known)
         return self
 
+    def _exact(self, norm: str) -> str | None:
+        """Vertical of a normalised label known as it is, or with "and" dropped."""
+        if not norm:
+            return None
+        found = self.exact_.get(norm)
+        return found if found is not None else self.loose_.get(_loose(norm))
+
     def _match(self, labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Vertical (before the confidence cut) and confidence for each *distinct* label."""
         check_is_fitted(self, "neighbors_")
@@ -207,12 +250,15 @@ class VerticalClassifier(BaseEstimator):
         for i, norm in enumerate(norms):
             if not norm or norm in _NULL_LABELS:
                 continue
-            if norm in self.exact_:
-                verts[i], conf[i] = self.exact_[norm], 1.0
-                continue
-            code_vertical = _naics_vertical(norm)
-            if code_vertical is not None:
-                verts[i], conf[i] = code_vertical, 1.0
+            known = self._exact(norm)
+            if known is None:
+                known = _code_vertical(norm, self._exact)
+            if known is None:
+                # A qualified title whose head is known: "Insurance: Life, Health (Mutual)".
+                head = _QUALIFIED.match(str(uniques[i]))
+                known = self._exact(normalize_label(head.group(1))) if head else None
+            if known is not None:
+                verts[i], conf[i] = known, 1.0
                 continue
             todo.append(i)
         if todo:
@@ -263,7 +309,8 @@ class VerticalClassifier(BaseEstimator):
     def predict_confidence(self, labels: pd.Series) -> pd.Series:
         """Similarity (0..1) between each label and its nearest known label.
 
-        1.0 means an exact known label (after normalisation) or a NAICS/SIC code; missing
+        1.0 means an exact known label (after normalisation, also with "and" dropped or without
+        a qualifier after ":" or "("), or a NAICS/SIC code; missing
         labels get 0.0.
 
         Parameters
@@ -452,7 +499,8 @@ def assign_verticals(
         labels = labels.where(~labels.isin(small), OTHER)
         warnings.append(
             f"{len(small)} vertical{'s' if len(small) > 1 else ''} under {min_accounts} accounts or "
-            f"{min_share:.0%} of accounts folded into Other: {', '.join(sorted(small))}."
+            f"{min_share:.0%} of accounts folded into Other: {', '.join(sorted(small))}. "
+            "Lower the minimum vertical size to keep them."
         )
     if renames:
         labels = labels.replace(renames)

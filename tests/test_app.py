@@ -142,7 +142,7 @@ def test_unreadable_upload_is_a_message_not_a_traceback(name, data, message):
     assert message in at.error[0].value
 
 
-def test_too_few_accounts_stop_the_segments_page_with_a_message():
+def test_too_few_accounts_get_a_plan_by_firmographic_tiers():
     data = (FIXTURES / "tools" / "salesforce_report_accounts.csv").read_bytes()
     at = _app()
     at.file_uploader(key="accounts_upload").set_value(("report.csv", data, "text/csv")).run()
@@ -150,8 +150,19 @@ def test_too_few_accounts_stop_the_segments_page_with_a_message():
     assert _metric(at, "Accounts") == "6"
     assert "3 report footer rows" in _texts(at)
     at.switch_page("app_pages/segments.py").run()
-    assert not at.exception
-    assert "at least 20 accounts" in at.error[0].value
+    _ok(at)
+    assert "Only 6 accounts" in at.warning[0].value and "firmographic tier" in at.warning[0].value
+    assert _metric(at, "Verticals") == "1"  # every vertical is under 20 accounts: all in Other
+    # The fold is a setting: keep verticals of one account or more.
+    at.number_input(key="fold_accounts_input").set_value(1).run()
+    at.number_input(key="fold_share_input").set_value(0.0).run()
+    _ok(at)
+    assert at.session_state["min_vertical_accounts"] == 1
+    assert int(_metric(at, "Verticals")) == 5
+    for page in PAGES[2:]:
+        at.switch_page(page).run()
+        _ok(at)
+    assert at.session_state["min_vertical_accounts"] == 1  # kept across pages
 
 
 def test_mapping_change_is_applied():

@@ -153,11 +153,11 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
     try:
         page.get_by_text("the sample").first.wait_for()
 
-        # A report export with its footer, but only 6 accounts: read, then a clear message.
+        # A report export with its footer, but only 6 accounts: read, then a plan by tiers.
         _upload(page, TOO_SMALL, f"In use: {TOO_SMALL.name}")
         page.get_by_text("3 report footer rows").first.wait_for()
-        _goto(page, "Segments", "need at least 20 accounts")
-        assert page.locator('[data-testid="stAlertContentError"]').count() == 1
+        _goto(page, "Segments", "grouped by firmographic tier")
+        assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
         _goto(page, "Data", "Column mapping")
         _upload(page, UPLOAD, f"In use: {UPLOAD.name}")

@@ -41,17 +41,39 @@ def test_taxonomy_has_12_to_16_documented_verticals():
 
 def test_no_known_label_belongs_to_two_verticals():
     owner: dict[str, str] = {}
+    loose: dict[str, str] = {}  # HubSpot's internal values drop the "and"
     for vertical in load_taxonomy():
         labels = [
             vertical["name"],
             *vertical["salesforce"],
             *vertical["hubspot"],
+            *vertical["linkedin"],
+            *vertical["fortune"],
             *vertical["naics_descriptions"],
+            *vertical["sic_descriptions"],
             *vertical["synonyms"],
         ]
         for label in labels:
             norm = normalize_label(label)
             assert owner.setdefault(norm, vertical["name"]) == vertical["name"], label
+            key = " ".join(w for w in norm.split() if w != "and")
+            assert loose.setdefault(key, vertical["name"]) == vertical["name"], label
+
+
+@pytest.mark.parametrize("system", ["naics", "sic"])
+def test_no_code_belongs_to_two_verticals(system):
+    codes = [code for vertical in load_taxonomy() for code in vertical[system]]
+    assert len(codes) == len(set(codes))
+    assert all(code.isdigit() and 2 <= len(code) <= 6 for code in codes)
+
+
+def test_taxonomy_carries_the_standard_label_sets():
+    taxonomy = load_taxonomy()
+    count = {k: sum(len(v[k]) for v in taxonomy) for k in
+             ("hubspot", "linkedin", "fortune", "sic", "sic_descriptions", "naics")}  # fmt: skip
+    # LinkedIn's original list (HubSpot's picklist) has ~147 values, Fortune ~70 industries.
+    assert count["hubspot"] >= 140 and count["linkedin"] >= 250 and count["fortune"] >= 65
+    assert count["sic"] >= 60 and count["sic_descriptions"] >= 150 and count["naics"] >= 25
 
 
 @pytest.mark.parametrize(
@@ -108,6 +130,138 @@ def test_normalize_label(raw, norm):
 )
 def test_classifier_maps_dirty_labels(clf, label, vertical):
     assert clf.predict(pd.Series([label])).iloc[0] == vertical
+
+
+# Label sets of real exports and company lists -> vertical. Each row is a value those sources
+# really carry; "set" says which. Fortune's labels landed in Construction & Real Estate, Other or
+# Manufacturing before the taxonomy carried them.
+STANDARD_LABELS = [
+    # Fortune 500 industries
+    ("fortune", "Commercial Banks", "Financial Services"),
+    ("fortune", "Insurance: Property and Casualty (Stock)", "Financial Services"),
+    ("fortune", "Insurance: Life, Health (Mutual)", "Financial Services"),
+    ("fortune", "Health Care: Medical Facilities", "Healthcare & Life Sciences"),
+    ("fortune", "Health Care: Insurance and Managed Care", "Healthcare & Life Sciences"),
+    ("fortune", "Securities", "Financial Services"),
+    ("fortune", "Diversified Financials", "Financial Services"),
+    ("fortune", "Motor Vehicles and Parts", "Manufacturing"),
+    ("fortune", "Motor Vehicles & Parts", "Manufacturing"),
+    ("fortune", "Mining, Crude-Oil Production", "Energy & Utilities"),
+    ("fortune", "Petroleum Refining", "Energy & Utilities"),
+    ("fortune", "Utilities: Gas and Electric", "Energy & Utilities"),
+    ("fortune", "Aerospace and Defense", "Manufacturing"),
+    ("fortune", "Scientific, Photographic and Control Equipment", "Manufacturing"),
+    ("fortune", "Food Consumer Products", "Agriculture & Food"),
+    ("fortune", "Food and Drug Stores", "Retail & Consumer"),
+    ("fortune", "General Merchandisers", "Retail & Consumer"),
+    ("fortune", "Specialty Retailers: Other", "Retail & Consumer"),
+    ("fortune", "Household and Personal Products", "Retail & Consumer"),
+    ("fortune", "Wholesalers: Health Care", "Healthcare & Life Sciences"),
+    ("fortune", "Internet Services and Retailing", "Technology"),
+    ("fortune", "Semiconductors and Other Electronic Components", "Technology"),
+    ("fortune", "Mail, Package, and Freight Delivery", "Transportation & Logistics"),
+    ("fortune", "Trucking, Truck Leasing", "Transportation & Logistics"),
+    ("fortune", "Engineering, Construction", "Construction & Real Estate"),
+    ("fortune", "Hotels, Casinos, Resorts", "Hospitality & Leisure"),
+    ("fortune", "Temporary Help", "Professional Services"),
+    ("fortune", "Publishing, Printing", "Media & Telecom"),
+    # SIC divisions, major groups and the industry titles of SEC filings
+    ("sic", "Finance, Insurance, and Real Estate", "Financial Services"),
+    ("sic", "Depository Institutions", "Financial Services"),
+    ("sic", "STATE COMMERCIAL BANKS", "Financial Services"),
+    ("sic", "Insurance Agents, Brokers, and Service", "Financial Services"),
+    ("sic", "SERVICES-PREPACKAGED SOFTWARE", "Technology"),
+    ("sic", "PHARMACEUTICAL PREPARATIONS", "Healthcare & Life Sciences"),
+    ("sic", "Oil and Gas Extraction", "Energy & Utilities"),
+    ("sic", "Petroleum Refining and Related Industries", "Energy & Utilities"),
+    ("sic", "Electric, Gas, and Sanitary Services", "Energy & Utilities"),
+    ("sic", "Motor Freight Transportation and Warehousing", "Transportation & Logistics"),
+    ("sic", "Eating and Drinking Places", "Hospitality & Leisure"),
+    ("sic", "Food and Kindred Products", "Agriculture & Food"),
+    ("sic", "Wholesale Trade-Durable Goods", "Retail & Consumer"),
+    ("sic", "Engineering, Accounting, Research, Management, and Related Services",
+     "Professional Services"),
+    ("sic", "Telephone Communications (No Radiotelephone)", "Media & Telecom"),
+    ("sic", "Membership Organizations", "Non-profit"),
+    ("sic", "Justice, Public Order, and Safety", "Government & Public Sector"),
+    ("sic", "SIC 7372", "Technology"),
+    ("sic", "SIC code 6021", "Financial Services"),
+    ("sic", "sic 2834", "Healthcare & Life Sciences"),  # drugs, in the chemicals group 28
+    ("sic", "SIC 2821", "Manufacturing"),
+    ("sic", "SIC 1311", "Energy & Utilities"),
+    ("sic", "SIC 5812", "Hospitality & Leisure"),
+    ("sic", "7372 Prepackaged Software", "Technology"),  # a number with its title: the title
+    # NAICS sectors, subsectors and codes
+    ("naics", "Finance and Insurance", "Financial Services"),
+    ("naics", "Administrative and Support and Waste Management and Remediation Services",
+     "Professional Services"),
+    ("naics", "Petroleum and Coal Products Manufacturing", "Energy & Utilities"),
+    ("naics", "Motor Vehicle and Parts Dealers", "Retail & Consumer"),
+    ("naics", "Transit and Ground Passenger Transportation", "Transportation & Logistics"),
+    ("naics", "Performing Arts, Spectator Sports, and Related Industries", "Hospitality & Leisure"),
+    ("naics", "Monetary Authorities-Central Bank", "Financial Services"),
+    ("naics", "NAICS 522110", "Financial Services"),
+    ("naics", "NAICS 324110", "Energy & Utilities"),
+    ("naics", "NAICS 211120", "Energy & Utilities"),
+    ("naics", "NAICS 212", "Manufacturing"),
+    ("naics", "NAICS 561510", "Hospitality & Leisure"),  # travel agencies, in sector 56
+    ("naics", "NAICS 92", "Government & Public Sector"),
+    # LinkedIn industries (2022 names)
+    ("linkedin", "Hospitals and Health Care", "Healthcare & Life Sciences"),
+    ("linkedin", "Software Development", "Technology"),
+    ("linkedin", "IT Services and IT Consulting", "Technology"),
+    ("linkedin", "Business Consulting and Services", "Professional Services"),
+    ("linkedin", "Oil, Gas, and Mining", "Energy & Utilities"),
+    ("linkedin", "Motor Vehicle Manufacturing", "Manufacturing"),
+    ("linkedin", "Transportation, Logistics, Supply Chain and Storage",
+     "Transportation & Logistics"),
+    ("linkedin", "Non-profit Organizations", "Non-profit"),
+    ("linkedin", "Armed Forces", "Government & Public Sector"),
+    ("linkedin", "Advertising Services", "Media & Telecom"),
+    ("linkedin", "Retail Apparel and Fashion", "Retail & Consumer"),
+    ("linkedin", "Food and Beverage Services", "Hospitality & Leisure"),
+    ("linkedin", "Food and Beverage Manufacturing", "Agriculture & Food"),
+    ("linkedin", "E-Learning Providers", "Education"),
+    ("linkedin", "Leasing Non-residential Real Estate", "Construction & Real Estate"),
+    # HubSpot's picklist: labels and internal values
+    ("hubspot", "Hospital & Health Care", "Healthcare & Life Sciences"),
+    ("hubspot", "HOSPITAL_HEALTH_CARE", "Healthcare & Life Sciences"),
+    ("hubspot", "COMPUTER_NETWORK_SECURITY", "Technology"),
+    ("hubspot", "INFORMATION_TECHNOLOGY_AND_SERVICES", "Technology"),
+    ("hubspot", "FOOD_BEVERAGES", "Agriculture & Food"),
+    ("hubspot", "LEISURE_TRAVEL_TOURISM", "Hospitality & Leisure"),
+    ("hubspot", "NON_PROFIT_ORGANIZATION_MANAGEMENT", "Non-profit"),
+    ("hubspot", "VENTURE_CAPITAL_PRIVATE_EQUITY", "Financial Services"),
+    ("hubspot", "MECHANICAL_OR_INDUSTRIAL_ENGINEERING", "Manufacturing"),
+    ("hubspot", "TRANSPORTATION_TRUCKING_RAILROAD", "Transportation & Logistics"),
+    ("hubspot", "Alternative Dispute Resolution", "Professional Services"),
+    ("hubspot", "Libraries", "Education"),
+    ("hubspot", "Shipbuilding", "Manufacturing"),
+    ("hubspot", "Oil & Energy", "Energy & Utilities"),
+    ("hubspot", "Government Administration", "Government & Public Sector"),
+    # Salesforce's Account.Industry picklist
+    ("salesforce", "Not For Profit", "Non-profit"),
+    ("salesforce", "Shipping", "Transportation & Logistics"),
+    ("salesforce", "Recreation", "Hospitality & Leisure"),
+    ("salesforce", "Environmental", "Energy & Utilities"),
+    ("salesforce", "Engineering", "Manufacturing"),
+    ("salesforce", "Food & Beverage", "Agriculture & Food"),
+    ("salesforce", "Communications", "Media & Telecom"),
+    ("salesforce", "Consulting", "Professional Services"),
+]
+
+
+@pytest.mark.parametrize("label_set, label, vertical", STANDARD_LABELS)
+def test_standard_label_sets_map_to_their_vertical(clf, label_set, label, vertical):
+    assert clf.predict(pd.Series([label])).iloc[0] == vertical
+    assert clf.predict_confidence(pd.Series([label])).iloc[0] == 1.0
+
+
+def test_every_label_set_is_in_the_table():
+    assert {row[0] for row in STANDARD_LABELS} == {
+        "fortune", "sic", "naics", "linkedin", "hubspot", "salesforce"
+    }  # fmt: skip
+    assert len(STANDARD_LABELS) >= 60
 
 
 def test_missing_labels_are_other_with_zero_confidence(clf):

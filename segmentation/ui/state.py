@@ -10,7 +10,8 @@ The pipeline runs in three cached stages, each keyed on everything it depends on
 stage      key
 =========  ==========================================================================
 load       file digest and name, mapping overrides, dropped columns, deals digest
-segment    load key + features left out, number of types, seed, vertical renames/merges
+segment    load key + features left out, number of types, seed, vertical renames/merges,
+           the fold of small verticals into Other
 plan       segment key + playbook changes + roster digest
 =========  ==========================================================================
 
@@ -77,6 +78,8 @@ SETTINGS: dict[str, object] = {
     "seed": 0,
     "vertical_renames": {},  # vertical -> display name (segment)
     "vertical_merges": {},  # vertical -> vertical it joins (segment)
+    "min_vertical_accounts": 20,  # smaller verticals fold into Other (segment)
+    "min_vertical_share": 0.02,  # so do verticals under this share of accounts (segment)
     "playbook_values": {},  # rule id -> value, only where changed (plan)
     "roster": None,  # Upload (plan)
 }
@@ -230,6 +233,8 @@ def settings() -> dict:
         "seed": st.session_state["seed"],
         "vertical_renames": dict(st.session_state["vertical_renames"]),
         "vertical_merges": dict(st.session_state["vertical_merges"]),
+        "min_vertical_accounts": st.session_state["min_vertical_accounts"],
+        "min_vertical_share": st.session_state["min_vertical_share"],
         "roster": st.session_state["roster"] is not None,
         "opportunities": deals is not None,
     }
@@ -257,6 +262,8 @@ def _segment_key() -> tuple:
         st.session_state["seed"],
         tuple(sorted(st.session_state["vertical_renames"].items())),
         tuple(sorted(st.session_state["vertical_merges"].items())),
+        st.session_state["min_vertical_accounts"],
+        st.session_state["min_vertical_share"],
     )
 
 
@@ -388,6 +395,8 @@ def _stage_segment() -> Segmentation:
             "seed": st.session_state["seed"],
             "vertical_renames": dict(st.session_state["vertical_renames"]),
             "vertical_merges": dict(st.session_state["vertical_merges"]),
+            "min_vertical_accounts": st.session_state["min_vertical_accounts"],
+            "min_vertical_share": st.session_state["min_vertical_share"],
         },
     )
 
@@ -441,7 +450,10 @@ def team_plan() -> TeamPlan:
 @_page_safe
 def base_verticals() -> VerticalResult:
     """The verticals before the user's renames and merges (what the vertical editor lists)."""
-    return _guard("finding verticals", _base_verticals, _load_key(), _loaded=_stage_load())
+    fold = (st.session_state["min_vertical_accounts"], st.session_state["min_vertical_share"])
+    return _guard(
+        "finding verticals", _base_verticals, (_load_key(), fold), _loaded=_stage_load(), _fold=fold
+    )
 
 
 def playbook_defaults() -> Playbook:
@@ -518,14 +530,18 @@ def _segment(key: tuple, *, _loaded: LoadedAccounts, _settings: dict) -> Segment
         seed=_settings["seed"],
         vertical_renames=_settings["vertical_renames"] or None,
         vertical_merges=_settings["vertical_merges"] or None,
+        min_vertical_accounts=_settings["min_vertical_accounts"],
+        min_vertical_share=_settings["min_vertical_share"],
     )
 
 
 @_STAGE_CACHE
-def _base_verticals(key: tuple, *, _loaded: LoadedAccounts) -> VerticalResult:
+def _base_verticals(key: tuple, *, _loaded: LoadedAccounts, _fold: tuple) -> VerticalResult:
     accounts = _loaded.accounts
     industry = accounts["industry"] if "industry" in _loaded.mapping.columns else None
-    return assign_verticals(industry, index=accounts.index)
+    return assign_verticals(
+        industry, index=accounts.index, min_accounts=_fold[0], min_share=_fold[1]
+    )
 
 
 @st.cache_data(**_CACHE)
