@@ -473,3 +473,54 @@ def test_title_lines_above_a_csv_header_are_skipped_and_said(data, titles, colum
     assert list(df.columns) == columns and len(df) == rows
     said = [w for w in info.warnings if "title row" in w]
     assert said == ([f"Skipped {titles} title row(s) above the header."] if titles else [])
+
+
+def _export_with(bad_lines: dict[int, str]) -> bytes:
+    """A 40-account export with malformed lines put in at the given positions (1-based lines)."""
+    industries = ["Banking", "Retail", "Software", "Healthcare"]
+    lines = ["Account ID,Account Name,Industry,Employees,Type"]
+    for i in range(40):
+        status = "Customer" if i % 2 else "Prospect"
+        lines.append(f"a{i},Company {i},{industries[i % 4]},{(i + 1) * 10},{status}")
+    for line, text in sorted(bad_lines.items()):
+        lines.insert(line - 1, text)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    "bad, mended_row, warning",
+    [
+        (  # a legal suffix after an unquoted comma: the name takes it back
+            "x1,Beta, Inc,Banking,20,Customer",
+            {"Account ID": "x1", "Account Name": "Beta, Inc", "Industry": "Banking",
+             "Employees": "20", "Type": "Customer"},
+            "1 row(s) had a separator inside a field and were mended by joining the pieces back "
+            "(line(s) 6); check them.",
+        ),
+        (  # an unquoted thousands separator in a number column
+            "x2,Gamma,Retail,1,200,Prospect",
+            {"Account ID": "x2", "Account Name": "Gamma", "Industry": "Retail",
+             "Employees": "1,200", "Type": "Prospect"},
+            "1 row(s) had a separator inside a field and were mended by joining the pieces back "
+            "(line(s) 6); check them.",
+        ),
+    ],
+)
+def test_a_row_split_by_an_unquoted_separator_is_mended_and_named(bad, mended_row, warning):
+    frame, info = read_table(_export_with({6: bad}), name="crm.csv")
+    assert len(frame) == 41
+    assert list(frame.columns) == ["Account ID", "Account Name", "Industry", "Employees", "Type"]
+    assert frame.iloc[4].to_dict() == mended_row
+    assert warning in info.warnings
+    assert info.ragged_rows == 0
+
+
+def test_a_row_with_no_single_mend_is_set_aside_and_named():
+    # no join of neighbouring fields puts a known industry in Industry
+    frame, info = read_table(_export_with({13: "x3,Delta,Foo,Bar,30,Customer"}), name="crm.csv")
+    assert len(frame) == 40
+    assert "x3" not in frame["Account ID"].tolist()
+    assert (
+        "1 row(s) had more fields than the header and no single way to join them back, so they "
+        "were set aside and are not in the plan (line(s) 13)."
+    ) in " ".join(info.warnings)
