@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="keep a column out of the customer-type features (repeatable)",
     )
+    run.add_argument(
+        "--opp-map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        help="map an opportunity field (account_id, account_name, amount, stage, is_won, "
+        "is_closed, close_date, created, product, deal) to a column of the opportunities file "
+        "(repeatable)",
+    )
     run.add_argument("--k-types", type=int, metavar="N", help="fix the number of customer types")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_reading_options(run)
@@ -103,6 +112,17 @@ def parse_map(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
+def _parse_opp_map(pairs: Sequence[str]) -> dict[str, str]:
+    # The same FIELD=COLUMN form as --map, with its own name and example in the error.
+    for pair in pairs:
+        field_name, sep, column = pair.partition("=")
+        if not sep or not field_name.strip() or not column.strip():
+            raise InputError(
+                f"--opp-map takes FIELD=COLUMN, e.g. --opp-map amount=close_value; got {pair!r}"
+            )
+    return parse_map(pairs)
+
+
 def _run(args: argparse.Namespace) -> int:
     from segmentation.pipeline import run
     from segmentation.playbook import load_playbook
@@ -113,6 +133,11 @@ def _run(args: argparse.Namespace) -> int:
     accounts = _existing(args.accounts)
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
     roster = read_roster(_existing(args.reps)) if args.reps else None
+    opp_map = _parse_opp_map(args.opp_map)
+    if opp_map and not args.opportunities:
+        raise InputError(
+            "--opp-map maps columns of the opportunities file; give that file with --opportunities"
+        )
     result = run(
         accounts,
         encoding=args.encoding,
@@ -124,6 +149,7 @@ def _run(args: argparse.Namespace) -> int:
         playbook=playbook,
         roster=roster,
         opportunities=_existing(args.opportunities) if args.opportunities else None,
+        opportunity_overrides=opp_map,
     )
     files = result.files()
     out = Path(args.out)

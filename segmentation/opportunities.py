@@ -35,8 +35,9 @@ OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "product": ("product", "product name", "product family", "product line", "products", "line of business", "deal type"),
     "deal": ("opportunity name", "deal name", "name", "topic", "deal title", "title", "opportunity id", "deal id", "record id", "id"),
 }  # fmt: skip
-"""Opportunity field → header synonyms (compared after :func:`~segmentation.schema.normalise_header`).
-``deal`` names a deal in the examples of deals that match no account."""
+"""Opportunity field → header synonyms, compared after
+:func:`~segmentation.schema.normalise_header`. ``deal`` names a deal in the examples of deals that
+match no account."""
 
 # Won and lost words of each CRM (not "booked": HubSpot-style pipelines open with "Meeting
 # booked"): Salesforce "Closed Won", HubSpot labels and internal names
@@ -183,8 +184,8 @@ def map_opportunity_columns(
     for name, synonyms in OPPORTUNITY_SYNONYMS.items():
         if name in found:
             continue
-        candidates = [by_key[k] for k in dict.fromkeys(map(normalise_header, synonyms)) if k in by_key]
-        candidates = [c for c in candidates if c not in found.values()]
+        keys = dict.fromkeys(map(normalise_header, synonyms))
+        candidates = [by_key[k] for k in keys if k in by_key and by_key[k] not in found.values()]
         if not candidates:
             continue
         found[name] = candidates[0]
@@ -286,12 +287,18 @@ def aggregate_opportunities(
             parts.append(f"{counts['blank']:,} name no account")
         if counts["unknown"]:
             shown = ", ".join(repr(e["account"]) for e in detail if e["reason"] == "unknown")
-            parts.append(f"{counts['unknown']:,} name an account not in the accounts file (e.g. {shown})")
+            parts.append(
+                f"{counts['unknown']:,} name an account not in the accounts file (e.g. {shown})"
+            )
         if counts["ambiguous"]:
             shown = ", ".join(
-                f"{e['account']!r} fits {len(e['candidates'])} accounts" for e in detail if e["reason"] == "ambiguous"
+                f"{e['account']!r} fits {len(e['candidates'])} accounts"
+                for e in detail
+                if e["reason"] == "ambiguous"
             )
-            parts.append(f"{counts['ambiguous']:,} name an account that fits two or more accounts ({shown})")
+            parts.append(
+                f"{counts['ambiguous']:,} name an account that fits two or more accounts ({shown})"
+            )
         warnings.append(
             f"{int(unmatched_mask.sum()):,} of {len(deals):,} deals match no account and are left out "
             f"of the per-account figures: {'; '.join(parts)}."
@@ -551,7 +558,8 @@ def _flags(values: pd.Series) -> tuple[pd.Series, float]:
     """A yes/no column as booleans (NA where unreadable) and the share of cells read."""
     text = values.astype("str").str.strip().str.lower()
     flag = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    flag = flag.mask(text.isin(_TRUE).fillna(False), True).mask(text.isin(_FALSE).fillna(False), False)
+    flag = flag.mask(text.isin(_TRUE).fillna(False), True)
+    flag = flag.mask(text.isin(_FALSE).fillna(False), False)
     filled = text.notna() & (text != "")
     share = float(flag[filled].notna().mean()) if filled.any() else 0.0
     return flag, share
@@ -577,7 +585,11 @@ def _outcomes(
             notes.append(
                 f"The won flag column {mapping['is_won']!r} holds values other than yes/no "
                 f"(only {share:.0%} read); "
-                + ("the stage says which deals are won." if stage_won is not None else "no deal counts as won.")
+                + (
+                    "the stage says which deals are won."
+                    if stage_won is not None
+                    else "no deal counts as won."
+                )
             )
             use_flags = False
     if use_flags:
@@ -615,7 +627,8 @@ def _stage_outcomes(values: pd.Series, column: str) -> tuple[pd.Series, pd.Serie
     codes = set(text.dropna().unique()) - {""}
     if normalise_header(column).endswith("statecode") and codes and codes <= set(_STATECODE):
         state = text.map(_STATECODE)
-        return (state == "won").fillna(False).astype(bool), (state == "lost").fillna(False).astype(bool)
+        won = (state == "won").fillna(False).astype(bool)
+        return won, (state == "lost").fillna(False).astype(bool)
     # Each distinct stage once: an export has a handful of stages and up to millions of deals.
     distinct = pd.Series(text.dropna().unique(), dtype="str")
     not_won = distinct.str.contains(_NOT_WON, case=False, regex=True)

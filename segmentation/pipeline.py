@@ -207,6 +207,7 @@ def load_accounts(
     ignore: list[str] | tuple[str, ...] = (),
     opportunities: str | Path | bytes | None = None,
     opportunities_name: str | None = None,
+    opportunity_overrides: dict[str, str] | None = None,
 ) -> LoadedAccounts:
     """Read an accounts export, map its columns and clean it, with its deals when given.
 
@@ -227,6 +228,9 @@ def load_accounts(
         average won deal replaces the deal-size field where an account has won deals.
     opportunities_name : str, optional
         The opportunities file's name when given as bytes.
+    opportunity_overrides : dict of str to str, optional
+        Opportunity field → column over the detected mapping (``--opp-map``; see
+        :data:`segmentation.opportunities.OPPORTUNITY_SYNONYMS` for the fields).
 
     Returns
     -------
@@ -244,7 +248,9 @@ def load_accounts(
     aggregates = None
     if opportunities is not None:
         deals, _ = read_table(opportunities, name=opportunities_name)
-        aggregates = aggregate_opportunities(deals, prepared.accounts)
+        aggregates = aggregate_opportunities(
+            deals, prepared.accounts, overrides=opportunity_overrides
+        )
         prepared = _with_deals(prepared, aggregates)
     return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
 
@@ -448,6 +454,7 @@ def run(
     playbook: Playbook | None = None,
     roster: pd.DataFrame | None = None,
     opportunities: str | Path | bytes | None = None,
+    opportunity_overrides: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -473,6 +480,8 @@ def run(
         Reps to assign accounts to.
     opportunities : str, pathlib.Path or bytes, optional
         An opportunities (deals) export.
+    opportunity_overrides : dict of str to str, optional
+        Opportunity field → column over the detected mapping (``--opp-map``).
 
     Returns
     -------
@@ -487,6 +496,7 @@ def run(
         overrides=overrides,
         ignore=ignore,
         opportunities=opportunities,
+        opportunity_overrides=opportunity_overrides,
     )
     segmentation = segment_accounts(loaded, n_types=n_types, ignore=ignore, seed=seed)
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
@@ -497,6 +507,7 @@ def run(
         "seed": seed,
         "roster": roster is not None,
         "opportunities": opportunities is not None,
+        "opportunity_overrides": dict(opportunity_overrides or {}),
     }
     return Run(loaded, segmentation, team_plan, playbook, settings)
 
