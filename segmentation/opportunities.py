@@ -26,12 +26,12 @@ from segmentation.schema import normalise_header
 OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "account_id": ("account id", "accountid", "account 18 digit id", "company id", "associated company id", "associated company ids primary", "associated company id primary", "associated company ids", "account record id", "parent account id", "organization id", "deal organization id"),
     "account_name": ("account name", "account", "company", "company name", "associated company", "associated company primary", "customer", "customer name", "potential customer", "organization", "organization name", "deal organization", "client", "client name"),
-    "amount": ("amount converted", "amount in company currency", "close value", "closing value", "deal value", "amount", "deal amount", "amount usd", "opportunity amount", "won amount", "value", "total amount", "est revenue", "estimated revenue", "actual revenue"),
+    "amount": ("amount converted", "amount in company currency", "close value", "closing value", "deal value", "amount", "deal amount", "amount usd", "opportunity amount", "won amount", "value", "total amount", "est revenue", "estimated revenue", "estimated value", "actual revenue", "actual value"),
     "stage": ("stage", "stagename", "deal stage", "opportunity stage", "sales stage", "status", "deal status", "opportunity status", "outcome", "status reason", "statecode", "pipeline phase"),
     "is_won": ("iswon", "won", "is won", "closed won", "is closed won", "hs is closed won"),
     "is_closed": ("isclosed", "closed", "is closed", "is deal closed", "hs is closed"),
-    "close_date": ("close date", "closedate", "closed date", "actual close date", "deal close date", "won time", "deal won time", "est close date", "expected close date"),
-    "created": ("created date", "createddate", "create date", "created on", "created", "engage date", "deal deal created", "deal created", "opportunity created date"),
+    "close_date": ("close date", "closedate", "closed date", "closing date", "actual close date", "deal close date", "won time", "deal won time", "est close date", "expected close date"),
+    "created": ("created date", "createddate", "create date", "created on", "created time", "created", "engage date", "deal deal created", "deal created", "opportunity created date"),
     "product": ("product", "product name", "product family", "product line", "products", "line of business", "deal type"),
     "deal": ("opportunity name", "deal name", "name", "topic", "deal title", "title", "opportunity id", "deal id", "record id", "id"),
 }  # fmt: skip
