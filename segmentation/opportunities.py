@@ -158,9 +158,10 @@ def map_opportunity_columns(
     ----------
     columns : list of str
         The export's headers.
-    overrides : dict of str to str, optional
+    overrides : dict of str to str or None, optional
         Field → column chosen by the user (``--opp-map``); these win over the synonyms, and
-        their columns are not matched to another field.
+        their columns are not matched to another field. ``None`` leaves a field unmapped (the
+        app's "(none)").
     deals : pandas.DataFrame, optional
         The export itself. With it, the stage is the first stage-like column whose values say
         won or lost (Pipedrive's "Deal - Status" rather than its "Deal - Stage", Dynamics'
@@ -181,9 +182,9 @@ def map_opportunity_columns(
     for column in columns:
         if column not in chosen.values():
             by_key.setdefault(normalise_header(column), column)
-    found = dict(chosen)
+    found = {name: column for name, column in chosen.items() if column is not None}
     for name, synonyms in OPPORTUNITY_SYNONYMS.items():
-        if name in found:
+        if name in chosen:
             continue
         keys = dict.fromkeys(map(normalise_header, synonyms))
         candidates = [by_key[k] for k in keys if k in by_key and by_key[k] not in found.values()]
@@ -195,7 +196,9 @@ def map_opportunity_columns(
     return {name: found[name] for name in OPPORTUNITY_SYNONYMS if name in found}
 
 
-def _resolve_overrides(columns: list[str], overrides: dict[str, str]) -> dict[str, str]:
+def _resolve_overrides(
+    columns: list[str], overrides: dict[str, str | None]
+) -> dict[str, str | None]:
     by_key = {}
     for column in columns:
         by_key.setdefault(normalise_header(column), column)
@@ -206,6 +209,9 @@ def _resolve_overrides(columns: list[str], overrides: dict[str, str]) -> dict[st
                 f"--opp-map: unknown opportunity field {name!r}; use one of "
                 + ", ".join(OPPORTUNITY_SYNONYMS)
             )
+        if column is None or column == "":
+            resolved[name] = None
+            continue
         # The exact header first; then one that differs only in case, spaces or punctuation.
         match = column if column in columns else by_key.get(normalise_header(column))
         if match is None:
@@ -595,7 +601,8 @@ def _outcomes(
     stage_won = stage_lost = None
     if "stage" in mapping:
         stage_won, stage_lost = _stage_outcomes(deals[mapping["stage"]], mapping["stage"])
-    use_flags = "is_won" in mapping and not ("stage" in overrides and "is_won" not in overrides)
+    stage_chosen = overrides.get("stage") is not None and "is_won" not in overrides
+    use_flags = "is_won" in mapping and not stage_chosen
     if use_flags:
         won_flag, share = _flags(deals[mapping["is_won"]])
         if share < 0.9:

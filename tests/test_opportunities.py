@@ -615,3 +615,15 @@ def test_opp_map_on_the_command_line_plans_with_the_mapped_deals(tmp_path, capsy
     segments = pd.read_csv(tmp_path / "out" / "segments.csv").set_index("segment")
     row = segments.loc[assignments.loc["Acmeplex", "segment"]]
     assert row["deal_size_known"] == 1 and row["median_deal_size"] == 1_500  # (1,200 + 1,800) / 2
+
+
+def test_an_override_of_none_leaves_a_field_unmapped():
+    columns, render, _, _ = SHAPES["salesforce_api"]
+    deals = _shape(columns, render)
+    assert map_opportunity_columns(list(deals.columns), {"is_won": None, "is_closed": None}, deals) == {
+        "account_id": "AccountId", "amount": "Amount", "stage": "StageName", "deal": "Name",
+    }  # fmt: skip
+    # Without the flags, this export's StageName ("Closed") says nothing: all open, and said so.
+    result = aggregate_opportunities(deals, ACCOUNTS, overrides={"is_won": None, "is_closed": None})
+    assert result.outcomes == {"won": 0, "lost": 0, "open": 7}
+    assert any("reads as won or lost" in w for w in result.warnings)
