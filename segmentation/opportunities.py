@@ -292,11 +292,11 @@ def aggregate_opportunities(
     if unmatched_mask.any():
         parts = []
         if counts["blank"]:
-            parts.append(f"{counts['blank']:,} name no account")
+            parts.append(f"{counts['blank']:,} {_name_verb(counts['blank'])} no account")
         if counts["unknown"]:
             shown = ", ".join(repr(e["account"]) for e in detail if e["reason"] == "unknown")
             parts.append(
-                f"{counts['unknown']:,} name an account not in the accounts file (e.g. {shown})"
+                f"{counts['unknown']:,} {_name_verb(counts['unknown'])} an account not in the accounts file (e.g. {shown})"
             )
         if counts["ambiguous"]:
             shown = ", ".join(
@@ -305,7 +305,7 @@ def aggregate_opportunities(
                 if e["reason"] == "ambiguous"
             )
             parts.append(
-                f"{counts['ambiguous']:,} name an account that fits two or more accounts ({shown})"
+                f"{counts['ambiguous']:,} {_name_verb(counts['ambiguous'])} an account that fits two or more accounts ({shown})"
             )
         warnings.append(
             f"{int(unmatched_mask.sum()):,} of {len(deals):,} deals match no account and are left out "
@@ -411,6 +411,10 @@ def aggregate_opportunities(
             "open": int((~(won | lost)).sum()),
         },
     )
+
+
+def _name_verb(count: int) -> str:
+    return "names" if count == 1 else "name"
 
 
 OTHER_PRODUCTS = "Other products"
