@@ -41,6 +41,7 @@ with roster_col:
     state.take_upload("roster_upload_data", state.roster_file(), state.use_roster)
 
 views.sources_in_use(accounts_col, deals_col, roster_col)
+views.opportunity_mapping(deals_col)
 
 state.prepare("load")
 loaded = state.loaded()

@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SHARE",
         help="fold verticals under this share of accounts into Other (default 0.02; 0 keeps all)",
     )
+    run.add_argument(
+        "--opp-map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        help="map an opportunity field (account_id, account_name, amount, stage, is_won, "
+        "is_closed, close_date, created, product, deal) to a column of the opportunities file "
+        "(repeatable)",
+    )
     _add_reading_options(run)
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
@@ -158,6 +167,17 @@ def parse_map(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
+def _parse_opp_map(pairs: Sequence[str]) -> dict[str, str]:
+    # The same FIELD=COLUMN form as --map, with its own name and example in the error.
+    for pair in pairs:
+        field_name, sep, column = pair.partition("=")
+        if not sep or not field_name.strip() or not column.strip():
+            raise InputError(
+                f"--opp-map takes FIELD=COLUMN, e.g. --opp-map amount=close_value; got {pair!r}"
+            )
+    return parse_map(pairs)
+
+
 def _run(args: argparse.Namespace) -> int:
     from segmentation.pipeline import run
     from segmentation.playbook import load_playbook
@@ -172,6 +192,11 @@ def _run(args: argparse.Namespace) -> int:
     out = check_out_dir(args.out)  # before the work: a folder we cannot write fails at once
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
     roster = read_roster(_existing(args.reps)) if args.reps else None
+    opp_map = _parse_opp_map(args.opp_map)
+    if opp_map and not args.opportunities:
+        raise InputError(
+            "--opp-map maps columns of the opportunities file; give that file with --opportunities"
+        )
     result = run(
         accounts,
         encoding=args.encoding,
@@ -185,6 +210,7 @@ def _run(args: argparse.Namespace) -> int:
         opportunities=_existing(args.opportunities) if args.opportunities else None,
         min_vertical_accounts=args.min_vertical_size,
         min_vertical_share=args.min_vertical_share,
+        opportunity_overrides=opp_map,
     )
     files = result.files()
     outputs = write_outputs(files, out)

@@ -1,13 +1,16 @@
 """Opportunities (deals): aggregate an export per account and join it to the accounts.
 
 Deals are joined on the account id (Salesforce 15- and 18-character ids match), failing that on a
-normalised account name. Deals that match no account are counted and shown with examples,
-never dropped silently.
+normalised account name; a name two accounts share joins neither. Deals that match no account
+are counted by reason (no account given, an unknown account, an ambiguous name) and shown with
+examples, never dropped silently. Headers and won/lost words are those of Salesforce, HubSpot,
+Dynamics 365, Pipedrive, Zoho and public samples; ``--opp-map`` names any other column.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,21 +21,48 @@ from segmentation.errors import InputError
 from segmentation.numbers import parse_money
 from segmentation.schema import normalise_header
 
-# Header synonyms across Salesforce (report labels and API names), HubSpot deals and Dynamics.
+# Header synonyms across Salesforce (report labels and API names), HubSpot deals, Dynamics,
+# Pipedrive ("Deal - Value" normalises to "dealvalue"), Zoho and public samples such as Maven
+# Analytics' "CRM sales opportunities" (sales_pipeline.csv: account, deal_stage, close_value).
+# Order matters: the first synonym found wins, so a converted amount (one currency across the
+# file) goes before the raw amount, which multi-currency orgs export in each deal's currency.
 OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "account_id": ("account id", "accountid", "account 18 digit id", "company id", "associated company id", "account record id", "parent account id"),
-    "account_name": ("account name", "account", "company", "company name", "associated company", "customer", "potential customer", "organization"),
-    "amount": ("amount", "deal amount", "amount usd", "opportunity amount", "value", "deal value", "total amount", "est revenue", "estimated revenue", "actual revenue"),
-    "stage": ("stage", "stagename", "deal stage", "opportunity stage", "status", "sales stage", "pipeline phase"),
-    "is_won": ("iswon", "won", "is won", "closed won"),
-    "is_closed": ("isclosed", "closed", "is closed"),
-    "close_date": ("close date", "closedate", "closed date", "actual close date", "est close date", "expected close date"),
-    "created": ("created date", "createddate", "create date", "created on", "created"),
+    "account_id": ("account id", "accountid", "account 18 digit id", "company id", "associated company id", "associated company ids primary", "associated company id primary", "associated company ids", "account record id", "parent account id", "organization id", "deal organization id"),
+    "account_name": ("account name", "account", "company", "company name", "associated company", "associated company primary", "customer", "customer name", "potential customer", "organization", "organization name", "deal organization", "client", "client name"),
+    "amount": ("amount converted", "amount in company currency", "close value", "closing value", "deal value", "amount", "deal amount", "amount usd", "opportunity amount", "won amount", "value", "total amount", "est revenue", "estimated revenue", "estimated value", "actual revenue", "actual value"),
+    "stage": ("stage", "stagename", "deal stage", "opportunity stage", "sales stage", "status", "deal status", "opportunity status", "outcome", "status reason", "statecode", "pipeline phase"),
+    "is_won": ("iswon", "won", "is won", "closed won", "is closed won", "hs is closed won"),
+    "is_closed": ("isclosed", "closed", "is closed", "is deal closed", "hs is closed"),
+    "close_date": ("close date", "closedate", "closed date", "closing date", "actual close date", "deal close date", "won time", "deal won time", "est close date", "expected close date"),
+    "created": ("created date", "createddate", "create date", "created on", "created time", "created", "engage date", "deal deal created", "deal created", "opportunity created date"),
     "product": ("product", "product name", "product family", "product line", "products", "line of business", "deal type"),
+    "deal": ("opportunity name", "deal name", "name", "topic", "deal title", "title", "opportunity id", "deal id", "record id", "id"),
 }  # fmt: skip
+"""Opportunity field → header synonyms, compared after
+:func:`~segmentation.schema.normalise_header`. ``deal`` names a deal in the examples of deals that
+match no account."""
 
-_WON = re.compile(r"\bwon\b|closed ?won|^won$|signed|booked", re.IGNORECASE)
-_LOST = re.compile(r"\blost\b|closed ?lost|disqualified|dead|cancel", re.IGNORECASE)
+# Won and lost words of each CRM (not "booked": HubSpot-style pipelines open with "Meeting
+# booked"): Salesforce "Closed Won", HubSpot labels and internal names
+# ("closedwon"), Dynamics status "Won"/"Lost" and status reasons ("Out-Sold", "Canceled"),
+# Pipedrive status "won"/"lost", Zoho "Closed-Lost to Competition", Maven "Won"/"Lost", and the
+# same words in German, French, Spanish, Portuguese, Italian and Dutch exports.
+_NOT_WON = r"\bnot ?won\b|\bno ?win\b"
+_WON = re.compile(
+    r"(?<![a-z])(?:closed[ _-]?)?won\b|\bsigned\b|\bgagn[ée]e?\b|"
+    r"\bganad[oa]\b|\bganh[oa]\b|\bvint[oa]\b|\bgewonnen\b",
+    re.IGNORECASE,
+)
+_LOST = re.compile(
+    r"(?<![a-z])(?:closed[ _-]?)?lost\b|disqualified|\bdead\b|cancel|out[ -]?sold|"
+    r"\bverloren\b|\bperdu[e]?\b|\bperdid[oa]\b|\bpers[oa]\b|\bgescheitert\b|"
+    + _NOT_WON,
+    re.IGNORECASE,
+)
+# Dynamics 365 opportunity state codes, as the Web API and Dataverse exports give them.
+_STATECODE = {"0": "open", "1": "won", "2": "lost"}
+_TRUE = {"true", "1", "1.0", "yes", "y", "x", "wahr", "ja", "oui", "si", "sí"}
+_FALSE = {"false", "0", "0.0", "no", "n", "falsch", "nein", "non"}
 
 PER_ACCOUNT_COLUMNS: tuple[str, ...] = (
     "deals",
@@ -61,6 +91,20 @@ class OpportunityAggregates:
         Long table ``account_row, product, won_revenue, deals`` for the product mix.
     mapping : dict
         Opportunity field → source column.
+    unmatched : int
+        Deals joined to no account: ``unmatched_blank + unmatched_unknown + ambiguous``.
+    unmatched_blank : int
+        Deals that give neither an account id nor an account name.
+    unmatched_unknown : int
+        Deals whose account id or name is not in the accounts file.
+    ambiguous : int
+        Deals whose account name (normalised) fits two or more accounts: left out rather than
+        credited to a guess.
+    examples : list of dict
+        A few deals of each kind left out: ``reason`` (blank, unknown, ambiguous), ``row`` (1 =
+        the first deal), ``deal``, ``account`` and, for ambiguous names, the ``candidates``.
+    outcomes : dict
+        Deals read as won, lost and open.
     """
 
     per_account: pd.DataFrame
@@ -74,16 +118,28 @@ class OpportunityAggregates:
     unparsed_amounts: int = 0
     unrecognised_products: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    unmatched_blank: int = 0
+    unmatched_unknown: int = 0
+    ambiguous: int = 0
+    examples: list[dict] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready summary of the join (not the per-account table)."""
         return {
+            "rows_read": self.deals_read,
             "deals_read": self.deals_read,
             "mapping": self.mapping,
+            "matched": self.matched_by_id + self.matched_by_name,
             "matched_by_id": self.matched_by_id,
             "matched_by_name": self.matched_by_name,
             "unmatched": self.unmatched,
+            "unmatched_blank": self.unmatched_blank,
+            "unmatched_unknown": self.unmatched_unknown,
+            "ambiguous": self.ambiguous,
+            "examples": self.examples,
             "unmatched_examples": self.unmatched_examples,
+            "outcomes": self.outcomes,
             "unparsed_amounts": self.unparsed_amounts,
             "unrecognised_products": self.unrecognised_products,
             "accounts_with_deals": int((self.per_account["deals"] > 0).sum()),
@@ -92,30 +148,89 @@ class OpportunityAggregates:
         }
 
 
-def map_opportunity_columns(columns: list[str]) -> dict[str, str]:
+def map_opportunity_columns(
+    columns: list[str],
+    overrides: dict[str, str] | None = None,
+    deals: pd.DataFrame | None = None,
+) -> dict[str, str]:
     """Match an opportunities export's headers to the fields this module needs.
 
     Parameters
     ----------
     columns : list of str
         The export's headers.
+    overrides : dict of str to str or None, optional
+        Field → column chosen by the user (``--opp-map``); these win over the synonyms, and
+        their columns are not matched to another field. ``None`` leaves a field unmapped (the
+        app's "(none)").
+    deals : pandas.DataFrame, optional
+        The export itself. With it, the stage is the first stage-like column whose values say
+        won or lost (Pipedrive's "Deal - Status" rather than its "Deal - Stage", Dynamics'
+        "Status" rather than its "Pipeline Phase").
 
     Returns
     -------
     dict of str to str
         Field → source column, for the fields found.
+
+    Raises
+    ------
+    segmentation.errors.InputError
+        When an override names an unknown field or a column the export does not have.
     """
+    chosen = _resolve_overrides(columns, overrides or {})
+    by_key = {}
+    for column in columns:
+        if column not in chosen.values():
+            by_key.setdefault(normalise_header(column), column)
+    found = {name: column for name, column in chosen.items() if column is not None}
+    for name, synonyms in OPPORTUNITY_SYNONYMS.items():
+        if name in chosen:
+            continue
+        keys = dict.fromkeys(map(normalise_header, synonyms))
+        candidates = [by_key[k] for k in keys if k in by_key and by_key[k] not in found.values()]
+        if not candidates:
+            continue
+        found[name] = candidates[0]
+        if name == "stage" and deals is not None:
+            found[name] = next((c for c in candidates if _says_outcome(deals[c])), candidates[0])
+    return {name: found[name] for name in OPPORTUNITY_SYNONYMS if name in found}
+
+
+def _resolve_overrides(
+    columns: list[str], overrides: dict[str, str | None]
+) -> dict[str, str | None]:
     by_key = {}
     for column in columns:
         by_key.setdefault(normalise_header(column), column)
-    found = {}
-    for name, synonyms in OPPORTUNITY_SYNONYMS.items():
-        for synonym in synonyms:
-            column = by_key.get(normalise_header(synonym))
-            if column is not None and column not in found.values():
-                found[name] = column
-                break
-    return found
+    resolved = {}
+    for name, column in overrides.items():
+        if name not in OPPORTUNITY_SYNONYMS:
+            raise InputError(
+                f"--opp-map: unknown opportunity field {name!r}; use one of "
+                + ", ".join(OPPORTUNITY_SYNONYMS)
+            )
+        if column is None or column == "":
+            resolved[name] = None
+            continue
+        # The exact header first; then one that differs only in case, spaces or punctuation.
+        match = column if column in columns else by_key.get(normalise_header(column))
+        if match is None:
+            shown = ", ".join(map(str, columns[:12])) + (", ..." if len(columns) > 12 else "")
+            raise InputError(
+                f"--opp-map {name}={column!r}: the opportunities file has no such column "
+                f"(its columns: {shown})"
+            )
+        resolved[name] = match
+    return resolved
+
+
+def _says_outcome(values: pd.Series) -> bool:
+    text = values.dropna().astype("str")
+    if text.empty:
+        return False
+    distinct = pd.Series(text.unique(), dtype="str")
+    return bool(distinct.str.contains(_WON).any() or distinct.str.contains(_LOST).any())
 
 
 def aggregate_opportunities(
@@ -124,6 +239,7 @@ def aggregate_opportunities(
     *,
     catalogue: list[str] | None = None,
     min_product_share: float = 0.01,
+    overrides: dict[str, str] | None = None,
 ) -> OpportunityAggregates:
     """Aggregate deals per account: won revenue, average won deal, win rate, pipeline, cycle, products.
 
@@ -139,6 +255,9 @@ def aggregate_opportunities(
     min_product_share : float
         See ``catalogue``. Names outside the catalogue ("TBD", one-off pilots) are counted, shown
         with examples and pooled as "Other products" in the product mix.
+    overrides : dict of str to str, optional
+        Opportunity field → column, over the detected mapping (``--opp-map``); the fields are
+        the keys of :data:`OPPORTUNITY_SYNONYMS`.
 
     Returns
     -------
@@ -147,35 +266,57 @@ def aggregate_opportunities(
     Raises
     ------
     segmentation.errors.InputError
-        When the export has no amount column, or nothing to join deals to accounts on.
+        When the export has no amount column, or nothing to join deals to accounts on, or an
+        override names an unknown field or column.
     """
-    mapping = map_opportunity_columns(list(deals.columns))
+    mapping = map_opportunity_columns(list(deals.columns), overrides, deals)
     if "amount" not in mapping:
         raise InputError(
-            "the opportunities file has no amount column (looked for Amount, Deal amount, Value); "
-            "rename the column or leave the opportunities out"
+            "the opportunities file has no amount column (looked for Amount, Amount (converted), "
+            "Close Value, Deal Value, Value, Est. Revenue); name it with --opp-map amount=COLUMN "
+            "(in the app: Opportunity columns on the Data page) or leave the opportunities out"
         )
     if "account_id" not in mapping and "account_name" not in mapping:
         raise InputError(
             "the opportunities file has no account id or account name column to join on; "
-            "add 'Account ID' or 'Account Name'"
+            "add 'Account ID' or 'Account Name', or name it with --opp-map account_name=COLUMN"
         )
     warnings: list[str] = []
-    row = _match_accounts(deals, mapping, accounts)
+    row, reason, candidates = _match_accounts(deals, mapping, accounts)
     matched_by_id = int(row.attrs["by_id"])
     matched_by_name = int(row.attrs["by_name"])
     unmatched_mask = row.isna()
+    counts = {kind: int((reason == kind).sum()) for kind in ("blank", "unknown", "ambiguous")}
     examples = _unmatched_examples(deals, mapping, unmatched_mask)
+    detail = _left_out_examples(deals, mapping, reason, candidates)
     if unmatched_mask.any():
+        parts = []
+        if counts["blank"]:
+            parts.append(f"{counts['blank']:,} {_name_verb(counts['blank'])} no account")
+        if counts["unknown"]:
+            shown = ", ".join(repr(e["account"]) for e in detail if e["reason"] == "unknown")
+            parts.append(
+                f"{counts['unknown']:,} {_name_verb(counts['unknown'])} an account not in the accounts file (e.g. {shown})"
+            )
+        if counts["ambiguous"]:
+            shown = ", ".join(
+                f"{e['account']!r} fits {len(e['candidates'])} accounts"
+                for e in detail
+                if e["reason"] == "ambiguous"
+            )
+            parts.append(
+                f"{counts['ambiguous']:,} {_name_verb(counts['ambiguous'])} an account that fits two or more accounts ({shown})"
+            )
         warnings.append(
             f"{int(unmatched_mask.sum()):,} of {len(deals):,} deals match no account and are left out "
-            f"of the per-account figures (e.g. {', '.join(examples[:3])})."
+            f"of the per-account figures: {'; '.join(parts)}."
         )
 
     amount, failed = parse_money(deals[mapping["amount"]])
     if failed.any():
         warnings.append(f"{int(failed.sum()):,} deal amounts could not be read and count as unknown.")
-    won, lost = _outcomes(deals, mapping)
+    won, lost, outcome_notes = _outcomes(deals, mapping, overrides or {})
+    warnings += outcome_notes
     cycle = _cycle_days(deals, mapping)
     backwards = int((won & (cycle < 0)).sum())
     if backwards:
@@ -208,6 +349,12 @@ def aggregate_opportunities(
             "product": product,
         }
     )[~unmatched_mask]
+    no_amount = int((table["won"] & table["amount"].isna()).sum())
+    if no_amount:
+        warnings.append(
+            f"{no_amount:,} won deals have no amount: they count as won deals (win rate) but add "
+            "nothing to won revenue or the average won deal."
+        )
     table = table.assign(
         won_amount=table["amount"].where(table["won"]),
         open_amount=table["amount"].where(table["open"]),
@@ -236,8 +383,8 @@ def aggregate_opportunities(
     )
     per["products"] = _join_products(product_revenue)
     per_account = per.reindex(accounts.index)
-    counts = ["deals", "won_deals", "lost_deals", "open_deals"]
-    per_account[counts] = per_account[counts].fillna(0).astype("int64")
+    counts_cols = ["deals", "won_deals", "lost_deals", "open_deals"]
+    per_account[counts_cols] = per_account[counts_cols].fillna(0).astype("int64")
     per_account[["won_revenue", "open_pipeline"]] = per_account[
         ["won_revenue", "open_pipeline"]
     ].fillna(0.0)
@@ -254,7 +401,20 @@ def aggregate_opportunities(
         unparsed_amounts=int(failed.sum()),
         unrecognised_products=unrecognised,
         warnings=warnings,
+        unmatched_blank=counts["blank"],
+        unmatched_unknown=counts["unknown"],
+        ambiguous=counts["ambiguous"],
+        examples=detail,
+        outcomes={
+            "won": int(won.sum()),
+            "lost": int(lost.sum()),
+            "open": int((~(won | lost)).sum()),
+        },
     )
+
+
+def _name_verb(count: int) -> str:
+    return "names" if count == 1 else "name"
 
 
 OTHER_PRODUCTS = "Other products"
@@ -295,12 +455,21 @@ def _match_catalogue(
     return matched.astype("str"), {str(k): int(v) for k, v in outside.items()}
 
 
-def _match_accounts(deals: pd.DataFrame, mapping: dict, accounts: pd.DataFrame) -> pd.Series:
+def _match_accounts(
+    deals: pd.DataFrame, mapping: dict, accounts: pd.DataFrame
+) -> tuple[pd.Series, pd.Series, Callable[[object], list[str]]]:
+    """Each deal's account row, why a deal has none, and the accounts an ambiguous name fits.
+
+    Returns ``row`` (Int64, NA when unmatched; ``attrs`` by_id and by_name), ``reason`` (NA when
+    matched, else "blank", "unknown" or "ambiguous") and ``candidates``, a function giving the
+    ids of the accounts an ambiguous deal's name fits (called for the few examples only: lists
+    for every ambiguous deal cost a second at 100k deals).
+    """
     row = pd.Series(np.nan, index=deals.index)
     ids = pd.Series(pd.NA, index=deals.index, dtype="str")
     by_id = 0
     if "account_id" in mapping:
-        ids = deals[mapping["account_id"]].astype("str").str.strip()
+        ids = deals[mapping["account_id"]].astype("str").str.strip().replace("", pd.NA)
         lookup = pd.Series(accounts.index, index=accounts["account_id"].astype("str").str.strip())
         lookup = lookup[~lookup.index.duplicated()]
         row = ids.map(lookup)
@@ -309,23 +478,60 @@ def _match_accounts(deals: pd.DataFrame, mapping: dict, accounts: pd.DataFrame) 
         short = short[~short.index.duplicated()]
         row = row.fillna(ids.str.slice(0, 15).map(short))
         by_id = int(row.notna().sum())
+    has_id = ids.notna()
+    has_name = pd.Series(False, index=deals.index)
+    if "account_name" in mapping:
+        has_name = deals[mapping["account_name"]].astype("str").str.strip().fillna("") != ""
+    names = pd.Series(pd.NA, index=deals.index, dtype="str")
     by_name = 0
+    ambiguous = pd.Series(False, index=deals.index)
+    keys = None
     # A deal whose id names no account is an orphan (a deleted or merged account), unless the
     # ids come from another system altogether; only then, or for blank ids, trust the name.
     needs_name = row.isna()
     if "account_id" in mapping and by_id >= 0.5 * len(deals):
-        needs_name &= ids.isna() | (ids == "")
+        needs_name &= ~has_id
     if "account_name" in mapping and needs_name.any():
-        names = normalise_name(deals[mapping["account_name"]]).where(needs_name)
-        lookup = pd.Series(accounts.index, index=normalise_name(accounts["account_name"]))
-        lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated()]
-        by_name_rows = names.map(lookup)
+        # Only the deals that need it: at 300k deals mostly joined on id, keying every name
+        # cost more than the join.
+        names = normalise_name(deals.loc[needs_name, mapping["account_name"]]).reindex(deals.index)
+        keys = normalise_name(accounts["account_name"])
+        # Codes through one hash table (factorize / get_indexer): Series.map and isin on string
+        # keys took ~1.5 s for 300k deals.
+        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        seen = codes >= 0
+        count = np.bincount(codes[seen], minlength=len(uniques))
+        first = np.full(len(uniques), -1, dtype="int64")
+        positions = np.flatnonzero(seen)
+        first[codes[positions[::-1]]] = positions[::-1]  # the last write is the first account
+        wanted = uniques.get_indexer(pd.Index(names.where(needs_name)))
+        found = wanted >= 0
+        # Two accounts with the same name key (duplicates, or namesakes in two countries): a
+        # deal naming them could be either's, so it is reported, not credited to the first.
+        shared = np.zeros(len(deals), dtype=bool)
+        shared[found] = count[wanted[found]] > 1
+        unique_hit = found & ~shared
+        by_name_rows = pd.Series(np.nan, index=deals.index)
+        by_name_rows[unique_hit] = accounts.index.to_numpy()[first[wanted[unique_hit]]]
+        ambiguous = pd.Series(shared, index=deals.index)
         before = row.notna()
         row = row.fillna(by_name_rows)
         by_name = int((row.notna() & ~before).sum())
+    blank = ~has_id & ~has_name
+    reason = pd.Series(pd.NA, index=deals.index, dtype="str")
+    unmatched = row.isna()
+    reason = reason.mask(unmatched, "unknown").mask(unmatched & blank, "blank")
+    reason = reason.mask(unmatched & ambiguous, "ambiguous")
     row = row.astype("Int64")
     row.attrs.update(by_id=by_id, by_name=by_name)
-    return row
+
+    def candidates(index) -> list[str]:
+        if keys is None:
+            return []
+        fits = (keys == names[index]).fillna(False).to_numpy()
+        return accounts["account_id"].astype("str")[fits].tolist()
+
+    return row, reason, candidates
 
 
 def _unmatched_examples(deals: pd.DataFrame, mapping: dict, unmatched: pd.Series) -> list[str]:
@@ -334,21 +540,130 @@ def _unmatched_examples(deals: pd.DataFrame, mapping: dict, unmatched: pd.Series
     return values.drop_duplicates().head(5).tolist()
 
 
-def _outcomes(deals: pd.DataFrame, mapping: dict) -> tuple[pd.Series, pd.Series]:
-    if "is_won" in mapping:
-        flag = deals[mapping["is_won"]].astype("str").str.strip().str.lower()
-        won = flag.isin(["true", "1", "yes", "y"])
+def _left_out_examples(
+    deals: pd.DataFrame, mapping: dict, reason: pd.Series, candidates, per_kind: int = 3
+) -> list[dict]:
+    """Up to ``per_kind`` deals of each kind left out, distinct by account, for the report."""
+    examples = []
+    positions = pd.Series(np.arange(1, len(deals) + 1), index=deals.index)
+    for kind in ("blank", "unknown", "ambiguous"):
+        # The first thousand deals of a kind hold enough distinct accounts for the examples.
+        rows = reason.index[(reason == kind).fillna(False).to_numpy()][:1000]
+        if not len(rows):
+            continue
+        account = _account_text(deals.loc[rows], mapping)
+        for index in account.drop_duplicates().index[:per_kind]:
+            example = {
+                "reason": kind,
+                "row": int(positions[index]),
+                "deal": _cell(deals, mapping.get("deal"), index),
+                "account": account[index],
+            }
+            if kind == "ambiguous":
+                example["candidates"] = candidates(index)
+            examples.append(example)
+    return examples
+
+
+def _account_text(deals: pd.DataFrame, mapping: dict) -> pd.Series:
+    text = pd.Series("", index=deals.index, dtype="str")
+    for name in ("account_id", "account_name"):
+        if name in mapping:
+            value = deals[mapping[name]].astype("str").str.strip().fillna("")
+            text = text.where(value == "", value) if name == "account_name" else value
+    return text.fillna("")
+
+
+def _cell(deals: pd.DataFrame, column: str | None, index) -> str | None:
+    if column is None:
+        return None
+    value = deals.at[index, column]
+    return None if pd.isna(value) else str(value)
+
+
+def _flags(values: pd.Series) -> tuple[pd.Series, float]:
+    """A yes/no column as booleans (NA where unreadable) and the share of cells read."""
+    text = values.astype("str").str.strip().str.lower()
+    flag = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    flag = flag.mask(text.isin(_TRUE).fillna(False), True)
+    flag = flag.mask(text.isin(_FALSE).fillna(False), False)
+    filled = text.notna() & (text != "")
+    share = float(flag[filled].notna().mean()) if filled.any() else 0.0
+    return flag, share
+
+
+def _outcomes(
+    deals: pd.DataFrame, mapping: dict, overrides: dict[str, str]
+) -> tuple[pd.Series, pd.Series, list[str]]:
+    """Won and lost per deal (open is neither), with warnings when the outcome cannot be read.
+
+    Salesforce's IsWon / IsClosed checkboxes win over the stage, except when the user chose
+    the stage column and not the flags.
+    """
+    notes: list[str] = []
+    nothing = pd.Series(False, index=deals.index)
+    stage_won = stage_lost = None
+    if "stage" in mapping:
+        stage_won, stage_lost = _stage_outcomes(deals[mapping["stage"]], mapping["stage"])
+    stage_chosen = overrides.get("stage") is not None and "is_won" not in overrides
+    use_flags = "is_won" in mapping and not stage_chosen
+    if use_flags:
+        won_flag, share = _flags(deals[mapping["is_won"]])
+        if share < 0.9:
+            notes.append(
+                f"The won flag column {mapping['is_won']!r} holds values other than yes/no "
+                f"(only {share:.0%} read); "
+                + (
+                    "the stage says which deals are won."
+                    if stage_won is not None
+                    else "no deal counts as won."
+                )
+            )
+            use_flags = False
+    if use_flags:
+        won = won_flag.fillna(False).astype(bool)
         if "is_closed" in mapping:
-            closed = deals[mapping["is_closed"]].astype("str").str.strip().str.lower()
-            lost = closed.isin(["true", "1", "yes", "y"]) & ~won
+            closed_flag, _ = _flags(deals[mapping["is_closed"]])
+            lost = closed_flag.fillna(False).astype(bool) & ~won
+        elif stage_lost is not None:
+            lost = stage_lost & ~won
         else:
-            lost = pd.Series(False, index=deals.index)
-        return won.fillna(False), lost.fillna(False)
-    if "stage" not in mapping:
-        return pd.Series(False, index=deals.index), pd.Series(False, index=deals.index)
-    stage = deals[mapping["stage"]].astype("str")
-    won = stage.str.contains(_WON, na=False)
-    lost = stage.str.contains(_LOST, na=False) & ~won
+            lost = nothing.copy()
+            notes.append(
+                f"Deals are won by {mapping['is_won']!r} but nothing says which are lost: win "
+                "rates count only won deals as closed. Add the IsClosed or stage column."
+            )
+        return won, lost, notes
+    if stage_won is None:
+        notes.append(
+            "The opportunities file has no stage or won/lost column: every deal counts as open, "
+            "so won revenue and win rates are unknown. Name the column with --opp-map stage=COLUMN."
+        )
+        return nothing.copy(), nothing.copy(), notes
+    if not (stage_won.any() or stage_lost.any()):
+        shown = ", ".join(map(repr, deals[mapping["stage"]].dropna().astype("str").unique()[:5]))
+        notes.append(
+            f"No deal's {mapping['stage']!r} reads as won or lost (values such as {shown}): every "
+            "deal counts as open, so won revenue and win rates are unknown. Name the won/lost "
+            "column with --opp-map stage=COLUMN."
+        )
+    return stage_won, stage_lost, notes
+
+
+def _stage_outcomes(values: pd.Series, column: str) -> tuple[pd.Series, pd.Series]:
+    text = values.astype("str").str.strip()
+    codes = set(text.dropna().unique()) - {""}
+    if normalise_header(column).endswith("statecode") and codes and codes <= set(_STATECODE):
+        state = text.map(_STATECODE)
+        won = (state == "won").fillna(False).astype(bool)
+        return won, (state == "lost").fillna(False).astype(bool)
+    # Each distinct stage once: an export has a handful of stages and up to millions of deals.
+    distinct = pd.Series(text.dropna().unique(), dtype="str")
+    not_won = distinct.str.contains(_NOT_WON, case=False, regex=True)
+    won_words = set(distinct[distinct.str.contains(_WON) & ~not_won])
+    lost_words = set(distinct[distinct.str.contains(_LOST)]) - won_words
+    won = text.isin(won_words).fillna(False).astype(bool)
+    lost = text.isin(lost_words).fillna(False).astype(bool)
     return won, lost
 
 

@@ -209,6 +209,7 @@ def load_accounts(
     ignore: list[str] | tuple[str, ...] = (),
     opportunities: str | Path | bytes | None = None,
     opportunities_name: str | None = None,
+    opportunity_overrides: dict[str, str] | None = None,
 ) -> LoadedAccounts:
     """Read an accounts export, map its columns and clean it, with its deals when given.
 
@@ -229,6 +230,9 @@ def load_accounts(
         average won deal replaces the deal-size field where an account has won deals.
     opportunities_name : str, optional
         The opportunities file's name when given as bytes.
+    opportunity_overrides : dict of str to str, optional
+        Opportunity field → column over the detected mapping (``--opp-map``; see
+        :data:`segmentation.opportunities.OPPORTUNITY_SYNONYMS` for the fields).
 
     Returns
     -------
@@ -246,7 +250,9 @@ def load_accounts(
     aggregates = None
     if opportunities is not None:
         deals, _ = read_table(opportunities, name=opportunities_name)
-        aggregates = aggregate_opportunities(deals, prepared.accounts)
+        aggregates = aggregate_opportunities(
+            deals, prepared.accounts, overrides=opportunity_overrides
+        )
         prepared = _with_deals(prepared, aggregates)
     return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
 
@@ -468,6 +474,7 @@ def run(
     opportunities: str | Path | bytes | None = None,
     min_vertical_accounts: int = 20,
     min_vertical_share: float = 0.02,
+    opportunity_overrides: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -495,6 +502,8 @@ def run(
         An opportunities (deals) export.
     min_vertical_accounts, min_vertical_share : int, float
         Verticals under this many accounts or this share of accounts fold into "Other".
+    opportunity_overrides : dict of str to str, optional
+        Opportunity field → column over the detected mapping (``--opp-map``).
 
     Returns
     -------
@@ -509,6 +518,7 @@ def run(
         overrides=overrides,
         ignore=ignore,
         opportunities=opportunities,
+        opportunity_overrides=opportunity_overrides,
     )
     segmentation = segment_accounts(
         loaded,
@@ -529,6 +539,7 @@ def run(
         "opportunities": opportunities is not None,
         "min_vertical_accounts": min_vertical_accounts,
         "min_vertical_share": min_vertical_share,
+        "opportunity_overrides": dict(opportunity_overrides or {}),
     }
     return Run(loaded, segmentation, team_plan, playbook, settings)
 

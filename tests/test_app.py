@@ -348,3 +348,39 @@ def test_treemap_can_be_sized_by_revenue():
     at.button_group(key="treemap_size").set_value("total_revenue").run()
     _ok(at)
     assert _chart(at, "treemap")["data"][0]["customdata"][0].startswith("$")
+
+
+def test_opportunities_as_maven_shapes_them_are_mapped_on_the_data_page():
+    # A Maven-style sales_pipeline.csv for the sample's accounts: names, deal_stage, close_value.
+    accounts = (ROOT / "data" / "sample_accounts.csv").read_text().splitlines()[1:41]
+    names = [line.split('","')[1] for line in accounts]
+    rows = "".join(
+        f"{i:08X},Moses Frase,GTX Basic,\"{name}\",{'Won' if i % 3 else 'Lost'},2016-10-20,2017-03-01,"
+        f"{1000 + i if i % 3 else 0}\n"
+        for i, name in enumerate(names)
+    )
+    header = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+    at = _app()
+    at.file_uploader(key="opportunities_upload").set_value(
+        ("sales_pipeline.csv", (header + rows).encode(), "text/csv")
+    ).run()
+    _ok(at)
+    assert "Opportunities: 40 deals read" in _texts(at)
+    assert "26 won, 14 lost, 0 open" in _texts(at)
+
+
+def test_opportunity_columns_the_app_did_not_recognise_can_be_mapped():
+    rows = "".join(f"Globex {i},Gewonnen,\"1.200,00 €\"\n" for i in range(5))
+    at = _app()
+    at.file_uploader(key="opportunities_upload").set_value(
+        ("chancen.csv", ("Firma,Phase,Betrag\n" + rows).encode(), "text/csv")
+    ).run()
+    assert not at.exception
+    assert "no amount column" in at.error[0].value
+    # Fields in OPPORTUNITY_LABELS order: account_id, account_name, amount, stage, ...
+    _edit(at, "opp_mapping_editor", {1: {"column": "Firma"}, 2: {"column": "Betrag"}, 3: {"column": "Phase"}})
+    at.button(key="apply_opp_mapping").click().run()
+    _ok(at)
+    assert at.session_state["opp_overrides"] == {"account_name": "Firma", "amount": "Betrag", "stage": "Phase"}
+    assert "Opportunities: 5 deals read" in _texts(at)
+    assert "5 won, 0 lost, 0 open" in _texts(at)

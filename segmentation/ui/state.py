@@ -31,6 +31,7 @@ import streamlit as st
 
 from segmentation.clustering import feature_label
 from segmentation.errors import InputError
+from segmentation.ingest import read_table
 from segmentation.markdown import escape as md
 from segmentation.pipeline import (
     LoadedAccounts,
@@ -42,6 +43,7 @@ from segmentation.pipeline import (
     preview_territories,
     segment_accounts,
 )
+from segmentation.opportunities import map_opportunity_columns
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.territories import TerritoryResult, read_roster
 from segmentation.ui import controls
@@ -82,6 +84,7 @@ SETTINGS: dict[str, object] = {
     "min_vertical_share": 0.02,  # so do verticals under this share of accounts (segment)
     "playbook_values": {},  # rule id -> value, only where changed (plan)
     "roster": None,  # Upload (plan)
+    "opp_overrides": {},  # opportunity field -> deals column, None = unmapped (load)
 }
 """Every setting a page can change, with its default."""
 
@@ -92,6 +95,7 @@ _FILE_SETTINGS = (
     "n_types",
     "vertical_renames",
     "vertical_merges",
+    "opp_overrides",
 )
 """Settings that belong to one accounts file and reset when the file changes."""
 
@@ -193,6 +197,9 @@ def use_sample() -> None:
 def use_opportunities_file(name: str | None, data: bytes | None) -> None:
     """Use a deals export with the accounts (``None`` to go without)."""
     st.session_state["opportunities_file"] = None if data is None else Upload(name, data)
+    # Column choices belong to the old file's headers.
+    st.session_state["opp_overrides"] = {}
+    st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
 
 
 def use_roster(name: str | None, data: bytes | None) -> None:
@@ -237,6 +244,7 @@ def settings() -> dict:
         "min_vertical_share": st.session_state["min_vertical_share"],
         "roster": st.session_state["roster"] is not None,
         "opportunities": deals is not None,
+        "opportunity_overrides": dict(st.session_state["opp_overrides"]),
     }
 
 
@@ -251,6 +259,7 @@ def _load_key() -> tuple:
         tuple(sorted(st.session_state["overrides"].items())),
         tuple(st.session_state["drop_columns"]),
         deals.digest if deals else None,
+        tuple(sorted(st.session_state["opp_overrides"].items())),
     )
 
 
@@ -341,7 +350,8 @@ def undo_all() -> None:
     """Button callback: every setting back to its default; the files stay."""
     _reset_file_settings()
     reset_playbook()
-    for key in ("auto_k", "k_input", "features_in", "segments_error", "mapping_error"):
+    for key in ("auto_k", "k_input", "features_in", "segments_error", "mapping_error",
+                "opp_mapping_error"):  # fmt: skip
         st.session_state.pop(key, None)
 
 
@@ -377,6 +387,7 @@ def _stage_load() -> LoadedAccounts:
         _deals=deals,
         _drop=tuple(st.session_state["drop_columns"]),
         _overrides=dict(st.session_state["overrides"]),
+        _opp_overrides=dict(st.session_state["opp_overrides"]),
     )
     st.session_state["_loaded_rows"] = (upload.digest, len(result.accounts))
     return result
@@ -509,7 +520,14 @@ def _sample_upload(path: Path) -> Upload:
 
 @_STAGE_CACHE
 def _load(
-    key: tuple, *, _data: bytes, _name: str, _deals, _drop: tuple, _overrides: dict
+    key: tuple,
+    *,
+    _data: bytes,
+    _name: str,
+    _deals,
+    _drop: tuple,
+    _overrides: dict,
+    _opp_overrides: dict | None = None,
 ) -> LoadedAccounts:
     return load_accounts(
         _data,
@@ -518,7 +536,52 @@ def _load(
         ignore=_drop,
         opportunities=_deals.data if _deals else None,
         opportunities_name=_deals.name if _deals else None,
+        opportunity_overrides=_opp_overrides or None,
     )
+
+
+@st.cache_data(**_CACHE)
+def _deal_columns(digest: str, *, _data: bytes, _name: str) -> tuple[list[str], dict] | None:
+    # The opportunities editor needs the headers even when the load stage fails on them (no
+    # amount column found): read them here, once per file.
+    try:
+        deals, _ = read_table(_data, name=_name)
+    except InputError:
+        return None  # the load stage says why
+    columns = [str(c) for c in deals.columns]
+    return columns, map_opportunity_columns(columns, None, deals)
+
+
+def deal_columns() -> tuple[list[str], dict] | None:
+    """The opportunities file's columns and their detected mapping (``None`` without a file)."""
+    deals = opportunities_file()
+    if deals is None:
+        return None
+    return _deal_columns(deals.digest, _data=deals.data, _name=deals.name)
+
+
+def apply_opportunity_mapping(
+    editor_key: str, fields: list[str], current: dict[str, str | None], detected: dict[str, str]
+) -> None:
+    """Form callback: the opportunities editor's choices, kept where they differ from detection."""
+    edits = st.session_state.get(editor_key) or {}
+    edited = controls.edited_values(edits, fields, current, column="column")
+    chosen = [c for c in edited.values() if c is not None]
+    if len(chosen) != len(set(chosen)):
+        st.session_state["opp_mapping_error"] = "Each column can feed one opportunity field only."
+        return
+    st.session_state.pop("opp_mapping_error", None)
+    st.session_state["opp_overrides"] = {
+        name: column for name, column in edited.items() if column != detected.get(name)
+    }
+    st.session_state["editor_version"] += 1
+
+
+def reset_opportunity_mapping() -> None:
+    """Button callback: back to the detected opportunity columns."""
+    st.session_state["opp_overrides"] = {}
+    st.session_state.pop("opp_mapping_error", None)
+    st.session_state["editor_version"] += 1
 
 
 @_STAGE_CACHE

@@ -61,6 +61,69 @@ def sources_in_use(accounts_col, deals_col, roster_col) -> None:
                           on_click=state.use_roster, args=(None, None))  # fmt: skip
 
 
+OPPORTUNITY_LABELS = {
+    "account_id": "Account ID",
+    "account_name": "Account name",
+    "amount": "Amount",
+    "stage": "Stage / won-lost status",
+    "is_won": "Won flag (IsWon)",
+    "is_closed": "Closed flag (IsClosed)",
+    "close_date": "Close date",
+    "created": "Created date",
+    "product": "Product",
+    "deal": "Deal name (for examples)",
+}
+
+
+def opportunity_mapping(deals_col) -> None:
+    """Under the opportunities uploader: which deal column feeds each field, editable.
+
+    Drawn before the load stage runs, from the file's own headers, so a file whose amount or
+    stage column was not recognised can be mapped here instead of only failing.
+    """
+    found = state.deal_columns()
+    if found is None:
+        return
+    columns, detected = found
+    overrides = st.session_state["opp_overrides"]
+    current = {name: overrides.get(name, detected.get(name)) for name in OPPORTUNITY_LABELS}
+    fields = list(OPPORTUNITY_LABELS)
+    table = pd.DataFrame(
+        {
+            "field": [OPPORTUNITY_LABELS[f] for f in fields],
+            "column": [current[f] or controls.NONE for f in fields],
+        }
+    )
+    key = f"opp_mapping_editor_{st.session_state['editor_version']}"
+    # Open when the user changed it, or when no amount was found (the load fails until mapped).
+    with deals_col.expander("Opportunity columns", expanded=bool(overrides) or not current["amount"]):
+        with st.form("opp_mapping_form", border=False):
+            st.data_editor(
+                table,
+                key=key,
+                hide_index=True,
+                height=_fit(len(table)),
+                disabled=["field"],
+                column_config={
+                    "field": st.column_config.TextColumn("Field", width="medium"),
+                    "column": st.column_config.SelectboxColumn(
+                        "Column in your file", options=[controls.NONE, *columns], required=True
+                    ),
+                },
+            )
+            st.form_submit_button(
+                "Apply", key="apply_opp_mapping", on_click=state.apply_opportunity_mapping,
+                args=(key, fields, current, detected),
+            )  # fmt: skip
+            if overrides:
+                st.form_submit_button(
+                    "Back to the detected columns", key="reset_opp_mapping",
+                    on_click=state.reset_opportunity_mapping,
+                )  # fmt: skip
+        if "opp_mapping_error" in st.session_state:
+            st.error(md(st.session_state["opp_mapping_error"]))
+
+
 def read_summary(loaded: LoadedAccounts) -> None:
     """What was detected: format, rows, columns, what was removed; reading warnings."""
     info = loaded.read_info
@@ -93,7 +156,10 @@ def read_summary(loaded: LoadedAccounts) -> None:
         st.caption(
             f"Opportunities: {deals.deals_read:,} deals read; {deals.matched_by_id:,} joined on "
             f"account ID, {deals.matched_by_name:,} on account name, {deals.unmatched:,} matched "
-            "no account."
+            f"no account ({deals.unmatched_blank:,} name none, {deals.unmatched_unknown:,} an "
+            f"unknown account, {deals.ambiguous:,} a name two accounts share). "
+            + ", ".join(f"{n:,} {kind}" for kind, n in deals.outcomes.items())
+            + "."
         )
     # Cleaning notes are in the data-quality section; here only what reading the files found.
     notes = [*info.warnings, *(deals.warnings if deals is not None else [])]
