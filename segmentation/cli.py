@@ -256,7 +256,8 @@ def _inspect(args: argparse.Namespace) -> int:
     )
     report = {
         "read": loaded.read_info.to_dict(),
-        "rows": int(len(loaded.accounts)),
+        "rows_read": int(len(loaded.accounts)),
+        "rows": int(len(loaded.accounts)),  # deprecated name of rows_read, kept for scripts
         "mapping": loaded.mapping.to_dict(),
         "warnings": loaded.warnings,
         "changes": loaded.prepared.changes,
@@ -277,7 +278,7 @@ def _inspect_text(report: dict) -> str:
         f"File: {read.get('source_name')}",
         f"Format: {read.get('format')}  encoding: {read.get('encoding')}  "
         f"delimiter: {json.dumps(read.get('delimiter'))}  sheet: {read.get('sheet')}",
-        f"Rows: {report['rows']:,}  columns: {read.get('columns')}",
+        f"Rows: {report['rows_read']:,}  columns: {read.get('columns')}",
     ]
     if read.get("footer_rows_removed"):
         lines.append(f"Footer rows removed: {len(read['footer_rows_removed'])}")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
-from segmentation.export import unguard_text
+from segmentation.cells import unguard_text
 
 MAX_BYTES: int = 200 * 1024 * 1024
 """Default size limit for one upload or file (200 MB)."""
@@ -133,7 +133,7 @@ def read_table(
         One ``str`` column per source column (headers stripped and de-duplicated),
         rows in file order with a RangeIndex, missing cells NA. Text such as "NA" is kept.
         The ``'`` our exports put before formula-like text (see
-        :func:`segmentation.export.guard_text`) is removed from cells and headers, so reading
+        :func:`segmentation.cells.guard_text`) is removed from cells and headers, so reading
         our own files back is lossless.
     info : ReadInfo
         Encoding, delimiter, removed footers/blank rows/empty columns, ragged rows, warnings.

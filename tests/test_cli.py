@@ -148,7 +148,8 @@ def test_inspect_prints_format_mapping_and_quality(capsys):
 def test_inspect_json_is_machine_readable(capsys):
     assert main(["inspect", str(SAMPLE_ACCOUNTS), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["rows"] == 2000
+    assert report["rows_read"] == 2000  # the name report.json uses
+    assert report["rows"] == 2000  # deprecated, kept for scripts written against it
     assert report["read"]["delimiter"] == ","
     assert report["mapping"]["matches"]["annual_revenue"]["column"] == "Annual Revenue"
 

@@ -16,14 +16,13 @@ import pandas as pd
 import pytest
 
 from segmentation.errors import InputError
+from segmentation.cells import guard_text, unguard_text
 from segmentation.export import (
     MANIFEST,
     check_out_dir,
     excel_workbook,
-    guard_text,
     teams_zip,
     to_csv_bytes,
-    unguard_text,
     write_outputs,
 )
 from segmentation.ingest import read_table
@@ -121,7 +120,8 @@ def test_excel_workbook_writes_no_live_formula_or_url():
 
 def _pandas_reference(frame: pd.DataFrame) -> bytes:
     # What pandas writes for the guarded frame: the format CRMs have imported from us so far.
-    from segmentation.export import _round_floats, guard_frame
+    from segmentation.cells import guard_frame
+    from segmentation.export import _round_floats
 
     buffer = io.StringIO()
     guard_frame(_round_floats(frame)).to_csv(

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from segmentation.errors import InputError
-from segmentation.export import excel_workbook, guard_text, to_csv_bytes, unguard_text
+from segmentation.cells import guard_text, unguard_text
+from segmentation.export import excel_workbook, to_csv_bytes
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
 from segmentation.pipeline import load_accounts, plan_teams, report_json, run, segment_accounts

@@ -23,7 +23,8 @@ import pytest
 
 from segmentation import ingest
 from segmentation.errors import InputError
-from segmentation.export import excel_workbook, guard_text, to_csv_bytes, unguard_text
+from segmentation.cells import guard_text, unguard_text
+from segmentation.export import excel_workbook, to_csv_bytes
 from segmentation.ingest import read_table
 from segmentation.pipeline import run
 from tests.conftest import FIXTURES, ROOT, rewrite_member, shared_string_bomb
