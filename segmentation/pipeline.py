@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import __version__
-from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
 from segmentation.clustering import CustomerTypeResult, customer_types
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.ingest import ReadInfo, read_table
@@ -132,6 +132,8 @@ class Run:
                 "read": self.loaded.read_info.to_dict(),
                 "mapping": self.loaded.mapping.columns,
                 "mapping_detail": self.loaded.mapping.to_dict(),
+                "units": self.loaded.prepared.units,
+                "status": self.loaded.prepared.status,
                 "settings": self.settings,
                 "warnings": self.warnings,
                 "changes": self.loaded.prepared.changes,
@@ -207,6 +209,8 @@ def load_accounts(
     ignore: list[str] | tuple[str, ...] = (),
     opportunities: str | Path | bytes | None = None,
     opportunities_name: str | None = None,
+    units: dict[str, tuple[float | None, str | None]] | None = None,
+    status_values: dict[str, str] | None = None,
 ) -> LoadedAccounts:
     """Read an accounts export, map its columns and clean it, with its deals when given.
 
@@ -227,6 +231,10 @@ def load_accounts(
         average won deal replaces the deal-size field where an account has won deals.
     opportunities_name : str, optional
         The opportunities file's name when given as bytes.
+    units : dict, optional
+        Money field → ``(multiplier, currency)`` set by the user (``--unit``), over the detected ones.
+    status_values : dict of str to str, optional
+        Status value as written → status (``--status``), over the built-in words.
 
     Returns
     -------
@@ -239,13 +247,15 @@ def load_accounts(
     """
     raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
     mapping = infer_mapping(raw, overrides=overrides, ignore=list(ignore))
-    prepared = prepare_accounts(raw, mapping)
+    prepared = prepare_accounts(raw, mapping, units=units, status_values=status_values)
     quality = quality_report(raw, mapping, prepared)
     aggregates = None
     if opportunities is not None:
         deals, _ = read_table(opportunities, name=opportunities_name)
         aggregates = aggregate_opportunities(deals, prepared.accounts)
         prepared = _with_deals(prepared, aggregates)
+        # without a status column (or where it is blank), a won deal makes a customer
+        prepared = status_from_deals(prepared, aggregates.per_account["won_deals"])
     return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
 
 
@@ -448,6 +458,8 @@ def run(
     playbook: Playbook | None = None,
     roster: pd.DataFrame | None = None,
     opportunities: str | Path | bytes | None = None,
+    units: dict[str, tuple[float | None, str | None]] | None = None,
+    status_values: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -473,6 +485,10 @@ def run(
         Reps to assign accounts to.
     opportunities : str, pathlib.Path or bytes, optional
         An opportunities (deals) export.
+    units : dict, optional
+        Money field → ``(multiplier, currency)`` (``--unit``).
+    status_values : dict of str to str, optional
+        Status value as written → status (``--status``).
 
     Returns
     -------
@@ -487,6 +503,8 @@ def run(
         overrides=overrides,
         ignore=ignore,
         opportunities=opportunities,
+        units=units,
+        status_values=status_values,
     )
     segmentation = segment_accounts(loaded, n_types=n_types, ignore=ignore, seed=seed)
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
@@ -497,6 +515,8 @@ def run(
         "seed": seed,
         "roster": roster is not None,
         "opportunities": opportunities is not None,
+        "units": {f: list(u) for f, u in (units or {}).items()},
+        "status_values": dict(status_values or {}),
     }
     return Run(loaded, segmentation, team_plan, playbook, settings)
 

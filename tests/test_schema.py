@@ -136,7 +136,7 @@ def test_wholesale_variants_use_spend_as_features(file, features, account_id):
 
 def test_content_inference_for_unknown_headers():
     df = _frame(
-        ["Kunde", "Umsatz", "Web", "Art"],
+        ["Kunde", "Volumen", "Web", "Art"],  # "Umsatz" is now a known header
         [
             ["Acme Inc", "$1.2M", "acme.com", "Customer"],
             ["Beta GmbH", "$850K", "beta.de", "Prospect"],
@@ -146,7 +146,7 @@ def test_content_inference_for_unknown_headers():
     )
     mapping = infer_mapping(df)
     assert mapping.columns["account_name"] == "Kunde"
-    assert mapping.columns["annual_revenue"] == "Umsatz"
+    assert mapping.columns["annual_revenue"] == "Volumen"
     assert mapping.columns["website"] == "Web"
     assert mapping.columns["status"] == "Art"
     assert "content" in mapping.matches["annual_revenue"].evidence
