@@ -328,3 +328,28 @@ def test_treemap_can_be_sized_by_revenue():
     at.button_group(key="treemap_size").set_value("total_revenue").run()
     _ok(at)
     assert _chart(at, "treemap")["data"][0]["customdata"][0].startswith("$")
+
+
+def test_units_and_status_of_an_upload_are_shown_and_can_be_changed():
+    from segmentation.pipeline import load_accounts
+    from tests import realistic_exports as exports
+
+    data = exports.german_csv().replace(b";Interessent\n", b";Lead-Kandidat\n")
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(("de.csv", data, "text/csv")).run()
+    _ok(at)
+    texts = _texts(at).replace("\\", "")
+    assert "x1,000,000, EUR" in texts and "says 'Mio. €' (millions)" in texts
+    assert "have a value we did not recognise" in texts
+    # the status editor lists the values as the engine does: "Lead-Kandidat" becomes a prospect
+    shown = [v["value"] for v in load_accounts(data, name="de.csv").prepared.status["values"]]
+    _edit(at, "status_editor", {shown.index("Lead-Kandidat"): {"status": "prospect"}})
+    at.button(key="apply_status").click().run()
+    _ok(at)
+    assert at.session_state["status_values"] == {"Lead-Kandidat": "prospect"}
+    assert "have a value we did not recognise" not in _texts(at)
+    # the scale control: thousands instead of the header's millions
+    at.selectbox[0].set_value("thousands (x1,000)").run()
+    _ok(at)
+    assert at.session_state["units"] == {"annual_revenue": 1000.0}
+    assert "set by you" in _texts(at).replace("\\", "")
