@@ -306,8 +306,12 @@ def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Se
                         "evidence": "no column for this field"}
     user_mult, user_cur = user if user is not None else (None, None)
     head = header_unit(column)
-    present = t.dropna()
-    sample = present.sample(2000, random_state=0) if len(present) > 2000 else present
+    # a fixed sample of rows is enough to name a currency and see suffixes (cheap at 1M rows)
+    if len(t) > 4000:
+        rows = np.sort(np.random.default_rng(0).choice(len(t), 4000, replace=False))
+        sample = t.iloc[rows].dropna().head(2000)
+    else:
+        sample = t.dropna()
     own_scale = float(scaled_cells(sample).mean()) if len(sample) else 0.0
 
     if user_cur:
@@ -504,16 +508,21 @@ def status_from_deals(prepared: PreparedAccounts, won_deals: pd.Series) -> Prepa
     Returns
     -------
     PreparedAccounts
-        Without a status column: accounts with a won deal are customers, the others prospects.
-        With one: blank statuses of accounts with a won deal become customers. Either way the
+        Without a status column: accounts with a won deal are customers, the others prospects
+        (when no account has won a deal, status stays unknown). With one: blank statuses of accounts with a won deal become customers. Either way the
         change is counted, said in a warning, and ``status["source"]`` records it.
     """
     acc = prepared.accounts
     won = won_deals.reindex(acc.index).fillna(0).to_numpy() > 0
     info = dict(prepared.status or {"column": None, "source": None, "values": []})
     if info.get("column") is None:
-        status = pd.Series(np.where(won, "customer", "prospect"), index=acc.index, dtype="str")
         n_won = int(won.sum())
+        if not n_won:
+            # no won deal at all (or none recognised): calling everyone a prospect would be a guess
+            note = "No status column, and no account has a won deal: status stays unknown."
+            info |= {"source": None, "customers_from_deals": 0}
+            return replace(prepared, warnings=[*prepared.warnings, note], status=info)
+        status = pd.Series(np.where(won, "customer", "prospect"), index=acc.index, dtype="str")
         change = {
             "field": "status", "column": "opportunities",
             "what": "no status column: customer with a won deal, prospect otherwise",

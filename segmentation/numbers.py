@@ -456,12 +456,18 @@ def cell_currency(values: pd.Series) -> tuple[str | None, float]:
     text = text[text.str.strip() != ""]
     if text.empty:
         return None, 0.0
-    found = text.str.extract(f"({_CELL_CURRENCY.pattern})", flags=re.IGNORECASE, expand=False)
-    codes = found.dropna().str.casefold().map(lambda k: CURRENCY_CODES.get(k))
-    if codes.dropna().empty:
+    # on the distinct cells, weighted by how often each occurs
+    counts = text.value_counts(sort=False)
+    found = [_CELL_CURRENCY.search(cell) for cell in counts.index]
+    tally: dict[str, int] = {}
+    for match, n in zip(found, counts.to_numpy()):
+        code = CURRENCY_CODES.get(match.group(0).casefold()) if match else None
+        if code is not None:
+            tally[code] = tally.get(code, 0) + int(n)
+    if not tally:
         return None, 0.0
-    top = codes.value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    return str(top.index[0]), float(top.iloc[0] / len(text))
+    code = min(tally, key=lambda c: (-tally[c], c))
+    return code, tally[code] / len(text)
 
 
 def scaled_cells(values: pd.Series) -> pd.Series:

@@ -452,6 +452,13 @@ def test_without_a_status_column_a_won_deal_makes_a_customer():
     assert out.changes[-1]["count"] == 3
 
 
+def test_without_any_won_deal_status_stays_unknown():
+    prepared = _prepare(_table(**{"Account Name": ["A", "B"]}))
+    out = status_from_deals(prepared, pd.Series([0, 0]))
+    assert out.accounts["status"].isna().all()
+    assert any("status stays unknown" in w for w in out.warnings)
+
+
 def test_blank_status_with_a_won_deal_is_a_customer_and_given_statuses_stay():
     prepared = _prepare(_table(**{"Account Name": ["A", "B", "C"], "Type": ["Prospect", None, None]}))
     out = status_from_deals(prepared, pd.Series([3, 1, 0]))
