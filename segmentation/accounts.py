@@ -394,21 +394,30 @@ def _revenue_scale(values, employees, column) -> tuple[float, str, str, str | No
             f"({n:,} accounts), is in real companies' range ({_money(lo)}-{_money(hi)})"
         )
         return 1.0, "as written", why, None
-    for mult in (1e3, 1e6, 1e9):
-        if lo <= ratio * mult <= hi:
-            why = (
-                f"no scale in the header, but the median revenue per employee as written is "
-                f"{_money(ratio)} ({n:,} accounts), far below any real company's "
-                f"({_money(lo)}-{_money(hi)}); read as {_SCALE_NAMES[mult]} it is {_money(ratio * mult)}"
-            )
-            return mult, "plausibility", why, None
+    # Only far outside (ten times below the range) is the scale sure: AdventureWorks-style data
+    # at $4K per employee is odd, but x1,000 would make a two-person shop a $30M business.
+    if ratio < lo / _FAR:
+        for mult in (1e3, 1e6, 1e9):
+            if lo <= ratio * mult <= hi:
+                why = (
+                    f"no scale in the header, but the median revenue per employee as written is "
+                    f"{_money(ratio)} ({n:,} accounts), far below any real company's "
+                    f"({_money(lo)}-{_money(hi)}); read as {_SCALE_NAMES[mult]} it is {_money(ratio * mult)}"
+                )
+                return mult, "plausibility", why, None
     why = f"no scale in the header; amounts read as written (median revenue per employee {_money(ratio)})"
+    side = "below" if ratio < lo else "above"
     warning = (
-        f"{column}: the median revenue per employee is {_money(ratio)} ({n:,} accounts), outside "
-        f"any real company's range ({_money(lo)}-{_money(hi)}) in any unit; the amounts were read "
-        "as written. Set the unit with --unit annual_revenue=... if they are thousands or millions."
+        f"{column}: the median revenue per employee as written is {_money(ratio)} ({n:,} accounts), "
+        f"{side} real companies' range ({_money(lo)}-{_money(hi)}), and no scale makes it clearly "
+        "real; the amounts were read as written. If they are thousands or millions, say so with "
+        "--unit annual_revenue=1e3 (or 1e6)."
     )
     return 1.0, "as written", why, warning
+
+
+_FAR = 10
+"""How far outside :data:`REVENUE_PER_EMPLOYEE` revenue per employee must be to infer a scale."""
 
 
 def _scaled_rows(t: pd.Series) -> pd.Series:

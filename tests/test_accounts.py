@@ -360,7 +360,11 @@ def test_cells_with_their_own_scale_are_not_scaled_again():
         ("250", "2", 1000),  # $125 per employee as written: thousands
         ("0.25", "2", 1_000_000),  # millions
         ("0.00025", "2", 1_000_000_000),  # billions
-        ("7000", "1", 1),  # $7K per employee: no scale makes it real, so as written (with a warning)
+        # only far outside the real range is a scale inferred; near it, as written with a warning
+        ("7000", "1", 1),  # $7K per employee: x1,000 would be $7M
+        ("8000", "2", 1),  # $4K per employee (AdventureWorks resellers): a 2-person shop is not $8M
+        ("9", "1", 1),  # $9 per employee: neither x1,000 nor x1,000,000 is real
+        ("90000000", "1", 1),  # $90M per employee: too high, no scale divides
     ],
 )
 def test_revenue_per_employee_decides_the_scale(revenue, employees, multiplier):
@@ -369,8 +373,8 @@ def test_revenue_per_employee_decides_the_scale(revenue, employees, multiplier):
     })
     prepared = _prepare(df)
     assert prepared.units["annual_revenue"]["multiplier"] == multiplier
-    if revenue == "7000":
-        assert any("outside any real company's range" in w for w in prepared.warnings)
+    warned = any("no scale makes it clearly real" in w for w in prepared.warnings)
+    assert warned == (prepared.units["annual_revenue"]["source"] == "as written" and revenue != "250000")
 
 
 def test_too_few_accounts_to_judge_the_scale_keep_amounts_as_written():
