@@ -519,3 +519,17 @@ def test_the_plan_on_realistic_exports_sees_real_company_sizes(build, digital_al
     report = result.report()
     assert set(report["units"]) == {"annual_revenue", "deal_size"}
     assert report["units"]["annual_revenue"]["multiplier"] in (1, 1_000_000)
+
+
+def test_a_hubspot_avg_deal_value_drives_the_plan_instead_of_the_revenue_proxy():
+    from segmentation.pipeline import run
+
+    data = exports.hubspot_csv()
+    result = run(data, name="hubspot.csv")
+    written = pd.read_csv(io.BytesIO(data))["Avg Deal Value"]
+    assert np.allclose(result.loaded.accounts["deal_size"], written)
+    segments = result.team_plan.plan.segments
+    assert set(segments["deal_size_basis"]) == {"deal size field"}
+    # the motion follows the deal size: small deals are not covered in the field
+    book = result.team_plan.book
+    assert (book.loc[book["deal_size"] < 5_000, "motion"] != "field").mean() > 0.5
