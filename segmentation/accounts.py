@@ -307,9 +307,9 @@ def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Se
     user_mult, user_cur = user if user is not None else (None, None)
     head = header_unit(column)
     # a fixed sample of rows is enough to name a currency and see suffixes (cheap at 1M rows)
-    if len(t) > 4000:
-        rows = np.sort(np.random.default_rng(0).choice(len(t), 4000, replace=False))
-        sample = t.iloc[rows].dropna().head(2000)
+    if len(t) > 2000:
+        rows = np.sort(np.random.default_rng(0).choice(len(t), 2000, replace=False))
+        sample = t.iloc[rows].dropna().head(1000)
     else:
         sample = t.dropna()
     own_scale = float(scaled_cells(sample).mean()) if len(sample) else 0.0
