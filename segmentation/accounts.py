@@ -338,23 +338,25 @@ def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Se
         mult, source, why, warning = _revenue_scale(values, employees, column)
     else:
         mult, source, why = 1.0, "as written", "no scale in the header; amounts read as written"
+    scale = pd.Series(False, index=values.index)
+    if mult != 1:
+        # cells with their own K/M ("$1.2M") are already in single units
+        scale = values.notna() & ~_scaled_rows(t)
+        values = values.where(~scale, values * mult)
     if f == "annual_revenue" and source in ("header", "you"):
-        ratio, n = _revenue_per_employee(values * mult, employees)
+        # a stated unit is used as stated, but a result no real company has is worth a warning
+        ratio, n = _revenue_per_employee(values, employees)
         if ratio is not None:
             why += f"; median revenue per employee then {_money(ratio)} ({n:,} accounts)"
             lo, hi = REVENUE_PER_EMPLOYEE
             if not lo <= ratio <= hi:
+                who = "you set" if source == "you" else "the header states"
                 warning = (
-                    f"{column}: with the unit {source == 'you' and 'you set' or 'the header states'}, "
-                    f"the median revenue per employee is {_money(ratio)}, outside any real "
-                    f"company's range ({_money(lo)}-{_money(hi)}); check it (--unit {f}=...)."
+                    f"{column}: with the unit {who}, the median revenue per employee is "
+                    f"{_money(ratio)}, outside any real company's range ({_money(lo)}-{_money(hi)}); "
+                    f"check it (--unit {f}=...)."
                 )
-
     if mult != 1:
-        # cells with their own K/M ("$1.2M") are already in single units
-        own = _scaled_rows(t)
-        scale = values.notna() & ~own
-        values = values.where(~scale, values * mult)
         n = log.add(f, column, f"multiplied by {_number(mult)} ({why})", scale, t)
         if n:
             log.warn(f"{n:,} {column} values were multiplied by {_number(mult)}: {why}.")
