@@ -388,7 +388,16 @@ def _revenue_scale(values, employees, column) -> tuple[float, str, str, str | No
             "no scale in the header; amounts read as written (too few accounts with both revenue "
             "and employees to check the scale)"
         )
-        return 1.0, "as written", why, None
+        # Without employees the scale cannot be chosen, but revenue no company has can be named.
+        positive = values[values > 0]
+        warning = None
+        if len(positive) >= 10 and positive.median() < REVENUE_PER_EMPLOYEE[0]:
+            warning = (
+                f"{column}: the median annual revenue as written is {_money(positive.median())}, "
+                "smaller than any company's; if the amounts are thousands or millions, say so with "
+                "--unit annual_revenue=1e3 (or 1e6)."
+            )
+        return 1.0, "as written", why, warning
     lo, hi = REVENUE_PER_EMPLOYEE
     if lo <= ratio <= hi:
         why = (

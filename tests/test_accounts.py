@@ -384,6 +384,13 @@ def test_too_few_accounts_to_judge_the_scale_keep_amounts_as_written():
     assert "too few accounts" in prepared.units["annual_revenue"]["evidence"]
 
 
+def test_revenue_too_small_for_any_company_without_employees_is_named_not_guessed():
+    df = _table(**{"Account Name": [f"A{i}" for i in range(12)], "Revenue": ["1,100.04"] * 12})
+    prepared = _prepare(df)
+    assert prepared.units["annual_revenue"]["multiplier"] == 1  # thousands or millions: no way to tell
+    assert any("smaller than any company's" in w and "--unit" in w for w in prepared.warnings)
+
+
 def test_units_name_every_money_field_even_without_a_column():
     prepared = _prepare(_table(**{"Account Name": ["A"], "Revenue": ["USD 1,000"]}))
     assert set(prepared.units) == {"annual_revenue", "deal_size"}
