@@ -56,6 +56,14 @@ st.caption(
 )
 views.mapping_editor(loaded)
 
+st.subheader("Units and status")
+st.caption(
+    "How the money columns were scaled (a header such as “Revenues ($M)”, or revenue per "
+    "employee only real in thousands or millions) and how the status values were read."
+)
+views.units_section(loaded)
+views.status_editor(loaded)
+
 st.subheader("Data quality")
 views.quality_report(loaded)
 

@@ -7,15 +7,23 @@ in ``PreparedAccounts.warnings``. All work is column-wise (vectorised).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmentation.fields import FIELD_NAMES, STATUSES
-from segmentation.numbers import parse_count, parse_money_range
+from segmentation.errors import InputError
+from segmentation.fields import FIELD_NAMES, FIELDS_BY_NAME, MONEY_FIELDS, NON_NEGATIVE_FIELDS, STATUSES
+from segmentation.numbers import (
+    cell_currency,
+    header_unit,
+    parse_count,
+    parse_money_range,
+    scaled_cells,
+)
 from segmentation.schema import Mapping
 
 MISSING_TOKENS: frozenset[str] = frozenset(
@@ -40,7 +48,44 @@ _STATUS_MAP: dict[str, str] = {
     "analyst": "other", "integrator": "partner", "client": "customer", "active": "customer",
     "activecustomer": "customer", "churned": "former", "lost": "former", "inactive": "former",
     "excustomer": "former", "pastcustomer": "former", "distributor": "partner",
+    # German
+    "kunde": "customer", "bestandskunde": "customer", "neukunde": "customer", "stammkunde": "customer",
+    "aktiverkunde": "customer", "interessent": "prospect", "potenziellerkunde": "prospect",
+    "potentiellerkunde": "prospect", "ehemaligerkunde": "former", "exkunde": "former",
+    "verlorenerkunde": "former", "inaktiv": "former", "gekündigt": "former",
+    "vertriebspartner": "partner", "händler": "partner", "wiederverkäufer": "partner",
+    "wettbewerber": "other", "lieferant": "other", "sonstige": "other",
+    # French
+    "clientactif": "customer", "ancienclient": "former", "exclient": "former",
+    "clientinactif": "former", "partenaire": "partner", "revendeur": "partner",
+    "distributeur": "partner", "concurrent": "other", "fournisseur": "other", "autre": "other",
+    # Spanish, Portuguese, Italian
+    "cliente": "customer", "clienteactivo": "customer", "clienteativo": "customer",
+    "prospecto": "prospect", "clientepotencial": "prospect", "potencialcliente": "prospect",
+    "potenzialecliente": "prospect", "excliente": "former", "antiguocliente": "former",
+    "antigocliente": "former", "clienteinactivo": "former", "socio": "partner",
+    "parceiro": "partner", "distribuidor": "partner", "revendedor": "partner",
+    "rivenditore": "partner", "distributore": "partner", "competidor": "other",
+    "concorrente": "other", "proveedor": "other", "fornecedor": "other", "fornitore": "other",
+    "otro": "other", "outro": "other", "altro": "other",
+    # Dutch
+    "klant": "customer", "bestaandeklant": "customer", "exklant": "former", "oudklant": "former",
+    "voormaligeklant": "former", "wederverkoper": "partner", "leverancier": "other",
+    "overig": "other",
 }
+"""Status words (casefolded, letters and digits only) → normalised status."""
+
+REVENUE_PER_EMPLOYEE: tuple[float, float] = (1e4, 5e6)
+"""Annual revenue per employee, in dollars, that real companies fall within (about $10K for
+the leanest labour-heavy firms to $5M for trading and holding companies). A median far outside
+it while x1e3 or x1e6 lands inside says the revenue column is in thousands or millions."""
+
+_SCALE_NAMES = {1e3: "thousands", 1e6: "millions", 1e9: "billions"}
+_SIGNED_HEADER = re.compile(
+    r"profit|loss|margin|income|earning|ebit|cashflow|pnl|growth|change|delta|diff|varian|yoy|"
+    r"qoq|trend|nps|netpromoter|score|sentiment|balance|return|roi|gain|surplus|deficit"
+)
+"""Headers of columns that can hold real negatives (profit, growth, NPS, ...)."""
 
 
 
@@ -64,9 +109,19 @@ class PreparedAccounts:
     extra_features: pd.DataFrame
     changes: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    units: dict[str, dict] = field(default_factory=dict)
+    """Per money field: ``column, multiplier, currency, source, evidence`` (see :func:`prepare_accounts`)."""
+    status: dict = field(default_factory=dict)
+    """Where status came from: ``column``, ``source`` and the distinct ``values`` with their status."""
 
 
-def prepare_accounts(df: pd.DataFrame, mapping: Mapping) -> PreparedAccounts:
+def prepare_accounts(
+    df: pd.DataFrame,
+    mapping: Mapping,
+    *,
+    units: dict[str, tuple[float | None, str | None]] | None = None,
+    status_values: dict[str, str] | None = None,
+) -> PreparedAccounts:
     """Build the canonical account table from the raw text table.
 
     Parameters
@@ -75,14 +130,30 @@ def prepare_accounts(df: pd.DataFrame, mapping: Mapping) -> PreparedAccounts:
         All-text table from :func:`segmentation.ingest.read_table`.
     mapping : Mapping
         Column mapping from :func:`segmentation.schema.infer_mapping`.
+    units : dict, optional
+        Money field → ``(multiplier, currency)`` chosen by the user (``--unit``); either may be
+        None to keep what was detected. Without it, the scale comes from the header ("$M",
+        "Mio. €", "in thousands"), else from plausibility: revenue per employee far outside
+        :data:`REVENUE_PER_EMPLOYEE` while x1e3, x1e6 or x1e9 lands inside it.
+    status_values : dict, optional
+        Status value as written → one of :data:`segmentation.fields.STATUSES` (``--status``),
+        over the built-in words (English, German, French, Spanish, Portuguese, Italian, Dutch).
 
     Returns
     -------
     PreparedAccounts
         ``accounts`` has the columns of :data:`segmentation.fields.FIELD_NAMES` in order,
         one row per input row (RangeIndex). Money/count columns are float64 with negative
-        and sentinel (999999…) values blanked; ``status`` is one of
-        :data:`segmentation.fields.STATUSES` or NA; ``created`` is datetime64.
+        and sentinel (999999…) values blanked, money in single units (dollars, euros: the
+        scale applied); ``status`` is one of :data:`segmentation.fields.STATUSES` or NA;
+        ``created`` is datetime64. ``units`` says per money field the multiplier, currency
+        and why; ``status`` how each status value was read.
+
+    Raises
+    ------
+    InputError
+        A unit or status override names a field without a column, or a status value the
+        status column does not hold, or a status that does not exist.
     """
     df = df.reset_index(drop=True)
     n = len(df)
@@ -118,9 +189,15 @@ def prepare_accounts(df: pd.DataFrame, mapping: Mapping) -> PreparedAccounts:
         out[f] = text.get(f, pd.Series(pd.NA, index=df.index, dtype="str"))
 
     out["employees"] = _numeric(text, cols, "employees", log, count=True)
-    out["annual_revenue"] = _numeric(text, cols, "annual_revenue", log)
-    out["deal_size"] = _numeric(text, cols, "deal_size", log)
-    out["status"] = _status(text.get("status"), cols.get("status"), log, df.index)
+    unit_info: dict[str, dict] = {}
+    for f in MONEY_FIELDS:
+        out[f], unit_info[f] = _money_unit(
+            f, _numeric(text, cols, f, log), text.get(f), cols.get(f), (units or {}).get(f),
+            out["employees"], log,
+        )
+    out["status"], status_info = _status(
+        text.get("status"), cols.get("status"), log, df.index, status_values
+    )
     out["created"] = _dates(text.get("created"), cols.get("created"), log, df.index)
 
     accounts = pd.DataFrame({f: out[f] for f in FIELD_NAMES}, index=pd.RangeIndex(n))
@@ -128,7 +205,7 @@ def prepare_accounts(df: pd.DataFrame, mapping: Mapping) -> PreparedAccounts:
     for c in mapping.feature_columns:
         t = _text(df[c], None, c, log)
         extra[c] = _clean_number(t, None, c, log, count=False)
-    return PreparedAccounts(accounts, extra, log.changes, log.warnings)
+    return PreparedAccounts(accounts, extra, log.changes, log.warnings, unit_info, status_info)
 
 
 class _Log:
@@ -221,9 +298,19 @@ def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Seri
     if n:
         log.warn(f"{n} {label} values could not be read as numbers and were left blank.")
     sentinel = is_sentinel(values)
+    # Employees, revenue and deal size cannot be negative; profit, growth or NPS columns can,
+    # and so can any column where negatives are common (a few stray ones are typing errors).
+    signed = f not in NON_NEGATIVE_FIELDS and _can_be_negative(column, values, sentinel)
+    if signed:
+        # -1 or -99 among real negatives is a value; alone, it still marks "unknown"
+        real_negative = (values < 0) & ~sentinel
+        if real_negative.any():
+            sentinel = sentinel & (values > 0)
     n = log.add(f, column, "placeholder value (999999, -1, ...) treated as missing", sentinel, t)
     if n:
         log.warn(f"{n} {label} values were placeholders like 999999 and were treated as missing.")
+    if signed:
+        return values.mask(sentinel).astype("float64")
     negative = (values < 0) & ~sentinel
     n = log.add(f, column, "negative value treated as missing", negative, t)
     if n:
@@ -231,25 +318,294 @@ def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Seri
     return values.mask(sentinel | negative).astype("float64")
 
 
-def _status(t, column, log, index) -> pd.Series:
+def _can_be_negative(column, values: pd.Series, sentinel: pd.Series) -> bool:
+    """A column other than the canonical sizes whose header or values say it holds real negatives."""
+    if column is not None and _SIGNED_HEADER.search(re.sub(r"[\W_]+", "", str(column).casefold())):
+        return True
+    negative = values[(values < 0) & ~sentinel]
+    present = int(values.notna().sum())
+    # a tenth of the values, several different ones: a signed quantity, not typing slips
+    return present > 0 and len(negative) >= 0.1 * present and negative.nunique() >= 3
+
+
+def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Series, dict]:
+    """Scale a money column to single units and name its currency, saying why (see prepare_accounts)."""
+    label = FIELDS_BY_NAME[f].label
+    if column is None or t is None:
+        if user is not None:
+            raise InputError(
+                f"--unit {f}: no column is mapped to {label.lower()}; map one with --map {f}=COLUMN."
+            )
+        return values, {"column": None, "multiplier": None, "currency": None, "source": None,
+                        "evidence": "no column for this field"}
+    user_mult, user_cur = user if user is not None else (None, None)
+    head = header_unit(column)
+    # a fixed sample of rows is enough to name a currency and see suffixes (cheap at 1M rows)
+    if len(t) > 2000:
+        rows = np.sort(np.random.default_rng(0).choice(len(t), 2000, replace=False))
+        sample = t.iloc[rows].dropna().head(1000)
+    else:
+        sample = t.dropna()
+    own_scale = float(scaled_cells(sample).mean()) if len(sample) else 0.0
+
+    if user_cur:
+        currency, cur_why = user_cur, "currency set by you"
+    elif head.currency:
+        currency, cur_why = head.currency, f"currency from {head.text!r} in the header"
+    else:
+        code, share = cell_currency(sample)
+        if code is not None and share >= 0.5:
+            currency, cur_why = code, f"currency: {share:.0%} of the cells say {code}"
+        else:
+            currency, cur_why = None, "no currency in the header or the cells"
+
+    warning = None
+    if user_mult is not None:
+        mult, source, why = user_mult, "you", f"set by you (--unit {f}={_number(user_mult)})"
+    elif head.multiplier is not None:
+        mult, source = head.multiplier, "header"
+        why = f"the header {column!r} says {head.text!r} ({_SCALE_NAMES.get(head.multiplier, _number(head.multiplier))})"
+    elif own_scale >= 0.5:
+        mult, source = 1.0, "cells"
+        why = f"no scale in the header; {own_scale:.0%} of the cells carry their own (K, M, B)"
+    elif f == "annual_revenue":
+        mult, source, why, warning = _revenue_scale(values, employees, column)
+    else:
+        mult, source, why = 1.0, "as written", "no scale in the header; amounts read as written"
+    scale = pd.Series(False, index=values.index)
+    if mult != 1:
+        # cells with their own K/M ("$1.2M") are already in single units
+        scale = values.notna() & ~_scaled_rows(t)
+        values = values.where(~scale, values * mult)
+    if f == "annual_revenue" and source in ("header", "you"):
+        # a stated unit is used as stated, but a result no real company has is worth a warning
+        ratio, n = _revenue_per_employee(values, employees)
+        if ratio is not None:
+            why += f"; median revenue per employee then {_money(ratio)} ({n:,} accounts)"
+            lo, hi = REVENUE_PER_EMPLOYEE
+            if not lo <= ratio <= hi:
+                who = "you set" if source == "you" else "the header states"
+                warning = (
+                    f"{column}: with the unit {who}, the median revenue per employee is "
+                    f"{_money(ratio)}, outside any real company's range ({_money(lo)}-{_money(hi)}); "
+                    f"check it (--unit {f}=...)."
+                )
+    if mult != 1:
+        n = log.add(f, column, f"multiplied by {_number(mult)} ({why})", scale, t)
+        if n:
+            log.warn(f"{n:,} {column} values were multiplied by {_number(mult)}: {why}.")
+    if warning:
+        log.warn(warning)
+    if currency is not None and currency != "USD":
+        log.warn(
+            f"{column} is in {currency}; the playbook's money thresholds are in USD and are "
+            "applied as they are (no exchange rate)."
+        )
+    multiplier = int(mult) if float(mult).is_integer() else float(mult)
+    return values, {"column": column, "multiplier": multiplier, "currency": currency,
+                    "source": source, "evidence": f"{why}; {cur_why}"}
+
+
+def _revenue_per_employee(revenue: pd.Series, employees: pd.Series) -> tuple[float | None, int]:
+    both = (revenue > 0) & (employees > 0)
+    n = int(both.sum())
+    # ten accounts at least: a median of a handful says little about a whole column
+    if n < 10:
+        return None, n
+    return float((revenue[both] / employees[both]).median()), n
+
+
+def _revenue_scale(values, employees, column) -> tuple[float, str, str, str | None]:
+    ratio, n = _revenue_per_employee(values, employees)
+    if ratio is None:
+        why = (
+            "no scale in the header; amounts read as written (too few accounts with both revenue "
+            "and employees to check the scale)"
+        )
+        # Without employees the scale cannot be chosen, but revenue no company has can be named.
+        positive = values[values > 0]
+        warning = None
+        if len(positive) >= 10 and positive.median() < REVENUE_PER_EMPLOYEE[0]:
+            warning = (
+                f"{column}: the median annual revenue as written is {_money(positive.median())}, "
+                "smaller than any company's; if the amounts are thousands or millions, say so with "
+                "--unit annual_revenue=1e3 (or 1e6)."
+            )
+        return 1.0, "as written", why, warning
+    lo, hi = REVENUE_PER_EMPLOYEE
+    if lo <= ratio <= hi:
+        why = (
+            f"no scale in the header; the median revenue per employee as written, {_money(ratio)} "
+            f"({n:,} accounts), is in real companies' range ({_money(lo)}-{_money(hi)})"
+        )
+        return 1.0, "as written", why, None
+    # Only far outside (ten times below the range) is the scale sure: AdventureWorks-style data
+    # at $4K per employee is odd, but x1,000 would make a two-person shop a $30M business.
+    if ratio < lo / _FAR:
+        for mult in (1e3, 1e6, 1e9):
+            if lo <= ratio * mult <= hi:
+                why = (
+                    f"no scale in the header, but the median revenue per employee as written is "
+                    f"{_money(ratio)} ({n:,} accounts), far below any real company's "
+                    f"({_money(lo)}-{_money(hi)}); read as {_SCALE_NAMES[mult]} it is {_money(ratio * mult)}"
+                )
+                return mult, "plausibility", why, None
+    why = f"no scale in the header; amounts read as written (median revenue per employee {_money(ratio)})"
+    side = "below" if ratio < lo else "above"
+    warning = (
+        f"{column}: the median revenue per employee as written is {_money(ratio)} ({n:,} accounts), "
+        f"{side} real companies' range ({_money(lo)}-{_money(hi)}), and no scale makes it clearly "
+        "real; the amounts were read as written. If they are thousands or millions, say so with "
+        "--unit annual_revenue=1e3 (or 1e6)."
+    )
+    return 1.0, "as written", why, warning
+
+
+_FAR = 10
+"""How far outside :data:`REVENUE_PER_EMPLOYEE` revenue per employee must be to infer a scale."""
+
+
+def _scaled_rows(t: pd.Series) -> pd.Series:
+    # on the distinct cells: a money column repeats few values compared with its rows
+    codes, uniques = pd.factorize(t)
+    if not len(uniques):
+        return pd.Series(False, index=t.index)
+    own = scaled_cells(pd.Series(uniques, dtype="str")).to_numpy()
+    return pd.Series(np.where(codes >= 0, own[np.maximum(codes, 0)], False), index=t.index)
+
+
+def _number(x: float) -> str:
+    x = float(x)
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.6g}"
+
+
+def _money(x: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(x) >= size:
+            return f"${x / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
+    return f"${x:,.2f}" if abs(x) < 100 else f"${x:,.0f}"
+
+
+def _status(t, column, log, index, user=None) -> tuple[pd.Series, dict]:
+    user = dict(user or {})
+    bad = [v for v in user.values() if v not in STATUSES]
+    if bad:
+        raise InputError(
+            f"--status takes VALUE=STATUS with STATUS one of {', '.join(STATUSES)}; got {bad[0]!r}."
+        )
     if t is None:
-        return pd.Series(pd.NA, index=index, dtype="str")
+        if user:
+            raise InputError(
+                f"--status {next(iter(user))}=...: the file has no status column; map one with "
+                "--map status=COLUMN."
+            )
+        return pd.Series(pd.NA, index=index, dtype="str"), {"column": None, "source": None, "values": []}
     # a status column holds a handful of labels: work on the distinct ones, then take back
     codes, uniques = pd.factorize(t)
     u = pd.Series(uniques, dtype="str")
-    key = u.str.casefold().str.replace(r"[^a-z0-9]+", "", regex=True)
+    key = u.str.casefold().str.replace(r"[\W_]+", "", regex=True)
     mapped_u = key.map(_STATUS_MAP)
     # Pipedrive/Zoho labels such as "Hot lead", "Cold lead" are prospects
     mapped_u = mapped_u.mask(mapped_u.isna() & key.str.endswith("lead", na=False), "prospect")
     mapped_u = mapped_u.where(~key.isin(STATUSES) | mapped_u.notna(), key)
+    by_user = pd.Series(False, index=u.index)
+    if user:
+        # the user's words win over ours, matched as written but for case and outer spaces
+        wanted = {str(k).strip().casefold(): v for k, v in user.items()}
+        folded = u.str.strip().str.casefold()
+        missing = [k for k, folded_k in zip(user, wanted) if folded_k not in set(folded)]
+        if missing:
+            shown = ", ".join(repr(x) for x in u.head(12))
+            raise InputError(
+                f"--status {missing[0]}=...: the status column {column!r} has no such value. "
+                f"Its values: {shown}."
+            )
+        by_user = folded.isin(list(wanted))
+        mapped_u = mapped_u.mask(by_user, folded.map(wanted))
     unknown_u = mapped_u.isna().to_numpy(dtype=bool)
     final_u = mapped_u.mask(unknown_u, "other").astype("str")
     unknown = (codes >= 0) & unknown_u[np.maximum(codes, 0)] if len(u) else np.zeros(len(t), dtype=bool)
     n = log.add("status", column, "unrecognised status mapped to 'other'", unknown, t)
     if n:
         examples = ", ".join(repr(x) for x in t[unknown].drop_duplicates().head(3))
-        log.warn(f"{n} {column} values were not a known status (e.g. {examples}) and count as 'other'.")
-    return pd.Series(final_u.array.take(codes, allow_fill=True), index=t.index, dtype="str")
+        log.warn(
+            f"{n} {column} values were not a known status (e.g. {examples}) and count as 'other'; "
+            "place them with --status VALUE=customer|prospect|former|partner."
+        )
+    counts = np.bincount(codes[codes >= 0], minlength=len(u)) if len(u) else np.zeros(0, int)
+    how = np.where(by_user.to_numpy(), "set by you", np.where(unknown_u, "not recognised", "known word"))
+    order = np.argsort(-counts, kind="stable")[:_STATUS_VALUES_SHOWN]
+    values = [
+        {"value": str(u.iloc[i]), "count": int(counts[i]), "status": str(final_u.iloc[i]), "how": str(how[i])}
+        for i in order
+    ]
+    info = {"column": column, "source": "column", "values": values}
+    if len(u) > _STATUS_VALUES_SHOWN:
+        info["values_not_shown"] = int(len(u) - _STATUS_VALUES_SHOWN)
+    return pd.Series(final_u.array.take(codes, allow_fill=True), index=t.index, dtype="str"), info
+
+
+_STATUS_VALUES_SHOWN = 100
+
+
+def status_from_deals(prepared: PreparedAccounts, won_deals: pd.Series) -> PreparedAccounts:
+    """Read status from the opportunities where the accounts export does not give it.
+
+    Parameters
+    ----------
+    prepared : PreparedAccounts
+        The cleaned accounts.
+    won_deals : pandas.Series
+        Won deals per account, on the accounts' index (the ``won_deals`` column of
+        :attr:`segmentation.opportunities.OpportunityAggregates.per_account`).
+
+    Returns
+    -------
+    PreparedAccounts
+        Without a status column: accounts with a won deal are customers, the others prospects
+        (when no account has won a deal, status stays unknown). With one: blank statuses of accounts with a won deal become customers. Either way the
+        change is counted, said in a warning, and ``status["source"]`` records it.
+    """
+    acc = prepared.accounts
+    won = won_deals.reindex(acc.index).fillna(0).to_numpy() > 0
+    info = dict(prepared.status or {"column": None, "source": None, "values": []})
+    if info.get("column") is None:
+        n_won = int(won.sum())
+        if not n_won:
+            # no won deal at all (or none recognised): calling everyone a prospect would be a guess
+            note = "No status column, and no account has a won deal: status stays unknown."
+            info |= {"source": None, "customers_from_deals": 0}
+            return replace(prepared, warnings=[*prepared.warnings, note], status=info)
+        status = pd.Series(np.where(won, "customer", "prospect"), index=acc.index, dtype="str")
+        change = {
+            "field": "status", "column": "opportunities",
+            "what": "no status column: customer with a won deal, prospect otherwise",
+            "count": int(len(acc)), "examples": [],
+        }
+        note = (
+            f"No status column: the {n_won:,} accounts with a won deal in the opportunities are "
+            f"customers, the other {len(acc) - n_won:,} prospects."
+        )
+        info |= {"source": "won deals", "customers_from_deals": n_won}
+    else:
+        fill = acc["status"].isna().to_numpy() & won
+        if not fill.any():
+            return prepared
+        status = acc["status"].mask(fill, "customer")
+        k = int(fill.sum())
+        change = {
+            "field": "status", "column": info["column"],
+            "what": "blank status, won deal: customer", "count": k, "examples": [],
+        }
+        note = f"{k:,} accounts with a blank {info['column']} have a won deal and count as customers."
+        info |= {"customers_from_deals": k}
+    return replace(
+        prepared,
+        accounts=acc.assign(status=status),
+        changes=[*prepared.changes, change],
+        warnings=[*prepared.warnings, note],
+        status=info,
+    )
 
 
 _DATE_FORMATS = {

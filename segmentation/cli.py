@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable)",
     )
     _add_reading_options(run)
+    _add_meaning_options(run)
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
     )
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[])
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     _add_reading_options(inspect)
+    _add_meaning_options(inspect)
     return parser
 
 
@@ -130,6 +132,25 @@ def _add_reading_options(command: argparse.ArgumentParser) -> None:
         help="text encoding of the accounts file (default: BOM, then UTF-8, then cp1252)",
     )
     command.add_argument("--sheet", metavar="NAME", help="Excel sheet to read (default: the first)")
+
+
+def _add_meaning_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--unit",
+        metavar="FIELD=UNIT",
+        action="append",
+        default=[],
+        help="scale and/or currency of a money field, over the detected one, e.g. "
+        "--unit annual_revenue=1e6 (values in millions), --unit deal_size='1e3 EUR' (repeatable)",
+    )
+    command.add_argument(
+        "--status",
+        metavar="VALUE=STATUS",
+        action="append",
+        default=[],
+        help="read a status value as customer, prospect, former, partner or other, e.g. "
+        "--status 'Key Account=customer' (repeatable)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,6 +197,43 @@ def _parse_opp_map(pairs: Sequence[str]) -> dict[str, str]:
                 f"--opp-map takes FIELD=COLUMN, e.g. --opp-map amount=close_value; got {pair!r}"
             )
     return parse_map(pairs)
+def parse_units(pairs: Sequence[str]) -> dict[str, tuple[float | None, str | None]]:
+    """Turn ``FIELD=UNIT`` strings (``annual_revenue=1e6``, ``deal_size=1e3 EUR``) into unit overrides."""
+    from segmentation.fields import MONEY_FIELDS
+    from segmentation.numbers import parse_unit
+
+    units: dict[str, tuple[float | None, str | None]] = {}
+    for pair in pairs:
+        field_name, sep, value = pair.partition("=")
+        field_name = field_name.strip()
+        if not sep or not field_name or not value.strip():
+            raise InputError(f"--unit takes FIELD=UNIT, e.g. --unit annual_revenue=1e6; got {pair!r}")
+        if field_name not in MONEY_FIELDS:
+            raise InputError(
+                f"--unit {field_name}: units apply to money fields only ({', '.join(MONEY_FIELDS)})."
+            )
+        try:
+            units[field_name] = parse_unit(value)
+        except ValueError as error:
+            raise InputError(f"--unit {pair}: {error}") from None
+    return units
+
+
+def parse_status(pairs: Sequence[str]) -> dict[str, str]:
+    """Turn ``VALUE=STATUS`` strings into status overrides (the last ``=`` splits: values may hold one)."""
+    from segmentation.fields import STATUSES
+
+    values: dict[str, str] = {}
+    for pair in pairs:
+        value, sep, status = pair.rpartition("=")
+        status = status.strip().casefold()
+        if not sep or not value.strip() or status not in STATUSES:
+            raise InputError(
+                f"--status takes VALUE=STATUS with STATUS one of {', '.join(STATUSES)}, "
+                f"e.g. --status 'Kunde=customer'; got {pair!r}"
+            )
+        values[value.strip()] = status
+    return values
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -211,6 +269,8 @@ def _run(args: argparse.Namespace) -> int:
         min_vertical_accounts=args.min_vertical_size,
         min_vertical_share=args.min_vertical_share,
         opportunity_overrides=opp_map,
+        units=parse_units(args.unit),
+        status_values=parse_status(args.status),
     )
     files = result.files()
     outputs = write_outputs(files, out)
@@ -253,12 +313,16 @@ def _inspect(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         sheet=args.sheet,
         overrides=parse_map(args.map),
+        units=parse_units(args.unit),
+        status_values=parse_status(args.status),
     )
     report = {
         "read": loaded.read_info.to_dict(),
         "rows_read": int(len(loaded.accounts)),
         "rows": int(len(loaded.accounts)),  # deprecated name of rows_read, kept for scripts
         "mapping": loaded.mapping.to_dict(),
+        "units": loaded.prepared.units,
+        "status": loaded.prepared.status,
         "warnings": loaded.warnings,
         "changes": loaded.prepared.changes,
         "data_quality": loaded.quality,
@@ -293,6 +357,25 @@ def _inspect_text(report: dict) -> str:
     unmapped = report["mapping"].get("unmapped", [])
     if unmapped:
         lines.append(f"  not mapped: {', '.join(map(str, unmapped))}")
+    units = {f: u for f, u in report.get("units", {}).items() if u.get("column") is not None}
+    if units:
+        lines.append("")
+        lines.append("Units (field: multiplier, currency, evidence; change with --unit FIELD=1e6):")
+        for field_name, unit in units.items():
+            lines.append(
+                f"  {field_name:<15} x{unit['multiplier']:<10,} {unit['currency'] or '?':<4} {unit['evidence']}"
+            )
+    status = report.get("status") or {}
+    if status.get("values"):
+        lines.append("")
+        lines.append(f"Status values in {status['column']!r} (change with --status VALUE=STATUS):")
+        for entry in status["values"][:20]:
+            lines.append(
+                f"  {entry['value']!s:<28} {entry['count']:>8,}  -> {entry['status']:<9} ({entry['how']})"
+            )
+        more = len(status["values"]) - 20 + status.get("values_not_shown", 0)
+        if more > 0:
+            lines.append(f"  ... and {more:,} more values")
     findings = report["data_quality"].get("findings", [])
     if findings or report["warnings"]:
         lines.append("")

@@ -49,6 +49,12 @@ FIELDS: tuple[Field, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
+MONEY_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "money")
+"""Fields holding amounts of money: their scale and currency are read (``units`` in the report)."""
+
+NON_NEGATIVE_FIELDS: frozenset[str] = frozenset({"employees", "annual_revenue", "deal_size"})
+"""Fields that cannot be negative: a negative value there is an error, blanked and counted."""
+
 STATUSES: tuple[str, ...] = ("customer", "prospect", "former", "partner", "other")
 """Normalised account statuses; ``other`` holds anything unrecognised (counted)."""
 

@@ -15,6 +15,9 @@ ten times faster on a column of a million distinct amounts.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -294,3 +297,245 @@ def _column_decimal(num: pd.Series) -> str:
     weak_us = int(only_c.str.match(r"^\d{1,3},\d{3}$").sum())
     weak_eu = int(only_d.str.match(r"^\d{1,3}\.\d{3}$").sum())
     return "," if weak_eu > weak_us else "."
+
+
+# --- units and scale written in headers ("Revenues ($M)", "Umsatz (Mio. €)", "k€") -----------------
+
+CURRENCY_CODES: dict[str, str] = {
+    "us$": "USD", "a$": "AUD", "c$": "CAD", "r$": "BRL", "$": "USD", "€": "EUR", "£": "GBP",
+    "¥": "JPY", "₹": "INR",
+    **{c.lower(): c for c in (
+        "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "CNY", "INR", "SEK", "NOK", "DKK", "PLN",
+        "BRL", "MXN",
+    )},
+}
+"""Currency symbol or code (lower case) → ISO 4217 code. ``$`` alone is read as USD."""
+
+_SCALE_WORDS: dict[str, float] = {
+    "thousand": 1e3, "thousands": 1e3, "tausend": 1e3, "tsd": 1e3, "000": 1e3, "000s": 1e3,
+    "'000": 1e3, "'000s": 1e3, "million": 1e6, "millions": 1e6, "millionen": 1e6, "mio": 1e6,
+    "mill": 1e6, "mn": 1e6, "mm": 1e6, "billion": 1e9, "billions": 1e9, "milliarden": 1e9,
+    "mrd": 1e9, "bn": 1e9,
+}
+_SCALE_LETTERS: dict[str, float] = {"k": 1e3, "t": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+_CUR_SYM = r"(?:us\$|a\$|c\$|r\$|[$€£¥₹])"
+_CUR_CODE = r"(?:usd|eur|gbp|chf|cad|aud|jpy|cny|inr|sek|nok|dkk|pln|brl|mxn)"
+_CUR_ANY = rf"(?:{_CUR_SYM}|\b{_CUR_CODE}\b)"
+_WORD = r"(?:thousands?|tausend|tsd|millions?|millionen|mio|mill|mn|mm|billions?|milliarden|mrd|bn)"
+# One unit phrase, longest forms first. Headers are few and short: Python's ``re`` is fine here.
+_UNIT_PHRASE = re.compile(
+    "|".join(
+        (
+            # "in millions", "$ millions", "Mio. €", "millions of USD", "(000s)", "$MM"
+            rf"(?P<w>(?:\bin\s+)?(?:{_CUR_ANY}\s*)?(?:\b{_WORD}\b\.?|(?<![\d.,])'?000s?(?!\d))"
+            rf"(?:\s*(?:of\s+)?{_CUR_ANY})?)",
+            # "$M", "€m", "£bn", "USD k", "EUR M"
+            rf"(?P<cl>{_CUR_ANY}\s?(?:mm|bn|[kmb])\b\.?)",
+            # "k€", "T€", "KEUR", "TEUR", "MUSD", "M$"
+            rf"(?P<lc>\b(?:mm|[kmbt])\s?{_CUR_SYM}|\b[kmt]{_CUR_CODE}\b)",
+            # "(M)", "[K]", "(bn)"
+            r"(?P<p>(?<=[(\[])\s*(?:mm|bn|[kmb])\s*(?=[)\]]))",
+            # a currency alone: "(USD)", "in €"
+            rf"(?P<c>(?:\bin\s+)?{_CUR_ANY})",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class HeaderUnit:
+    """The unit a column header states, and the header without it.
+
+    Attributes
+    ----------
+    base : str
+        The header with its unit words removed ("Revenues ($M)" → "Revenues").
+    multiplier : float or None
+        What one written unit is worth (1e6 for "$M"); None when the header names no scale.
+    currency : str or None
+        ISO code of the currency the header names ("$" → "USD", "€" → "EUR").
+    text : str
+        The unit as written in the header ("$M", "Mio. €"), for evidence.
+    """
+
+    base: str
+    multiplier: float | None
+    currency: str | None
+    text: str
+
+
+def header_unit(header: str) -> HeaderUnit:
+    """Read the scale and currency a money column's header states.
+
+    Parameters
+    ----------
+    header : str
+        A column header such as "Revenues ($M)", "Revenue (in millions)", "Umsatz (Mio. €)",
+        "Sales in thousands", "Umsatz k€", "Revenue (000s)", "ARR $K", "Revenue MM".
+
+    Returns
+    -------
+    HeaderUnit
+        ``multiplier`` and ``currency`` are None where the header does not say.
+    """
+    text = str(header)
+    multiplier: float | None = None
+    currency: str | None = None
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _UNIT_PHRASE.finditer(text):
+        phrase = m.group(0)
+        low = phrase.casefold()
+        scale = _phrase_scale(low, m.lastgroup)
+        cur = _phrase_currency(low)
+        if scale is None and cur is None:
+            continue
+        if scale is not None and multiplier is None:
+            multiplier = scale
+        if cur is not None and currency is None:
+            currency = cur
+        found.append(phrase.strip())
+        spans.append(m.span())
+    base = text
+    for start, end in reversed(spans):
+        base = base[:start] + " " + base[end:]
+    # brackets left empty, or holding only separators, go with their unit ("Revenue ( )")
+    base = re.sub(r"[(\[][\s,/.;:-]*[)\]]", " ", base)
+    base = re.sub(r"\s+", " ", base).strip(" ,;:-/")
+    return HeaderUnit(base or text, multiplier, currency, " ".join(found))
+
+
+def _phrase_scale(low: str, kind: str | None) -> float | None:
+    if kind == "c":
+        return None
+    for word in re.findall(r"'?000s?|[a-zäöü]+", low):
+        if word in _SCALE_WORDS:
+            return _SCALE_WORDS[word]
+    if kind in ("cl", "lc", "p"):
+        # what is left once the currency is taken out is the scale letter ("$M" → "m", "TEUR" → "t")
+        letters = re.sub(_CUR_SYM, "", low)
+        letters = re.sub(r"[^a-z]", "", letters)
+        if len(letters) > 3:
+            letters = re.sub(_CUR_CODE, "", letters, count=1)
+        elif len(letters) > 2 and re.fullmatch(rf"{_CUR_CODE}.*|.*{_CUR_CODE}", letters):
+            letters = re.sub(_CUR_CODE, "", letters, count=1)
+        return _SCALE_LETTERS.get(letters)
+    return None
+
+
+def _phrase_currency(low: str) -> str | None:
+    m = re.search(rf"{_CUR_SYM}|{_CUR_CODE}", low)
+    if m is None:
+        return None
+    key = m.group(0)
+    # "musd" / "keur": the code follows a scale letter
+    return CURRENCY_CODES.get(key, CURRENCY_CODES.get(key[-3:]))
+
+
+_CELL_CURRENCY = re.compile(rf"{_CUR_SYM}|\b{_CUR_CODE}\b", re.IGNORECASE)
+_CELL_SCALE = r"[0-9][ ]?(?:k|mm|mn|mio|m|bn|b|thousand|million|billion)s?\.?[ ]*(?:[$€£¥₹]|[a-z]{3})?[ ]*$"
+
+
+def cell_currency(values: pd.Series) -> tuple[str | None, float]:
+    """The currency most money cells name ("USD 1,200", "1.200 €"), and the share that name it.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Money text; a sample of a column is enough.
+
+    Returns
+    -------
+    code : str or None
+        ISO code of the most frequent currency, None when no cell names one.
+    share : float
+        Share of the non-blank cells naming that currency.
+    """
+    text = values.dropna().astype("str")
+    text = text[text.str.strip() != ""]
+    if text.empty:
+        return None, 0.0
+    # on the distinct cells, weighted by how often each occurs
+    counts = text.value_counts(sort=False)
+    found = [_CELL_CURRENCY.search(cell) for cell in counts.index]
+    tally: dict[str, int] = {}
+    for match, n in zip(found, counts.to_numpy()):
+        code = CURRENCY_CODES.get(match.group(0).casefold()) if match else None
+        if code is not None:
+            tally[code] = tally.get(code, 0) + int(n)
+    if not tally:
+        return None, 0.0
+    code = min(tally, key=lambda c: (-tally[c], c))
+    return code, tally[code] / len(text)
+
+
+def scaled_cells(values: pd.Series) -> pd.Series:
+    """True where a money cell carries its own scale ("$1.2M", "850K", "2 bn").
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Money text.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Same index; blank cells are False.
+    """
+    text = values.astype("str").str.strip().str.lower()
+    return text.str.contains(_CELL_SCALE, regex=True, na=False)
+
+
+_UNIT_WORDS: dict[str, float] = {
+    "1": 1.0, "one": 1.0, "units": 1.0, "unit": 1.0, "none": 1.0, "k": 1e3, "t": 1e3,
+    "thousand": 1e3, "thousands": 1e3, "m": 1e6, "mm": 1e6, "mio": 1e6, "million": 1e6,
+    "millions": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
+}
+
+
+def parse_unit(text: str) -> tuple[float | None, str | None]:
+    """Read a unit the user gives (``--unit annual_revenue=1e6``): a multiplier, a currency, or both.
+
+    Parameters
+    ----------
+    text : str
+        "1e6", "1000000", "1,000", "M", "millions", "k", "1", "EUR", "1e6 EUR", "1e3:EUR".
+
+    Returns
+    -------
+    multiplier : float or None
+        None when only a currency is given.
+    currency : str or None
+        ISO code, None when only a multiplier is given.
+
+    Raises
+    ------
+    ValueError
+        When the text is neither; the message says what is accepted.
+    """
+    multiplier: float | None = None
+    currency: str | None = None
+    for part in re.split(r"[\s:;/]+", str(text).strip()):
+        if not part:
+            continue
+        low = part.casefold()
+        if low in CURRENCY_CODES:
+            currency = CURRENCY_CODES[low]
+            continue
+        if low in _UNIT_WORDS:
+            multiplier = _UNIT_WORDS[low]
+            continue
+        try:
+            value = float(low.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a unit: give a multiplier (1, 1e3, 1e6, 1e9, or k, M, B) "
+                "and/or a currency code (USD, EUR, GBP, ...)"
+            ) from None
+        if not (value > 0 and np.isfinite(value)):
+            raise ValueError(f"{text!r}: the multiplier must be a positive number")
+        multiplier = value
+    if multiplier is None and currency is None:
+        raise ValueError("a unit needs a multiplier (1e6, k, M) or a currency code (EUR)")
+    return multiplier, currency

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import __version__
-from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.ingest import ReadInfo, read_table
@@ -134,6 +134,8 @@ class Run:
                 "read": self.loaded.read_info.to_dict(),
                 "mapping": self.loaded.mapping.columns,
                 "mapping_detail": self.loaded.mapping.to_dict(),
+                "units": self.loaded.prepared.units,
+                "status": self.loaded.prepared.status,
                 "settings": self.settings,
                 "warnings": self.warnings,
                 "changes": self.loaded.prepared.changes,
@@ -210,6 +212,8 @@ def load_accounts(
     opportunities: str | Path | bytes | None = None,
     opportunities_name: str | None = None,
     opportunity_overrides: dict[str, str] | None = None,
+    units: dict[str, tuple[float | None, str | None]] | None = None,
+    status_values: dict[str, str] | None = None,
 ) -> LoadedAccounts:
     """Read an accounts export, map its columns and clean it, with its deals when given.
 
@@ -233,6 +237,10 @@ def load_accounts(
     opportunity_overrides : dict of str to str, optional
         Opportunity field → column over the detected mapping (``--opp-map``; see
         :data:`segmentation.opportunities.OPPORTUNITY_SYNONYMS` for the fields).
+    units : dict, optional
+        Money field → ``(multiplier, currency)`` set by the user (``--unit``), over the detected ones.
+    status_values : dict of str to str, optional
+        Status value as written → status (``--status``), over the built-in words.
 
     Returns
     -------
@@ -245,7 +253,7 @@ def load_accounts(
     """
     raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
     mapping = infer_mapping(raw, overrides=overrides, ignore=list(ignore))
-    prepared = prepare_accounts(raw, mapping)
+    prepared = prepare_accounts(raw, mapping, units=units, status_values=status_values)
     quality = quality_report(raw, mapping, prepared)
     aggregates = None
     if opportunities is not None:
@@ -254,6 +262,8 @@ def load_accounts(
             deals, prepared.accounts, overrides=opportunity_overrides
         )
         prepared = _with_deals(prepared, aggregates)
+        # without a status column (or where it is blank), a won deal makes a customer
+        prepared = status_from_deals(prepared, aggregates.per_account["won_deals"])
     return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
 
 
@@ -475,6 +485,8 @@ def run(
     min_vertical_accounts: int = 20,
     min_vertical_share: float = 0.02,
     opportunity_overrides: dict[str, str] | None = None,
+    units: dict[str, tuple[float | None, str | None]] | None = None,
+    status_values: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -504,6 +516,10 @@ def run(
         Verticals under this many accounts or this share of accounts fold into "Other".
     opportunity_overrides : dict of str to str, optional
         Opportunity field → column over the detected mapping (``--opp-map``).
+    units : dict, optional
+        Money field → ``(multiplier, currency)`` (``--unit``).
+    status_values : dict of str to str, optional
+        Status value as written → status (``--status``).
 
     Returns
     -------
@@ -519,6 +535,8 @@ def run(
         ignore=ignore,
         opportunities=opportunities,
         opportunity_overrides=opportunity_overrides,
+        units=units,
+        status_values=status_values,
     )
     segmentation = segment_accounts(
         loaded,
@@ -540,6 +558,8 @@ def run(
         "min_vertical_accounts": min_vertical_accounts,
         "min_vertical_share": min_vertical_share,
         "opportunity_overrides": dict(opportunity_overrides or {}),
+        "units": {f: list(u) for f, u in (units or {}).items()},
+        "status_values": dict(status_values or {}),
     }
     return Run(loaded, segmentation, team_plan, playbook, settings)
 

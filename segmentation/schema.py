@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from segmentation.errors import InputError
-from segmentation.fields import FIELD_NAMES, FIELDS
-from segmentation.numbers import parse_money, parse_money_range
+from segmentation.fields import FIELD_NAMES, FIELDS, MONEY_FIELDS
+from segmentation.numbers import header_unit, parse_money, parse_money_range
 
 
 def normalise_header(header: str) -> str:
@@ -68,6 +68,16 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "businessname": (0.9, "a business name column"),
         "resellername": (0.85, "a reseller name column"),
         "legalname": (0.85, "a legal name column"),
+        # German, French, Spanish, Dutch exports
+        "firma": (0.85, "a German company column (Firma)"),
+        "firmenname": (0.95, "a German company name column (Firmenname)"),
+        "unternehmen": (0.85, "a German company column (Unternehmen)"),
+        "kundenname": (0.95, "a German customer name column (Kundenname)"),
+        "nomdelentreprise": (0.95, "a French company name column"),
+        "raisonsociale": (0.9, "a French company name column (raison sociale)"),
+        "empresa": (0.85, "a Spanish company column (empresa)"),
+        "nombredelaempresa": (0.95, "a Spanish company name column"),
+        "bedrijfsnaam": (0.95, "a Dutch company name column (bedrijfsnaam)"),
     },
     "industry": {
         "industry": (0.95, "the standard Industry field"),
@@ -80,6 +90,10 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "customersegment": (0.6, "a spreadsheet segment column"),
         "sicdescription": (0.8, "an SIC description"),
         "naicsdescription": (0.8, "a NAICS description"),
+        "branche": (0.9, "a German/French industry column (Branche)"),
+        "secteur": (0.85, "a French sector column"),
+        "secteurdactivite": (0.9, "a French sector column"),
+        "industrie": (0.85, "an industry column"),
     },
     "employees": {
         "numberofemployees": (0.95, "the Salesforce/HubSpot/Dynamics employee count"),
@@ -96,6 +110,13 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "employeerange": (0.85, "an employee range column"),
         "employeesrange": (0.85, "an employee range column"),
         "size": (0.6, "a size column"),
+        "mitarbeiter": (0.9, "a German employee count (Mitarbeiter)"),
+        "anzahlmitarbeiter": (0.95, "a German employee count (Anzahl Mitarbeiter)"),
+        "mitarbeiterzahl": (0.95, "a German employee count (Mitarbeiterzahl)"),
+        "beschäftigte": (0.9, "a German employee count (Beschäftigte)"),
+        "effectif": (0.85, "a French headcount column (effectif)"),
+        "empleados": (0.9, "a Spanish employee count (empleados)"),
+        "medewerkers": (0.9, "a Dutch employee count (medewerkers)"),
     },
     "annual_revenue": {
         "annualrevenue": (0.95, "the Salesforce/HubSpot/Dynamics/Zoho annual revenue"),
@@ -108,6 +129,18 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "annualrevenueconverted": (0.9, "the Salesforce converted annual revenue"),
         "arr": (0.75, "an ARR column"),
         "revenueusd": (0.9, "a revenue column"),
+        "revenues": (0.9, "a revenue column (the Fortune lists' Revenues)"),
+        "netsales": (0.8, "a net sales column"),
+        "totalsales": (0.8, "a total sales column"),
+        "annualturnover": (0.85, "an annual turnover column"),
+        "umsatz": (0.9, "a German revenue column (Umsatz)"),
+        "jahresumsatz": (0.95, "a German annual revenue column (Jahresumsatz)"),
+        "umsatzerlöse": (0.9, "a German revenue column (Umsatzerlöse)"),
+        "chiffredaffaires": (0.9, "a French revenue column (chiffre d'affaires)"),
+        "ingresos": (0.85, "a Spanish revenue column (ingresos)"),
+        "ventas": (0.75, "a Spanish sales column (ventas)"),
+        "fatturato": (0.9, "an Italian revenue column (fatturato)"),
+        "omzet": (0.9, "a Dutch revenue column (omzet)"),
     },
     "deal_size": {
         "dealsize": (0.95, "a deal size column"),
@@ -119,8 +152,17 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "dealvalue": (0.85, "a deal value column"),
         "averageordervalue": (0.85, "an average order value column"),
         "aov": (0.8, "an average order value column"),
-        "acv": (0.8, "an annual contract value column"),
+        "acv": (0.85, "an annual contract value column"),
         "contractvalue": (0.8, "a contract value column"),
+        "annualcontractvalue": (0.85, "an annual contract value column"),
+        "averagecontractvalue": (0.9, "an average contract value column"),
+        "avgopportunityamount": (0.95, "the Salesforce report average opportunity amount"),
+        "averageopportunityamount": (0.95, "an average opportunity amount"),
+        "avgdealvalue": (0.95, "an average deal value column (HubSpot style)"),
+        "averagedealvalue": (0.95, "an average deal value column"),
+        "averagewondeal": (0.95, "an average won deal column"),
+        "averagesellingprice": (0.8, "an average selling price column"),
+        "asp": (0.75, "an average selling price column"),
     },
     "status": {
         "type": (0.85, "the Salesforce account Type"),
@@ -132,6 +174,11 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "customerstatus": (0.9, "a customer status column"),
         "customertype": (0.85, "a customer type column"),
         "label": (0.6, "the Pipedrive label"),
+        "kundenstatus": (0.9, "a German customer status column (Kundenstatus)"),
+        "kundentyp": (0.85, "a German customer type column (Kundentyp)"),
+        "typ": (0.8, "a German type column (Typ)"),
+        "statut": (0.85, "a French status column (statut)"),
+        "estado": (0.8, "a Spanish status column (estado)"),
     },
     "owner": {
         "owner": (0.9, "the Dynamics 365 Owner"),
@@ -145,6 +192,10 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "accountmanager": (0.9, "an account manager column"),
         "assignedto": (0.8, "an assigned-to column"),
         "accountexecutive": (0.85, "an account executive column"),
+        "betreuer": (0.85, "a German account owner column (Betreuer)"),
+        "kundenbetreuer": (0.9, "a German account owner column (Kundenbetreuer)"),
+        "vertriebsmitarbeiter": (0.85, "a German sales rep column (Vertriebsmitarbeiter)"),
+        "responsable": (0.75, "a French/Spanish owner column (responsable)"),
     },
     "country": {
         "billingcountry": (0.95, "the Salesforce billing country"),
@@ -156,6 +207,9 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "shippingcountry": (0.6, "the Salesforce shipping country"),
         "billingcountrycode": (0.85, "the billing country code"),
         "countrycode": (0.85, "a country code column"),
+        "land": (0.85, "a German/Dutch country column (Land)"),
+        "pays": (0.9, "a French country column (pays)"),
+        "país": (0.9, "a Spanish country column (país)"),
     },
     "region": {
         "billingstate": (0.95, "the Salesforce billing state"),
@@ -171,6 +225,7 @@ _SYNONYM_TABLE: dict[str, dict[str, tuple[float, str]]] = {
         "territory": (0.8, "a territory column"),
         "shippingstate": (0.6, "the Salesforce shipping state"),
         "billingstatecode": (0.85, "the billing state code"),
+        "bundesland": (0.9, "a German state column (Bundesland)"),
     },
     "created": {
         "createddate": (0.95, "the Salesforce CreatedDate"),
@@ -254,7 +309,11 @@ _STATUS_WORDS = re.compile(
     r"^(?:customer|prospect|former|partner|reseller|lead|subscriber|opportunity|evangelist|"
     r"vendor|competitor|investor|press|other|active|inactive|churned|client|"
     r"customer - (?:direct|channel)|former customer|channel partner / reseller|"
-    r"installation partner|technology partner|marketingqualifiedlead|salesqualifiedlead)$",
+    r"installation partner|technology partner|marketingqualifiedlead|salesqualifiedlead|"
+    # the same in German, French, Spanish, Portuguese, Italian and Dutch exports
+    r"kunde|bestandskunde|neukunde|interessent|ehemaliger kunde|ex-kunde|vertriebspartner|"
+    r"händler|ancien client|partenaire|revendeur|cliente|prospecto|ex-cliente|excliente|"
+    r"cliente potencial|antiguo cliente|socio|parceiro|distribuidor|klant|ex-klant|oud-klant)$",
     re.IGNORECASE,
 )
 _COMPANY_SUFFIX = re.compile(
@@ -355,6 +414,14 @@ def _check_user_input(cols: list[str], overrides: dict[str, str], ignore: list[s
             raise InputError(f"Column {col!r} is both mapped (--map) and ignored (--ignore).")
 
 
+# "Avg Deal Value", "Average Won Deal Size", "Median Opportunity Amount", "Typical ACV"
+_DEAL_SIZE_HEADER = re.compile(
+    r"^(?:avg|average|typical|median|mean)(?:won|closed|closedwon)?"
+    r"(?:deal|deals|opportunity|opportunities|opp|opps|contract|order|ticket|acv)"
+    r"(?:size|value|amount|revenue)?$"
+)
+
+
 def _header_candidates(cols: list[str]) -> list[tuple[float, str, str, str]]:
     out = []
     for col in cols:
@@ -368,6 +435,17 @@ def _header_candidates(cols: list[str]) -> list[tuple[float, str, str, str]]:
         if stripped != key and stripped in SYNONYMS:
             f, conf, source = SYNONYMS[stripped]
             out.append((round(conf - 0.05, 2), f, col, f"header {col!r} is {source} with an object prefix"))
+            continue
+        # A money header with its unit: "Revenues ($M)", "Umsatz (Mio. €)", "ARR $K". Only money
+        # fields: a scale or currency word says nothing about a name or a country.
+        unit = header_unit(col)
+        base = normalise_header(unit.base) if unit.text else key
+        hit = SYNONYMS.get(base) or SYNONYMS.get(strip_prefix(base))
+        if unit.text and hit and hit[0] in MONEY_FIELDS:
+            f, conf, source = hit
+            out.append((round(conf - 0.02, 2), f, col, f"header {col!r} is {source}, in {unit.text!r}"))
+        elif _DEAL_SIZE_HEADER.match(base):
+            out.append((0.85, "deal_size", col, f"header {col!r} names an average or typical deal amount"))
     return out
 
 

@@ -384,3 +384,28 @@ def test_opportunity_columns_the_app_did_not_recognise_can_be_mapped():
     assert at.session_state["opp_overrides"] == {"account_name": "Firma", "amount": "Betrag", "stage": "Phase"}
     assert "Opportunities: 5 deals read" in _texts(at)
     assert "5 won, 0 lost, 0 open" in _texts(at)
+
+
+def test_units_and_status_of_an_upload_are_shown_and_can_be_changed():
+    from segmentation.pipeline import load_accounts
+    from tests import realistic_exports as exports
+
+    data = exports.german_csv().replace(b";Interessent\n", b";Lead-Kandidat\n")
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(("de.csv", data, "text/csv")).run()
+    _ok(at)
+    texts = _texts(at).replace("\\", "")
+    assert "x1,000,000, EUR" in texts and "says 'Mio. €' (millions)" in texts
+    assert "have a value we did not recognise" in texts
+    # the status editor lists the values as the engine does: "Lead-Kandidat" becomes a prospect
+    shown = [v["value"] for v in load_accounts(data, name="de.csv").prepared.status["values"]]
+    _edit(at, "status_editor", {shown.index("Lead-Kandidat"): {"status": "prospect"}})
+    at.button(key="apply_status").click().run()
+    _ok(at)
+    assert at.session_state["status_values"] == {"Lead-Kandidat": "prospect"}
+    assert "have a value we did not recognise" not in _texts(at)
+    # the scale control: thousands instead of the header's millions
+    at.selectbox[0].set_value("thousands (x1,000)").run()
+    _ok(at)
+    assert at.session_state["units"] == {"annual_revenue": 1000.0}
+    assert "set by you" in _texts(at).replace("\\", "")

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmentation.numbers import parse_count, parse_money, parse_money_range
+from segmentation.numbers import (
+    cell_currency,
+    header_unit,
+    parse_count,
+    parse_money,
+    parse_money_range,
+    parse_unit,
+    scaled_cells,
+)
 
 
 def _one(text):
@@ -198,3 +206,67 @@ def test_money_never_raises(texts):
     assert len(values) == len(failed) == len(texts)
     counts, failed2, ranged = parse_count(pd.Series(texts, dtype="str"))
     assert len(counts) == len(texts)
+
+
+# --- units written in headers, cells and by the user (issue 13) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, base, multiplier, currency",
+    [
+        ("Revenues ($M)", "Revenues", 1e6, "USD"),
+        ("Revenue (in millions)", "Revenue", 1e6, None),
+        ("Umsatz (Mio. €)", "Umsatz", 1e6, "EUR"),
+        ("Umsatz Mrd. EUR", "Umsatz", 1e9, "EUR"),
+        ("Umsatz (TEUR)", "Umsatz", 1e3, "EUR"),
+        ("Umsatz k€", "Umsatz", 1e3, "EUR"),
+        ("Sales in thousands", "Sales", 1e3, None),
+        ("Revenue (000s)", "Revenue", 1e3, None),
+        ("Revenue ('000)", "Revenue", 1e3, None),
+        ("ARR $K", "ARR", 1e3, "USD"),
+        ("Revenue MM", "Revenue", 1e6, None),
+        ("Revenue ($ millions)", "Revenue", 1e6, "USD"),
+        ("Turnover £bn", "Turnover", 1e9, "GBP"),
+        ("Revenue (€m)", "Revenue", 1e6, "EUR"),
+        ("Revenue (MUSD)", "Revenue", 1e6, "USD"),
+        ("Revenue (M)", "Revenue", 1e6, None),
+        ("Avg Deal Value ($K)", "Avg Deal Value", 1e3, "USD"),
+        ("Revenue (USD)", "Revenue", None, "USD"),
+        ("Revenue in EUR", "Revenue", None, "EUR"),
+        # no unit: the header stays as it is
+        ("Annual Revenue", "Annual Revenue", None, None),
+        ("Revenue 2000", "Revenue 2000", None, None),
+        ("Amount (converted)", "Amount (converted)", None, None),
+    ],
+)
+def test_header_units(header, base, multiplier, currency):
+    unit = header_unit(header)
+    assert (unit.base, unit.multiplier, unit.currency) == (base, multiplier, currency)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1e6", (1e6, None)), ("1000000", (1e6, None)), ("1,000", (1e3, None)), ("M", (1e6, None)),
+        ("millions", (1e6, None)), ("k", (1e3, None)), ("1", (1.0, None)), ("EUR", (None, "EUR")),
+        ("1e6 EUR", (1e6, "EUR")), ("1e3:gbp", (1e3, "GBP")),
+    ],
+)
+def test_user_units(text, expected):
+    assert parse_unit(text) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "0", "", "1e6 dollars"])
+def test_user_units_refused(text):
+    with pytest.raises(ValueError):
+        parse_unit(text)
+
+
+def test_cell_currency_is_the_majority_of_cells():
+    assert cell_currency(pd.Series(["1.200 €", "EUR 3", "€ 4", "$5", None, "7"])) == ("EUR", 0.6)
+    assert cell_currency(pd.Series(["1,200", "300"])) == (None, 0.0)
+
+
+def test_cells_with_their_own_scale():
+    cells = pd.Series(["$1.2M", "850K", "2 bn", "1,100.04", "USD 1.5M", "1,5 Mio. €", None, "12 EUR"])
+    assert scaled_cells(cells).tolist() == [True, True, True, False, True, True, False, False]

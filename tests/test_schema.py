@@ -11,6 +11,7 @@ from segmentation.errors import InputError
 from segmentation.fields import FIELD_NAMES
 from segmentation.ingest import read_table
 from segmentation.schema import Mapping, infer_mapping, normalise_header
+from tests import realistic_exports as exports
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -136,7 +137,7 @@ def test_wholesale_variants_use_spend_as_features(file, features, account_id):
 
 def test_content_inference_for_unknown_headers():
     df = _frame(
-        ["Kunde", "Umsatz", "Web", "Art"],
+        ["Kunde", "Volumen", "Web", "Art"],  # "Umsatz" is now a known header
         [
             ["Acme Inc", "$1.2M", "acme.com", "Customer"],
             ["Beta GmbH", "$850K", "beta.de", "Prospect"],
@@ -146,7 +147,7 @@ def test_content_inference_for_unknown_headers():
     )
     mapping = infer_mapping(df)
     assert mapping.columns["account_name"] == "Kunde"
-    assert mapping.columns["annual_revenue"] == "Umsatz"
+    assert mapping.columns["annual_revenue"] == "Volumen"
     assert mapping.columns["website"] == "Web"
     assert mapping.columns["status"] == "Art"
     assert "content" in mapping.matches["annual_revenue"].evidence
@@ -224,3 +225,67 @@ def test_exclusion_reasons(column, values, reason):
     df = pd.DataFrame({"Company": ["A Inc", "B Inc", "C Inc"], column: values}, dtype="str")
     mapping = infer_mapping(df)
     assert reason in mapping.excluded[column]
+
+
+# --- issue 13: money headers with units, deal-size columns, exports in other languages --------
+
+
+@pytest.mark.parametrize(
+    "header, field",
+    [
+        # units in the header: the column is still revenue / deal size
+        ("Revenues ($M)", "annual_revenue"), ("Revenue (in millions)", "annual_revenue"),
+        ("Umsatz (Mio. €)", "annual_revenue"), ("Revenue in thousands", "annual_revenue"),
+        ("Umsatz k€", "annual_revenue"), ("Sales (000s)", "annual_revenue"),
+        ("ARR $K", "annual_revenue"), ("Revenue MM", "annual_revenue"),
+        ("Annual Revenue (USD)", "annual_revenue"), ("Turnover £bn", "annual_revenue"),
+        ("Jahresumsatz", "annual_revenue"), ("Chiffre d'affaires", "annual_revenue"),
+        ("Omzet", "annual_revenue"), ("Revenues", "annual_revenue"),
+        # deal size, as CRMs and reports name it
+        ("Avg Opportunity Amount", "deal_size"), ("Average Deal Size", "deal_size"),
+        ("ACV", "deal_size"), ("Avg Deal Value", "deal_size"), ("Average Won Deal Size", "deal_size"),
+        ("Median Opportunity Amount", "deal_size"), ("Annual Contract Value", "deal_size"),
+        ("Avg Deal Value ($K)", "deal_size"), ("Typical ACV", "deal_size"),
+        # German and other exports
+        ("Mitarbeiter", "employees"), ("Anzahl Mitarbeiter", "employees"), ("Branche", "industry"),
+        ("Firmenname", "account_name"), ("Kundenstatus", "status"), ("Land", "country"),
+        ("Bundesland", "region"), ("Kundenbetreuer", "owner"),
+    ],
+)
+def test_headers_with_units_and_other_languages_map(header, field):
+    if field == "account_name":
+        df = _frame(["Id", header], [["1", "Acme Inc"], ["2", "Beta LLC"]])
+    else:
+        df = _frame(["Account Name", header], [["Acme Inc", "100"], ["Beta LLC", "200"]])
+    mapping = infer_mapping(df)
+    assert mapping.columns.get(field) == header
+    assert "header" in mapping.matches[field].evidence
+
+
+@pytest.mark.parametrize("header", ["Profits ($M)", "Assets ($M)", "Revenue Change", "Mill Name"])
+def test_unit_words_do_not_make_other_columns_money(header):
+    mapping = infer_mapping(_frame(["Account Name", header], [["Acme", "12"], ["Beta", "-3"]]))
+    assert header not in mapping.columns.values()
+
+
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (exports.fortune_csv, {"account_name": "Name", "annual_revenue": "Revenues ($M)",
+                               "employees": "Employees", "industry": "Sector"}),
+        (exports.german_csv, {"account_name": "Firmenname", "annual_revenue": "Umsatz (Mio. €)",
+                              "employees": "Mitarbeiter", "industry": "Branche", "status": "Status"}),
+        (exports.hubspot_csv, {"deal_size": "Avg Deal Value", "annual_revenue": "Annual Revenue",
+                               "status": "Lifecycle Stage"}),
+    ],
+)
+def test_realistic_exports_map_their_money_and_status(build, expected):
+    df, _ = read_table(build(), name="export.csv")
+    mapping = infer_mapping(df)
+    assert {f: mapping.columns.get(f) for f in expected} == expected
+
+
+def test_status_words_of_other_languages_are_found_by_content():
+    df = _frame(["Firma", "Art"], [["Acme GmbH", "Kunde"], ["Beta AG", "Interessent"],
+                                   ["Gamma KG", "ehemaliger Kunde"], ["Delta SA", "Cliente"]])
+    assert infer_mapping(df).columns["status"] == "Art"

@@ -9,7 +9,7 @@ The pipeline runs in three cached stages, each keyed on everything it depends on
 =========  ==========================================================================
 stage      key
 =========  ==========================================================================
-load       file digest and name, mapping overrides, dropped columns, deals digest
+load       file digest and name, mapping overrides, dropped columns, deals digest, units, status values
 segment    load key + features left out, number of types, seed, vertical renames/merges,
            the fold of small verticals into Other
 plan       segment key + playbook changes + roster digest
@@ -75,6 +75,8 @@ expander under their full labels."""
 SETTINGS: dict[str, object] = {
     "overrides": {},  # canonical field -> source column (load)
     "drop_columns": [],  # source columns kept out of mapping and features (load)
+    "units": {},  # money field -> multiplier set by the user (load)
+    "status_values": {},  # status value as written -> status set by the user (load)
     "ignore": [],  # features left out of customer types (segment)
     "n_types": None,  # None: chosen from the data (segment)
     "seed": 0,
@@ -91,6 +93,8 @@ SETTINGS: dict[str, object] = {
 _FILE_SETTINGS = (
     "overrides",
     "drop_columns",
+    "units",
+    "status_values",
     "ignore",
     "n_types",
     "vertical_renames",
@@ -245,6 +249,8 @@ def settings() -> dict:
         "roster": st.session_state["roster"] is not None,
         "opportunities": deals is not None,
         "opportunity_overrides": dict(st.session_state["opp_overrides"]),
+        "units": {f: [m, None] for f, m in st.session_state["units"].items()},
+        "status_values": dict(st.session_state["status_values"]),
     }
 
 
@@ -260,6 +266,8 @@ def _load_key() -> tuple:
         tuple(st.session_state["drop_columns"]),
         deals.digest if deals else None,
         tuple(sorted(st.session_state["opp_overrides"].items())),
+        tuple(sorted(st.session_state["units"].items())),
+        tuple(sorted(st.session_state["status_values"].items())),
     )
 
 
@@ -388,6 +396,8 @@ def _stage_load() -> LoadedAccounts:
         _drop=tuple(st.session_state["drop_columns"]),
         _overrides=dict(st.session_state["overrides"]),
         _opp_overrides=dict(st.session_state["opp_overrides"]),
+        _units=dict(st.session_state["units"]),
+        _status=dict(st.session_state["status_values"]),
     )
     st.session_state["_loaded_rows"] = (upload.digest, len(result.accounts))
     return result
@@ -528,6 +538,8 @@ def _load(
     _drop: tuple,
     _overrides: dict,
     _opp_overrides: dict | None = None,
+    _units: dict | None = None,
+    _status: dict | None = None,
 ) -> LoadedAccounts:
     return load_accounts(
         _data,
@@ -537,6 +549,8 @@ def _load(
         opportunities=_deals.data if _deals else None,
         opportunities_name=_deals.name if _deals else None,
         opportunity_overrides=_opp_overrides or None,
+        units={f: (m, None) for f, m in (_units or {}).items()},
+        status_values=_status or None,
     )
 
 
@@ -646,11 +660,61 @@ def apply_mapping(
     st.session_state.pop("mapping_error", None)
     st.session_state["overrides"] = overrides
     st.session_state["drop_columns"] = drop
+    # the unit and status choices belong to the columns they were made on
+    _forget_choices_for(lambda f: edited.get(f) != current.get(f))
+    st.session_state["editor_version"] += 1
+
+
+def _forget_choices_for(changed) -> None:
+    st.session_state["units"] = {f: m for f, m in st.session_state["units"].items() if not changed(f)}
+    if changed("status"):
+        st.session_state["status_values"] = {}
+
+
+UNIT_CHOICES: dict[str, float | None] = {
+    "as detected": None,
+    "as written (x1)": 1.0,
+    "thousands (x1,000)": 1e3,
+    "millions (x1,000,000)": 1e6,
+    "billions (x1,000,000,000)": 1e9,
+}
+"""The scale control's choices on the Data page: label → multiplier (None: what was detected)."""
+
+
+def set_unit(field_name: str, widget_key: str) -> None:
+    """Selectbox callback: the user's scale for a money field (``--unit`` in the CLI)."""
+    choice = UNIT_CHOICES.get(st.session_state.get(widget_key))
+    units = dict(st.session_state["units"])
+    if choice is None:
+        units.pop(field_name, None)
+    else:
+        units[field_name] = choice
+    st.session_state["units"] = units
+
+
+def apply_status(editor_key: str, values: list[str], current: dict[str, str]) -> None:
+    """Form callback: the status editor's edits become status overrides (``--status``)."""
+    edits = st.session_state.get(editor_key) or {}
+    edited = controls.edited_values(edits, values, current, column="status")
+    chosen = dict(st.session_state["status_values"])
+    for value in values:
+        new = edited.get(value)
+        if new and new != current.get(value):
+            chosen[value] = new
+    st.session_state["status_values"] = chosen
+    st.session_state["editor_version"] += 1
+
+
+def reset_status() -> None:
+    """Button callback: statuses back to the built-in words."""
+    st.session_state["status_values"] = {}
     st.session_state["editor_version"] += 1
 
 
 def reset_mapping() -> None:
     """Button callback: back to the detected mapping."""
+    was = dict(st.session_state["overrides"])
+    _forget_choices_for(lambda f: f in was)
     st.session_state["overrides"] = {}
     st.session_state["drop_columns"] = []
     st.session_state.pop("mapping_error", None)

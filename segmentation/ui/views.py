@@ -265,6 +265,98 @@ def quality_report(loaded: LoadedAccounts) -> None:
                  widths={"field": "small", "what": "medium", "count": "small", "examples": "medium"})  # fmt: skip
 
 
+def units_section(loaded: LoadedAccounts) -> None:
+    """The scale and currency of each money column, why, and a control to set the scale."""
+    units = {f: u for f, u in loaded.prepared.units.items() if u.get("column") is not None}
+    if not units:
+        st.caption("No money column (annual revenue, deal size) in this file.")
+        return
+    for field_name, unit in units.items():
+        left, right = st.columns([3, 2], gap="large")
+        currency = unit.get("currency") or "currency not stated"
+        left.markdown(
+            f"**{md(FIELD_LABELS.get(field_name, field_name))}** from “{md(unit['column'])}”: "
+            f"x{_number(unit['multiplier'])}, {md(currency)}"
+        )
+        left.caption(md(unit["evidence"]))
+        key = f"unit_{field_name}_{st.session_state['editor_version']}"
+        chosen = st.session_state["units"].get(field_name)
+        labels = list(state.UNIT_CHOICES)
+        index = next(
+            (i for i, m in enumerate(state.UNIT_CHOICES.values()) if m is not None and m == chosen), 0
+        )
+        right.selectbox(
+            f"Amounts in “{unit['column']}” are",
+            labels,
+            index=index,
+            key=key,
+            on_change=state.set_unit,
+            args=(field_name, key),
+            help="The numbers in the column as written, times this, are single currency units "
+            "(dollars, euros). Same as --unit on the command line.",
+        )
+
+
+def status_editor(loaded: LoadedAccounts) -> None:
+    """Each status value of the file with the status it was read as; change any, then apply."""
+    info = loaded.prepared.status or {}
+    if info.get("column") is None:
+        if info.get("source") == "won deals":
+            st.caption(
+                "No status column: accounts with a won deal in the opportunities are customers, "
+                "the others prospects."
+            )
+        else:
+            st.caption("No status column: customer, prospect or former is unknown for every account.")
+        return
+    values = info.get("values", [])
+    if not values:
+        return
+    unknown = sum(v["count"] for v in values if v["how"] == "not recognised")
+    st.caption(
+        f"Values of “{md(info['column'])}” and the status each was read as"
+        + (f" — **{unknown:,} accounts have a value we did not recognise** (read as other)" if unknown else "")
+        + ". Change a status, then apply. Same as --status VALUE=STATUS on the command line."
+    )
+    names = [v["value"] for v in values]
+    current = {v["value"]: v["status"] for v in values}
+    table = pd.DataFrame(
+        {
+            "value": names,
+            "accounts": [v["count"] for v in values],
+            "status": [v["status"] for v in values],
+            "how": [v["how"] for v in values],
+        }
+    )
+    key = f"status_editor_{st.session_state['editor_version']}"
+    with st.form("status_form", border=False):
+        st.data_editor(
+            table,
+            key=key,
+            hide_index=True,
+            height=_fit(min(len(table), 12)),
+            disabled=["value", "accounts", "how"],
+            column_config={
+                "value": st.column_config.TextColumn("Value in your file", width="medium"),
+                "accounts": st.column_config.NumberColumn("Accounts", format="%d", width="small"),
+                "status": st.column_config.SelectboxColumn(
+                    "Read as", options=["customer", "prospect", "former", "partner", "other"],
+                    required=True, width="small",
+                ),
+                "how": st.column_config.TextColumn("How", width="small"),
+            },
+        )  # fmt: skip
+        left, right = st.columns([1, 5])
+        left.form_submit_button(
+            "Apply statuses", key="apply_status", on_click=state.apply_status,
+            args=(key, names, current),
+        )  # fmt: skip
+        if st.session_state["status_values"]:
+            right.form_submit_button(
+                "Back to the detected statuses", key="reset_status", on_click=state.reset_status
+            )
+
+
 def _number(value: float) -> str:
     """A playbook value as people write it: 25,000 · 0.85 · 1,200."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
