@@ -676,4 +676,7 @@ def _cycle_days(deals: pd.DataFrame, mapping: dict) -> pd.Series:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce", format="mixed")
+    # Data Loader writes CreatedDate with an offset ("2024-01-22T16:14:25.000+0000") beside a
+    # plain CloseDate ("2024-11-10"): read both as UTC and drop the zone, or they can't subtract.
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+    return parsed.dt.tz_convert(None)

@@ -627,3 +627,22 @@ def test_an_override_of_none_leaves_a_field_unmapped():
     result = aggregate_opportunities(deals, ACCOUNTS, overrides={"is_won": None, "is_closed": None})
     assert result.outcomes == {"won": 0, "lost": 0, "open": 7}
     assert any("reads as won or lost" in w for w in result.warnings)
+
+
+def test_dates_with_and_without_a_time_zone_give_a_cycle_not_a_traceback():
+    # Salesforce Data Loader: CreatedDate carries an offset, CloseDate is a plain date.
+    accounts = pd.DataFrame({"account_id": ["A1"], "account_name": ["Acme"]})
+    deals = pd.DataFrame(
+        {
+            "AccountId": ["A1", "A1"],
+            "StageName": ["Closed Won", "Closed Won"],
+            "Amount": ["1000", "3000"],
+            "CloseDate": ["2024-03-11", "2024-01-31"],
+            "CreatedDate": ["2024-01-01T16:14:25.000+0000", "2024-01-01T23:00:00.000-0200"],
+        },
+        dtype="str",
+    )
+    result = aggregate_opportunities(deals, accounts)
+    # whole days: 69 (Jan 1 16:14 UTC to Mar 11) and 28 (Jan 2 01:00 UTC to Jan 31), median 48.5
+    assert result.per_account.loc[0, "won_deals"] == 2
+    assert result.per_account.loc[0, "sales_cycle_days"] == 48.5
