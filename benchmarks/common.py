@@ -79,7 +79,7 @@ def accounts_csv(export) -> bytes:
 
 def write_size(folder: Path, label: str, seed: int = SEED) -> dict:
     """Generate one size (dirty, planted truth) and write the export and its truth."""
-    from segmentation.sample import generate_accounts
+    from scripts.sample_crm import generate_accounts
 
     n = SIZES[label]
     folder.mkdir(parents=True, exist_ok=True)

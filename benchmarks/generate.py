@@ -2,7 +2,7 @@
 
 Each size is a Salesforce report CSV shaped like ``data/sample_accounts.csv`` (every field
 quoted, money strings such as "USD 1,234.00" and "$1.2M", blanks, sentinels, typos, the report
-footer) from :func:`segmentation.sample.generate_accounts` (dirty, seed 7), with its planted truth
+footer) from :func:`scripts.sample_crm.generate_accounts` (dirty, seed 7), with its planted truth
 (``account_id, customer_type, vertical, status``) alongside:
 
     <DIR>/accounts_10k.csv   <DIR>/truth_10k.csv

@@ -2,7 +2,7 @@
 
 ``data/sample_accounts.csv`` is shaped like a Salesforce report export: UTF-8, comma-delimited,
 every field quoted, followed by Salesforce's footer rows. ``data/sample_opportunities.csv`` is a
-plain CSV of the accounts' deals. See :mod:`segmentation.sample` for what is planted in them.
+plain CSV of the accounts' deals. See :mod:`scripts.sample_crm` for what is planted in them.
 
 Usage::
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere, without installing the package
     sys.path.insert(0, str(ROOT))
 
-from segmentation.sample import generate_accounts, generate_opportunities  # noqa: E402
+from scripts.sample_crm import generate_accounts, generate_opportunities  # noqa: E402
 
 ACCOUNTS_FILE = "sample_accounts.csv"
 OPPORTUNITIES_FILE = "sample_opportunities.csv"

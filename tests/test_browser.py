@@ -9,7 +9,7 @@
       SCREENSHOTS_DIR=docs/screenshots python -m pytest tests/test_browser.py -k screenshots
 
 - ``test_dashboard_performance`` (when ``DASHBOARD_BENCH`` is set): uploads 50,000 accounts
-  (``segmentation.sample.generate_accounts(50_000, seed=1)`` as CSV) and times the first run
+  (``scripts.sample_crm.generate_accounts(50_000, seed=1)`` as CSV) and times the first run
   and a rerun of every page; see docs/dashboard-performance.md::
 
       DASHBOARD_BENCH=1 python -m pytest tests/test_browser.py -k performance -s
@@ -251,7 +251,7 @@ def _shoot(page, path: Path) -> None:
     not os.environ.get("DASHBOARD_BENCH"), reason="set DASHBOARD_BENCH=1 to measure"
 )
 def test_dashboard_performance(app_url, browser, tmp_path):
-    from segmentation.sample import generate_accounts
+    from scripts.sample_crm import generate_accounts
 
     n = int(os.environ.get("DASHBOARD_BENCH_ROWS", "50000"))
     export, _ = generate_accounts(n, seed=1)

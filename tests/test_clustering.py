@@ -337,12 +337,12 @@ def test_format_money(value, text):
     assert format_money(value) == text
 
 
-# -- the project's sample generator (segmentation.sample), end to end through ingest ------------
+# -- the project's sample generator (scripts.sample_crm), end to end through ingest ------------
 
 
 @pytest.mark.parametrize("dirty", [False, True])
 def test_sample_generator_customer_types_are_recovered(dirty):
-    sample = pytest.importorskip("segmentation.sample")
+    sample = pytest.importorskip("scripts.sample_crm")
     from segmentation.accounts import prepare_accounts
     from segmentation.schema import infer_mapping
 

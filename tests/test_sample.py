@@ -14,7 +14,7 @@ import pytest
 
 from segmentation.errors import InputError
 from segmentation.fields import STATUSES
-from segmentation.sample import (
+from scripts.sample_crm import (
     CUSTOMER_TYPES,
     EXPORT_COLUMNS,
     INDUSTRY_TYPOS,
@@ -446,5 +446,5 @@ def test_two_hundred_thousand_accounts_generate():
 
 
 def test_generator_does_not_import_streamlit():
-    code = "import sys, segmentation.sample; assert 'streamlit' not in sys.modules"
+    code = "import sys, scripts.sample_crm; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -384,7 +384,7 @@ def test_preserves_the_account_index():
 
 @pytest.mark.parametrize("dirty", [False, True])
 def test_sample_generator_vertical_purity(dirty):
-    sample = pytest.importorskip("segmentation.sample")
+    sample = pytest.importorskip("scripts.sample_crm")
     from segmentation.accounts import prepare_accounts
     from segmentation.schema import infer_mapping
 
