@@ -239,7 +239,7 @@ def parse_status(pairs: Sequence[str]) -> dict[str, str]:
 def _run(args: argparse.Namespace) -> int:
     from segmentation.pipeline import run
     from segmentation.playbook import load_playbook
-    from segmentation.territories import read_roster
+    from segmentation.roster import read_roster
     from segmentation.export import check_out_dir, write_outputs
 
     if args.min_vertical_size < 0:

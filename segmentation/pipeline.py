@@ -27,12 +27,8 @@ from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
 from segmentation.schema import Mapping, infer_mapping
 from segmentation.summary import plan_summary
-from segmentation.territories import (
-    TerritoryResult,
-    account_value,
-    assign_territories,
-    placeholder_roster,
-)
+from segmentation.roster import placeholder_roster
+from segmentation.territories import TerritoryResult, account_value, assign_territories
 from segmentation.tiers import VERDICT as TIERS_VERDICT
 from segmentation.tiers import tier_types
 from segmentation.verticals import VerticalResult, assign_verticals
@@ -370,7 +366,7 @@ def plan_teams(
     playbook : Playbook
         Thresholds and rates; changing them needs no re-clustering.
     roster : pandas.DataFrame, optional
-        Reps (see :func:`segmentation.territories.read_roster`).
+        Reps (see :func:`segmentation.roster.read_roster`).
     seed : int
 
     Returns

@@ -312,7 +312,7 @@ def rosters(draw) -> pd.DataFrame:
 @fuzz(60)
 @given(rosters())
 def test_arbitrary_rosters_assign_reps_or_raise_input_error(frame):
-    from segmentation.territories import read_roster
+    from segmentation.roster import read_roster
 
     roster = _attempt(read_roster, frame.to_csv(index=False).encode())
     if roster is None:
@@ -471,14 +471,14 @@ def test_regression_absurd_magnitudes_do_not_overflow_the_outlier_threshold():
 
 
 def test_regression_roster_headers_that_differ_only_in_case_are_refused():
-    from segmentation.territories import read_roster
+    from segmentation.roster import read_roster
 
     with pytest.raises(InputError, match="differ only in case"):
         read_roster(b"Rep,rep,team\nAna,Bo,Field\n")
 
 
 def test_regression_roster_with_a_blank_and_a_bad_capacity_names_the_bad_one():
-    from segmentation.territories import read_roster
+    from segmentation.roster import read_roster
 
     # Nullable comparison left NA for the blank capacity and the mask raised ValueError.
     with pytest.raises(InputError, match="check rep\\(s\\) Bo"):

@@ -8,12 +8,8 @@ import pytest
 
 from segmentation.errors import InputError
 from segmentation.playbook import load_playbook
-from segmentation.territories import (
-    account_value,
-    assign_territories,
-    placeholder_roster,
-    read_roster,
-)
+from segmentation.roster import placeholder_roster, read_roster
+from segmentation.territories import account_value, assign_territories
 
 TEAM = "Field · Farmers"
 

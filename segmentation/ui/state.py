@@ -45,7 +45,8 @@ from segmentation.pipeline import (
 )
 from segmentation.opportunities import map_opportunity_columns
 from segmentation.playbook import Playbook, load_playbook
-from segmentation.territories import TerritoryResult, read_roster
+from segmentation.roster import read_roster
+from segmentation.territories import TerritoryResult
 from segmentation.ui import controls
 from segmentation.verticals import VerticalResult, assign_verticals
 
