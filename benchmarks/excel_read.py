@@ -25,9 +25,9 @@ from common import REPO, accounts_path, data_dir, parse_sizes, table, write_size
 
 _READ = """
 import sys, time
-from segmentation import ingest
+from segmentation import ingest, workbook
 if sys.argv[2] == "forced":
-    ingest._has_formulas = lambda raw: True
+    workbook._has_formulas = lambda raw: True
 t = time.perf_counter()
 try:
     frame, _ = ingest.read_table(sys.argv[1])

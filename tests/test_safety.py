@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segmentation import ingest
+from segmentation import ingest, workbook
 from segmentation.errors import InputError
 from segmentation.cells import guard_text, unguard_text
 from segmentation.export import excel_workbook, to_csv_bytes
@@ -194,8 +194,8 @@ def test_limits_are_the_documented_ones():
     assert ingest.MAX_BYTES == 200 * 1024 * 1024
     assert ingest.MAX_ROWS == 2_000_000
     assert ingest.MAX_COLUMNS == 500
-    assert ingest.MAX_CELL_CHARS == 32_767  # Excel's own cell limit
-    assert ingest.MAX_WORKBOOK_CHARS == ingest.MAX_BYTES  # no more text than the largest CSV
+    assert workbook.MAX_CELL_CHARS == 32_767  # Excel's own cell limit
+    assert workbook.MAX_WORKBOOK_CHARS == ingest.MAX_BYTES  # no more text than the largest CSV
 
 
 def test_too_many_rows_is_refused_with_the_limit_in_the_message():
@@ -318,7 +318,7 @@ def test_one_huge_shared_string_behind_many_cells_is_refused_by_its_cell_length(
 
 
 def test_shared_strings_expanding_past_the_text_limit_are_refused_while_streaming(monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_WORKBOOK_CHARS", 10_000_000)
+    monkeypatch.setattr(workbook, "MAX_WORKBOOK_CHARS", 10_000_000)
     bomb = shared_string_bomb(30_000, 2_000)  # 120 M characters once every cell is a copy
     # Counted row by row: refused by the row where the running total passes the limit.
     with pytest.raises(InputError, match=r"more than 10 million characters of text by row 168,"):
@@ -326,7 +326,7 @@ def test_shared_strings_expanding_past_the_text_limit_are_refused_while_streamin
 
 
 def test_a_full_excel_cell_and_a_sheet_just_under_the_text_limit_still_read(monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_WORKBOOK_CHARS", 32_767 * 2 * 20 + 100)
+    monkeypatch.setattr(workbook, "MAX_WORKBOOK_CHARS", 32_767 * 2 * 20 + 100)
     frame, _ = read_table(shared_string_bomb(32_767, 20), name="full.xlsx")
     assert frame.shape == (20, 2)
     assert frame["Industry"].str.len().eq(32_767).all()
@@ -408,7 +408,7 @@ def test_multi_line_cells_are_not_taken_for_swallowed_rows():
 
 def test_a_workbook_that_unzips_past_the_limit_is_refused(monkeypatch):
     data = excel_workbook({"S": pd.DataFrame({"Account Name": ["a", "b"], "n": [1, 2]})})
-    monkeypatch.setattr(ingest, "MAX_UNZIPPED_BYTES", 1000)
+    monkeypatch.setattr(workbook, "MAX_UNZIPPED_BYTES", 1000)
     with pytest.raises(InputError, match="unpacks to .* over the .* limit"):
         read_table(data, name="bomb.xlsx")
 
