@@ -49,7 +49,7 @@ st.subheader("Saved plans")
 if not saved_plans:
     st.info("No saved plans yet.")
     st.stop()
-import pandas as pd  # noqa: E402 (only once there is something to list)
+import pandas as pd
 
 listing = pd.DataFrame([p.to_dict() for p in saved_plans])
 show(listing, ["name", "created", "accounts", "reps", "cost", "bookings"], key="plans_table")
@@ -100,7 +100,10 @@ if len(comparison.moves) > 500:
 
 st.markdown("**Disruption per rep**")
 if comparison.reps.empty:
-    st.caption("Neither plan names reps (no roster): the balance table counts accounts in and out per team.")
+    st.caption(
+        "Neither plan names reps (no roster): the balance table counts the accounts that move "
+        "in and out of each team."
+    )
 else:
     show(comparison.reps, key="compare_reps")
 

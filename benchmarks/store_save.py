@@ -27,7 +27,9 @@ from common import accounts_path, data_dir, ensure_data, load_text, machine_line
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", help="data folder (default $TMPDIR/segmentation-bench)")
+    parser.add_argument(
+        "folder", nargs="?", help="data folder (default $TMPDIR/segmentation-bench)"
+    )
     parser.add_argument("--sizes", default="100k", help="comma-separated: 10k,100k,1m")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--store", help="a store URL instead of a new SQLite file per repeat")

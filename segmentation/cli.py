@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
     )
-    run.add_argument("--save", metavar="NAME", help="also save the plan under NAME in the plan store")
+    run.add_argument(
+        "--save", metavar="NAME", help="also save the plan under NAME in the plan store"
+    )
     _add_store_option(run)
     run.add_argument(
         "--replace", action="store_true", help="with --save: replace a saved plan of the same name"

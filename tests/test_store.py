@@ -73,7 +73,7 @@ def postgres_server():
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        subprocess.run([*pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True, check=False)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -109,7 +109,8 @@ def _csv(frame: pd.DataFrame) -> bytes:
 
 
 def _assignments(rows: list[tuple]) -> bytes:
-    frame = pd.DataFrame(rows, columns=["account_id", "account_name", "team", "motion", "role", "rep"])
+    columns = ["account_id", "account_name", "team", "motion", "role", "rep"]
+    frame = pd.DataFrame(rows, columns=columns)
     return _csv(frame)
 
 
@@ -133,7 +134,7 @@ SIMPLE = _plan_files(
 
 def test_round_trip_keeps_every_file_byte_identical(store_url):
     odd = {
-        "hiring.csv": "month,hires\n2027-01,3\n".encode(),  # a file a later version adds
+        "hiring.csv": b"month,hires\n2027-01,3\n",  # a file a later version adds
         "binary.bin": bytes(range(256)) * 4096 + b"\x00",  # every byte value, 1 MB
         "empty.csv": b"",
         "bom.csv": "\ufeffnäme,€\r\n\"a\"\"b\",'=1\r\n".encode("utf-8"),
@@ -254,6 +255,18 @@ def test_reading_a_sqlite_store_never_creates_it(tmp_path, action):
     assert not path.exists()
 
 
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "private.db"
+    PlanStore(str(path)).save("Base", SIMPLE)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgresql+psycopg2", "postgresql+psycopg"])
+def test_any_postgresql_url_uses_psycopg_3(scheme):
+    store = PlanStore(f"{scheme}://ann:pw@db.example:5433/plans")
+    assert store.label == "postgresql+psycopg://ann:***@db.example:5433/plans"
+
+
 def test_the_migrated_schema_is_the_one_the_code_uses(store_url):
     from segmentation.store.db import _metadata, _script
 
@@ -266,7 +279,8 @@ def test_the_migrated_schema_is_the_one_the_code_uses(store_url):
                 c.name for c in table.columns
             ]
         with engine.connect() as connection:
-            version = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            query = sa.text("SELECT version_num FROM alembic_version")
+            version = connection.execute(query).scalar()
         assert version == _script().get_current_head()
     finally:
         engine.dispose()
@@ -425,7 +439,8 @@ def test_run_save_then_show_plans_and_compare(store_url, tmp_path, capsys):
     assert [p["name"] for p in listed] == ["Base"]
     assert listed[0]["accounts"] == 2000 and listed[0]["fingerprint"]
     code, printed, _ = _cli(capsys, "plans", "--store", store_url)
-    assert printed.splitlines()[0].split() == ["name", "created", "(UTC)", "accounts", "reps", "cost"]
+    header = ["name", "created", "(UTC)", "accounts", "reps", "cost"]
+    assert printed.splitlines()[0].split() == header
 
     code, printed, _ = _cli(capsys, "compare", "Base", "Base", "--store", store_url,
                             "--out", tmp_path / "cmp")  # fmt: skip

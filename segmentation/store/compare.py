@@ -88,8 +88,11 @@ class Comparison:
         """A few lines for the terminal."""
         c, t = self.counts, self.total
         lines = [
-            f"Compared {self.a!r} (A) with {self.b!r} (B): {c['moved']:,} accounts change team, "
-            f"rep, motion or role; {c['only_in_a']:,} only in A, {c['only_in_b']:,} only in B."
+            (
+                f"Compared {self.a!r} (A) with {self.b!r} (B): {c['moved']:,} accounts change "
+                f"team, rep, motion or role; {c['only_in_a']:,} only in A, "
+                f"{c['only_in_b']:,} only in B."
+            )
         ]
         for measure in ("headcount", "cost", "bookings"):
             a, b, diff = t[f"{measure}_a"], t[f"{measure}_b"], t[f"{measure}_diff"]

@@ -182,9 +182,10 @@ class PlanStore:
         backend = self._url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise InputError(_bad_url(self.url))
-        if backend == "postgresql" and self._url.get_driver_name() not in ("psycopg", "psycopg2"):
-            # The default driver (psycopg2) is not installed; psycopg 3 is.
-            self._url = self._url.set(drivername="postgresql+psycopg")
+        # The drivers installed with segmentation: psycopg 3 and Python's sqlite3, whatever
+        # driver the URL names (postgresql:// alone meant psycopg2 before SQLAlchemy 2.1).
+        driver = "postgresql+psycopg" if backend == "postgresql" else "sqlite"
+        self._url = self._url.set(drivername=driver)
         self.backend = backend
         self.label = self._url.render_as_string(hide_password=True)
 
@@ -225,10 +226,9 @@ class PlanStore:
                     f"cannot create the plan store {path}: the folder {path.parent} does not "
                     "exist; check --store or SEGMENTATION_STORE"
                 )
+            if path is not None and write and not path.exists():
+                _create_private(path)
             with self._engine().begin() as connection:
-                if self.backend == "postgresql":
-                    # Serialise schema changes between processes (released at commit).
-                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": 8015})
                 _migrate(connection, write=write)
                 yield connection
 
@@ -290,6 +290,7 @@ class PlanStore:
         meta: dict | None = None,
         fingerprint: str = "",
         replace: bool = False,
+        _retried: bool = False,
     ) -> PlanSummary:
         """Save a plan in one transaction: it is either wholly saved or not at all.
 
@@ -357,9 +358,16 @@ class PlanStore:
                     # between two files rolls back with the transaction, never half-kept.
                     connection.execute(plan_files.insert(), row)
         except exc.IntegrityError:
-            # Another tab or process saved the same name between our check and insert.
-            raise InputError(_taken(name)) from None
-        return PlanSummary(name, created, fingerprint=fingerprint, app_version=__version__, **totals)
+            # Another tab or process saved the same name between our check and insert (on
+            # PostgreSQL; SQLite takes the lock first). Replacing, try once more: its plan is
+            # committed now, and ours replaces it.
+            if not replace or _retried:
+                raise InputError(_taken(name)) from None
+            return self.save(name, files, meta=meta, fingerprint=fingerprint, replace=True,
+                             _retried=True)  # fmt: skip
+        return PlanSummary(
+            name, created, fingerprint=fingerprint, app_version=__version__, **totals
+        )
 
     def list(self) -> list[PlanSummary]:
         """Every saved plan, oldest first (no file contents are read)."""
@@ -425,7 +433,10 @@ class PlanStore:
         names = [p.name for p in self.list()] if self.exists() else []
         where = f"in the plan store {self.label}"
         if not names:
-            return f"no plan named {name!r} {where}: it holds no plans yet (save one with run --save NAME)"
+            return (
+                f"no plan named {name!r} {where}: it holds no plans yet "
+                "(save one with run --save NAME)"
+            )
         shown = ", ".join(repr(n) for n in names[:5]) + (" …" if len(names) > 5 else "")
         return f"no plan named {name!r} {where}; saved plans: {shown} (see the plans command)"
 
@@ -506,6 +517,15 @@ def plan_totals(outputs: dict[str, bytes]) -> dict:
     return totals
 
 
+def _create_private(path: Path) -> None:
+    # The store holds customer data and the input files: readable by its owner only, whatever
+    # the umask (a store tends to sit in a shared working folder for a long time).
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
+
+
 def _make_engine(url: sa.URL) -> sa.Engine:
     if url.get_backend_name() == "sqlite":
         # A long busy timeout: a second tab's save waits for the first instead of failing.
@@ -535,14 +555,21 @@ def _migrate(connection: sa.Connection, *, write: bool) -> None:
     head = script.get_current_head()
     if current == head:
         return
+    if current is None and not write:
+        # A database never saved to, opened to read: nothing to list, and nothing is made.
+        raise _NoStore()
+    if connection.dialect.name == "postgresql":
+        # Serialise schema changes between processes (the lock goes at commit), then look
+        # again: another process may have just made the tables.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": 8015})
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
     if current is not None and current not in {r.revision for r in script.walk_revisions()}:
         raise InputError(
             "the plan store was made by a newer version of segmentation; "
             "upgrade segmentation to open it"
         )
-    if current is None and not write:
-        # A database never saved to, opened to read: nothing to list, and nothing is made.
-        raise _NoStore()
     from alembic import command
     from alembic.config import Config
 

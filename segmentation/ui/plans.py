@@ -173,7 +173,8 @@ def follow_url() -> None:
         try:
             open_plan(wanted)
         except InputError as error:
-            st.session_state["plan_error"] = f"Could not open the plan {wanted!r} from the link: {error}"
+            message = f"Could not open the plan {wanted!r} from the link: {error}"
+            st.session_state["plan_error"] = message
         return
     if opened and not wanted:
         # Moving between pages drops query parameters: put the name back for refresh and links.
@@ -241,6 +242,8 @@ def difference_chart(comparison: Comparison):
                    marker_color=colors, name=titles[column - 1], showlegend=False),
             row=1, col=column,
         )  # fmt: skip
-    fig.update_layout(height=max(260, 34 * len(teams) + 90), margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(
+        height=max(260, 34 * len(teams) + 90), margin={"l": 10, "r": 10, "t": 40, "b": 10}
+    )
     fig.update_yaxes(autorange="reversed")
     return fig
