@@ -286,6 +286,35 @@ def test_the_migrated_schema_is_the_one_the_code_uses(store_url):
         engine.dispose()
 
 
+def test_a_store_made_by_this_version_opens_in_the_next(tmp_path, monkeypatch):
+    from segmentation.store import db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    PlanStore(url).save("Base", SIMPLE, meta={"settings": {"seed": 1}})
+    # The next version: this version's migrations plus one that adds a column.
+    nxt = tmp_path / "migrations"
+    shutil.copytree(db.MIGRATIONS, nxt, ignore=shutil.ignore_patterns("__pycache__"))
+    (nxt / "versions" / "0002_next.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0002"\n'
+        'down_revision = "0001"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        "def upgrade():\n    op.add_column('plans', sa.Column('note', sa.Text))\n"
+    )
+    monkeypatch.setattr(db, "MIGRATIONS", nxt)
+    monkeypatch.setattr(db, "_SCRIPT", None)
+    plan = PlanStore(url).get("Base")  # opening upgrades it, in place
+    assert [(f.name, f.data) for f in plan.files] == [(f.name, f.data) for f in SIMPLE]
+    assert plan.meta == {"settings": {"seed": 1}}
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = sa.text("SELECT version_num FROM alembic_version")
+            assert connection.execute(query).scalar() == "0002"
+        assert "note" in [c["name"] for c in sa.inspect(engine).get_columns("plans")]
+    finally:
+        engine.dispose()
+        db._SCRIPT = None  # the real migrations again for the next tests
+
+
 def test_a_store_from_a_newer_version_is_refused_with_a_message(tmp_path):
     url = f"sqlite:///{tmp_path / 'newer.db'}"
     PlanStore(url).save("Base", SIMPLE)

@@ -133,6 +133,8 @@ def open_plan(name: str) -> StoredPlan:
         for cli_name, key in _CLI_SETTINGS.items():
             if cli_name in settings:
                 st.session_state[key] = settings[cli_name]
+        # `run --ignore` keeps a column out of both the mapping and the features.
+        st.session_state["drop_columns"] = list(settings.get("ignore") or [])
     for key in ("auto_k", "k_input", "features_in", "segments_error", "mapping_error",
                 "opp_mapping_error"):  # fmt: skip
         st.session_state.pop(key, None)  # widgets' own state would override the plan's
