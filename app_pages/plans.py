@@ -11,9 +11,9 @@ st.title("Plans")
 st.caption(
     "Save the plan you are working on, reopen it later, or compare two plans: which accounts "
     "move, and what each team's headcount and cost become. Nothing is written until you press "
-    "Save; a saved plan keeps its files (accounts, deals, roster) on this server, in "
-    f"`{md(plans.store().label)}`. A plan you open stays open after a refresh, and its link "
-    "(`?plan=NAME`) opens it for a colleague on the same server."
+    "Save; a saved plan keeps its files (accounts, deals, roster) in this server's plan store. "
+    "A plan you open stays open after a refresh, and its link (`?plan=NAME`) opens it for a "
+    "colleague on the same server."
 )
 
 error = st.session_state.pop("plan_error", None)
@@ -52,6 +52,7 @@ if not saved_plans:
 import pandas as pd
 
 listing = pd.DataFrame([p.to_dict() for p in saved_plans])
+listing["created"] = listing["created"].str.replace("T", " ").str.replace("+00:00", " UTC")
 show(listing, ["name", "created", "accounts", "reps", "cost", "bookings"], key="plans_table")
 names = [p.name for p in saved_plans]
 left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -91,7 +92,10 @@ cols[3].metric(
 st.markdown("**Balance per team** (± is B − A)")
 st.dataframe(plans.balance_table(comparison), hide_index=True, key="compare_balance",
              width="stretch")  # fmt: skip
-st.plotly_chart(plans.difference_chart(comparison), key="compare_chart")
+if comparison.teams[["headcount_diff", "cost_diff"]].fillna(0).eq(0).all().all():
+    st.caption("Every team has the same reps and cost in both plans.")
+else:
+    st.plotly_chart(plans.difference_chart(comparison), key="compare_chart")
 
 st.markdown("**Accounts that move** (largest value first)")
 show(comparison.moves.head(500), key="compare_moves")

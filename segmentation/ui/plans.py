@@ -211,6 +211,8 @@ def balance_table(comparison: Comparison) -> pd.DataFrame:
 
     teams = comparison.teams
     total = {"team": "Total", **comparison.total}
+    total["accounts_in"] = int(teams["accounts_in"].sum())
+    total["accounts_out"] = int(teams["accounts_out"].sum())
     frame = pd.concat([teams, pd.DataFrame([total])], ignore_index=True)
     labels = {"accounts": "Accounts", "headcount": "Reps", "cost": "Cost", "bookings": "Bookings"}
     out = pd.DataFrame({"Team": frame["team"].astype("str")})
