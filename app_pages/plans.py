@@ -73,7 +73,8 @@ col_a, col_b = st.columns(2)
 plan_a = col_a.selectbox("Plan A (baseline)", names, index=len(names) - 2, key="compare_a")
 plan_b = col_b.selectbox("Plan B", names, index=len(names) - 1, key="compare_b")
 try:
-    comparison = plans.compare(plan_a, plan_b)
+    by_name = {p.name: p for p in saved_plans}
+    comparison = plans.compare(by_name[plan_a], by_name[plan_b])
 except InputError as failure:
     st.error(md(plans.failure("Comparing", failure)))
     st.stop()

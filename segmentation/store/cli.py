@@ -15,7 +15,7 @@ from pathlib import Path
 
 from segmentation.errors import InputError
 from segmentation.store.compare import compare_plans
-from segmentation.store.db import PlanStore, check_name
+from segmentation.store.db import DERIVED, OUTPUT, PlanStore, check_name
 from segmentation.store.plans import input_file, plan_files_from_run
 
 
@@ -112,7 +112,8 @@ def compare(args: argparse.Namespace) -> int:
 
     out = check_out_dir(args.out)
     store = PlanStore(args.store)
-    result = compare_plans(store.get(args.a), store.get(args.b))
+    roles = (OUTPUT, DERIVED)  # the input files are not needed
+    result = compare_plans(store.get(args.a, roles), store.get(args.b, roles))
     for line in result.summary():
         print(line)
     for name, data in result.files().items():

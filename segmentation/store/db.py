@@ -383,8 +383,18 @@ class PlanStore:
             return []
         return [PlanSummary(*row) for row in rows]
 
-    def get(self, name: str) -> StoredPlan:
-        """Read one plan with all its files.
+    def get(self, name: str, roles: tuple[str, ...] | None = None) -> StoredPlan:
+        """Read one plan with all its files, or only those of some roles.
+
+        Parameters
+        ----------
+        name : str
+        roles : tuple of str, optional
+            E.g. ``(OUTPUT, DERIVED)`` for compare, which needs no input files.
+
+        Returns
+        -------
+        StoredPlan
 
         Raises
         ------
@@ -403,6 +413,7 @@ class PlanStore:
                         plan_files.c.name, plan_files.c.data, plan_files.c.role, plan_files.c.kind
                     )
                     .where(plan_files.c.plan_id == row["id"])
+                    .where(plan_files.c.role.in_(roles) if roles else sa.true())
                     .order_by(plan_files.c.position)
                 ).all()
         except (_NoStore, _NoPlan):

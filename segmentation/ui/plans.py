@@ -16,6 +16,8 @@ import streamlit as st
 
 from segmentation.errors import InputError
 from segmentation.store import (
+    DERIVED,
+    OUTPUT,
     Comparison,
     PlanStore,
     PlanSummary,
@@ -145,16 +147,33 @@ def open_plan(name: str) -> StoredPlan:
     return plan
 
 
-def compare(a: str, b: str) -> Comparison:
-    """Compare two saved plans (B against A).
+def compare(a: PlanSummary, b: PlanSummary) -> Comparison:
+    """Compare two saved plans (B against A), once per pair of saves in this session.
+
+    Parameters
+    ----------
+    a, b : PlanSummary
+        From :func:`saved_plans`: a plan replaced since has another created time.
+
+    Returns
+    -------
+    Comparison
 
     Raises
     ------
     InputError
         A plan is missing or the store fails.
     """
-    saved = store()
-    return compare_plans(saved.get(a), saved.get(b))
+    # Every widget on the page reruns it: without this, each click read both plans again
+    # (65 MB each at 100k accounts, with their input files).
+    key = (a.name, a.created, b.name, b.created)
+    cached = st.session_state.get("_comparison")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    saved, roles = store(), (OUTPUT, DERIVED)
+    result = compare_plans(saved.get(a.name, roles), saved.get(b.name, roles))
+    st.session_state["_comparison"] = (key, result)
+    return result
 
 
 def saved_plans() -> list[PlanSummary]:
