@@ -5,7 +5,7 @@ This script only configures the page and routes; each page lives in ``app_pages/
 
 import streamlit as st
 
-from segmentation.ui.plans import follow_url
+from segmentation.ui.plans import close_if_data_changed, follow_url
 from segmentation.ui.state import defaults
 
 st.set_page_config(
@@ -23,3 +23,4 @@ pages = [
     st.Page("app_pages/plans.py", title="Plans", icon=":material/bookmarks:"),
 ]
 st.navigation(pages).run()
+close_if_data_changed()  # a new upload on this run closes the opened plan (and its ?plan=)

@@ -547,6 +547,13 @@ def test_plans_page_saves_opens_from_the_url_and_compares(tmp_path, monkeypatch)
     assert other.session_state["seed"] == 7
     assert other.session_state["playbook_values"] == {"quota_field": 900000.0}
 
+    # New data in that session: the plan is closed, so a refresh won't bring it back over it.
+    wholesale = (ROOT / "tests" / "fixtures" / "real" / "wholesale.csv").read_bytes()
+    other.file_uploader(key="accounts_upload").set_value(("w.csv", wholesale, "text/csv")).run()
+    assert not other.exception
+    assert "plan" not in other.query_params
+    assert "opened_plan" not in other.session_state
+
 
 @pytest.mark.usefixtures("fresh_caches")
 def test_a_failing_store_keeps_the_plan_in_memory_and_says_so(tmp_path, monkeypatch):

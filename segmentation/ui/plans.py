@@ -197,13 +197,35 @@ def follow_url() -> None:
             message = f"Could not open the plan {wanted!r} from the link: {error}"
             st.session_state["plan_error"] = message
         return
+    if close_if_data_changed():
+        return
     if opened and not wanted:
         # Moving between pages drops query parameters: put the name back for refresh and links.
         st.query_params["plan"] = opened
 
 
+def close_if_data_changed() -> bool:
+    """Close the opened plan when the accounts file in use is no longer the plan's.
+
+    Called before and after the page runs (``app.py``): an upload on the Data page closes the
+    plan in the same rerun, so a refresh never brings the plan back over the user's new file.
+
+    Returns
+    -------
+    bool
+        Whether a plan was closed.
+    """
+    opened = st.session_state.get(OPENED)
+    if not opened or st.session_state.get("_opened_digest") == state.accounts_file().digest:
+        return False
+    st.session_state.pop(OPENED, None)
+    st.query_params.pop("plan", None)
+    return True
+
+
 def _mark_opened(name: str) -> None:
     st.session_state[OPENED] = name
+    st.session_state["_opened_digest"] = state.accounts_file().digest
     st.session_state["_plan_from_url"] = name
     st.query_params["plan"] = name
 
