@@ -255,6 +255,23 @@ def test_reading_a_sqlite_store_never_creates_it(tmp_path, action):
     assert not path.exists()
 
 
+@pytest.mark.parametrize(
+    "other, same",
+    [
+        ([("accounts", "renamed.csv", b"id\n1\n")], True),  # a renamed export is the same data
+        ([("accounts", "a.csv", b"id\n2\n")], False),
+        ([("accounts", "a.csv", b"id\n1\n"), ("roster", "r.csv", b"rep\n")], False),
+        ([("opportunities", "a.csv", b"id\n1\n")], False),
+    ],
+)
+def test_the_fingerprint_follows_the_input_contents(other, same):
+    from segmentation.store import fingerprint
+
+    base = fingerprint([StoredFile("a.csv", b"id\n1\n", INPUT, "accounts")])
+    digest = fingerprint([StoredFile(name, data, INPUT, kind) for kind, name, data in other])
+    assert (digest == base) is same
+
+
 def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path):
     path = tmp_path / "private.db"
     PlanStore(str(path)).save("Base", SIMPLE)

@@ -247,6 +247,11 @@ class PlanStore:
             raise InputError(_bad_url(self.url)) from None
 
     def _unreachable(self, error: Exception) -> str:
+        if "locked" in str(getattr(error, "orig", error)).lower():
+            return (
+                f"the plan store {self.label} stayed busy for a minute (another save holds it); "
+                "try again, and check that no stuck process has it open"
+            )
         if self.backend == "sqlite":
             return (
                 f"cannot open the plan store {self.sqlite_path}: check that it is a plans "
@@ -479,7 +484,7 @@ def check_name(name: str) -> str:
 
 
 def fingerprint(inputs: list[StoredFile]) -> str:
-    """SHA-256 over the input files (kind, name and content), in a fixed order.
+    """SHA-256 over the input files' contents (by kind: accounts, opportunities, ...).
 
     Parameters
     ----------
@@ -488,11 +493,12 @@ def fingerprint(inputs: list[StoredFile]) -> str:
     Returns
     -------
     str
-        64 hex digits; two plans from the same files and settings files share it.
+        64 hex digits; plans made from the same files share it, whatever the files were
+        called (a renamed export is the same data).
     """
     digest = hashlib.sha256()
     for stored in sorted(inputs, key=lambda f: (f.kind or "", f.name)):
-        digest.update(f"{stored.kind}\0{stored.name}\0".encode())
+        digest.update(f"{stored.kind}\0".encode())
         digest.update(hashlib.sha256(stored.data).digest())
     return digest.hexdigest()
 
