@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", default="segmentation-output", metavar="DIR", help="output folder"
     )
+
+    inspect = commands.add_parser("inspect", help="show how a file is read and mapped")
+    inspect.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
+    inspect.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[])
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_reading_options(inspect)
+
+    # Saved plans (issue 15): run --save, and the commands that read the plan store.
     run.add_argument(
         "--save", metavar="NAME", help="also save the plan under NAME in the plan store"
     )
@@ -121,12 +129,6 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("name", metavar="NAME", help="the saved plan")
     _add_store_option(show)
     show.add_argument("--out", required=True, metavar="DIR", help="output folder")
-
-    inspect = commands.add_parser("inspect", help="show how a file is read and mapped")
-    inspect.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
-    inspect.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[])
-    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
-    _add_reading_options(inspect)
     return parser
 
 
@@ -231,16 +233,16 @@ def _run(args: argparse.Namespace) -> int:
     playbook = load_playbook(_existing(args.playbook)) if args.playbook else load_playbook()
     roster = read_roster(_existing(args.reps)) if args.reps else None
     opp_map = _parse_opp_map(args.opp_map)
+    if opp_map and not args.opportunities:
+        raise InputError(
+            "--opp-map maps columns of the opportunities file; give that file with --opportunities"
+        )
     store = None
     if args.save is not None or args.store or args.replace:
         from segmentation.store import cli as plans_cli
 
         # Before the work: a taken name or an unreachable store fails at once.
         store = plans_cli.check_save(args)
-    if opp_map and not args.opportunities:
-        raise InputError(
-            "--opp-map maps columns of the opportunities file; give that file with --opportunities"
-        )
     result = run(
         accounts,
         encoding=args.encoding,
