@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -242,6 +243,38 @@ def test_a_save_interrupted_mid_way_leaves_no_plan(store_url, interrupt_at):
         store.get("Half")
     store.save("Half", files)  # the name is free: nothing of the interrupted save remains
     assert len(store.get("Half").files) == 5
+
+
+KILLED_MID_SAVE = """
+import os, signal, sys
+import sqlalchemy as sa
+from segmentation.store import PlanStore, StoredFile
+
+store = PlanStore(sys.argv[1])
+store.check()
+inserts = []
+
+def kill(connection, cursor, statement, parameters, context, executemany):
+    if statement.lstrip().upper().startswith("INSERT INTO PLAN_FILES"):
+        inserts.append(statement)
+        if len(inserts) == 3:
+            os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no rollback: the power goes
+
+sa.event.listen(store._engine(), "before_cursor_execute", kill)
+store.save("Killed", [StoredFile(f"f{i}.csv", os.urandom(200_000)) for i in range(5)])
+"""
+
+
+def test_a_process_killed_mid_save_leaves_no_plan(store_url):
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_SAVE, store_url], cwd=ROOT, capture_output=True,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == -9, result.stderr.decode()[-2000:]
+    store = PlanStore(store_url)
+    assert store.list() == []
+    store.save("Killed", SIMPLE)  # the name is free, the store usable
+    assert [p.name for p in store.list()] == ["Killed"]
 
 
 @pytest.mark.parametrize(
