@@ -1,4 +1,4 @@
-"""Command line: ``python -m segmentation run|inspect``.
+"""Command line: ``python -m segmentation run|inspect|plans|compare|show``.
 
 A stable contract for scripts: exit 0 on success; on bad input exit 2 with one line on stderr
 that starts with ``error:`` and says what to do — never a traceback, never a partial output.
@@ -104,6 +104,33 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     _add_reading_options(inspect)
     _add_meaning_options(inspect)
+
+    # Saved plans (issue 15): run --save, and the commands that read the plan store.
+    run.add_argument(
+        "--save", metavar="NAME", help="also save the plan under NAME in the plan store"
+    )
+    _add_store_option(run)
+    run.add_argument(
+        "--replace", action="store_true", help="with --save: replace a saved plan of the same name"
+    )
+
+    plans = commands.add_parser("plans", help="list the saved plans")
+    _add_store_option(plans)
+    plans.add_argument("--json", action="store_true", help="print JSON for machines")
+
+    compare = commands.add_parser("compare", help="compare two saved plans (B against A)")
+    compare.add_argument("a", metavar="A", help="the saved plan to compare from (the baseline)")
+    compare.add_argument("b", metavar="B", help="the saved plan to compare with it")
+    _add_store_option(compare)
+    compare.add_argument(
+        "--out", default="segmentation-compare", metavar="DIR",
+        help="folder for compare.csv and compare.json (default segmentation-compare)",
+    )  # fmt: skip
+
+    show = commands.add_parser("show", help="write a saved plan's files, as its run wrote them")
+    show.add_argument("name", metavar="NAME", help="the saved plan")
+    _add_store_option(show)
+    show.add_argument("--out", required=True, metavar="DIR", help="output folder")
     return parser
 
 
@@ -153,12 +180,25 @@ def _add_meaning_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_store_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--store",
+        metavar="URL",
+        help="plan store: a SQLite file or sqlite:///FILE, or postgresql+psycopg://USER@HOST/DB "
+        "(default: $SEGMENTATION_STORE, else segmentation-plans.db here)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if args.command in ("plans", "compare", "show"):
+            from segmentation.store import cli as plans_cli
+
+            return getattr(plans_cli, args.command)(args)
         return _inspect(args)
     except InputError as error:
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
@@ -255,6 +295,12 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(
             "--opp-map maps columns of the opportunities file; give that file with --opportunities"
         )
+    store = None
+    if args.save is not None or args.store or args.replace:
+        from segmentation.store import cli as plans_cli
+
+        # Before the work: a taken name or an unreachable store fails at once.
+        store = plans_cli.check_save(args)
     result = run(
         accounts,
         encoding=args.encoding,
@@ -295,6 +341,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"warning: {note}")
     for path in outputs.written:
         print(f"wrote {path}")
+    if store is not None:
+        from segmentation.store import cli as plans_cli
+
+        plans_cli.save_run(store, args, result, files)
     for path in outputs.removed:
         print(f"removed {path} (written by an earlier run, not by this one)")
     for path in outputs.kept:
