@@ -129,6 +129,9 @@ def test_result_shapes(planted):
         "stability",
         "null_silhouette",
         "min_share",
+        "gap",
+        "score",
+        "eligible",
         "chosen",
     ]
     assert result.selection["chosen"].sum() == 1

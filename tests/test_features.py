@@ -34,7 +34,7 @@ def test_log1p_of_canonical_numbers_and_extra_columns():
         employees=[9.0, 99.0, 999.0], annual_revenue=[0.0, 1e6, 1e9], deal_size=[1e3, 1e4, 1e5]
     )
     extra = pd.DataFrame({"Fresh": [10.0, 100.0, 1000.0]})
-    X = build_features(accounts, extra)
+    X = build_features(accounts, extra, features=["Fresh"])
     assert list(X.columns) == ["employees", "annual_revenue", "deal_size", "Fresh"]
     np.testing.assert_allclose(X["employees"], np.log1p([9, 99, 999]))
     np.testing.assert_allclose(X["Fresh"], np.log1p([10, 100, 1000]))
@@ -45,6 +45,7 @@ def test_log1p_of_canonical_numbers_and_extra_columns():
         "deal_size": "accounts",
         "Fresh": "extra",
     }
+    assert X.attrs["chosen"] == ["Fresh"] and X.attrs["offered"] == {}
 
 
 def test_missing_values_take_the_median_and_are_counted():
@@ -117,7 +118,9 @@ def test_extra_with_another_length_is_an_input_error():
 
 def test_extra_named_like_a_canonical_field_does_not_overwrite_it():
     accounts = _accounts(employees=[1.0, 2.0, 3.0])
-    X = build_features(accounts, pd.DataFrame({"employees": [7.0, 8.0, 10.0]}))
+    extra = pd.DataFrame({"employees": [7.0, 8.0, 10.0]})
+    assert "employees (extra)" in build_features(accounts, extra).attrs["offered"]
+    X = build_features(accounts, extra, features=["employees (extra)"])
     assert {"employees", "employees (extra)"} <= set(X.columns)
     np.testing.assert_allclose(X["employees"], np.log1p([1, 2, 3]))
 
