@@ -108,9 +108,6 @@ def never_offered(name: str, values: np.ndarray, text: pd.Series | None = None) 
     v = values[finite]
     if len(v) < 10 or not (v == np.round(v)).all():
         return None  # fractions are measurements, not codes
-    code = _fixed_width_code(v, text)
-    if code:
-        return code
     distinct = len(np.unique(v))
     if distinct == len(v):
         lo, hi = float(v.min()), float(v.max())
@@ -118,10 +115,19 @@ def never_offered(name: str, values: np.ndarray, text: pd.Series | None = None) 
             return f"row numbers or ranks ({lo:,.0f} to {hi:,.0f}, each once)"
         if (np.diff(v) > 0).all():
             return "sequence number (rises row by row)"
-    # Identifiers and checksums: unique whole numbers spread evenly up to a large maximum
-    # (uniform, so ~90% lie within a factor of ten of the top); money is skewed, most of it far
-    # below its largest value.
-    if distinct >= 0.95 * len(v) and v.max() >= 1e4 and (v >= v.max() / 10).mean() >= 0.8:
+    code = _fixed_width_code(v, text)
+    if code:
+        return code
+    # Identifiers and checksums: unique whole numbers in the millions and more, spread evenly
+    # up to their maximum (uniform, so ~90% lie within a factor of ten of the top) and with
+    # random last digits. Money is skewed (most of it far below its largest value) and mostly
+    # round; bounded quantities such as incomes stay below the millions.
+    if (
+        distinct >= 0.95 * len(v)
+        and v.max() >= 1e6
+        and (v >= v.max() / 10).mean() >= 0.8
+        and (v % 100 == 0).mean() < 0.1
+    ):
         return "identifier or checksum (unique whole numbers)"
     return None
 
