@@ -37,21 +37,25 @@ OFF_BY_DEFAULT = "offered, off unless chosen (--feature): not a canonical field"
 
 # Header words that name what a column *is* rather than how much: never offered by default.
 _JUNK_WORDS = {
-    "id": "identifier", "ids": "identifier", "guid": "identifier", "uuid": "identifier",
-    "key": "identifier", "pk": "identifier", "fk": "identifier", "duns": "identifier",
-    "ein": "identifier", "vat": "identifier", "iban": "identifier", "isin": "identifier",
+    "id": "identifier", "guid": "identifier", "uuid": "identifier",
     "checksum": "checksum", "hash": "checksum", "crc": "checksum", "md5": "checksum",
-    "sha": "checksum", "rowversion": "checksum", "version": "record version",
+    "sha": "checksum", "rowversion": "checksum",
     "zip": "postal code", "zipcode": "postal code", "postal": "postal code",
     "postcode": "postal code", "plz": "postal code", "postleitzahl": "postal code",
     "sic": "industry code", "naics": "industry code", "nace": "industry code",
-    "code": "code", "codes": "code",
-    "phone": "phone number", "telephone": "phone number", "tel": "phone number",
-    "fax": "phone number", "mobile": "phone number", "cell": "phone number",
-    "rank": "rank", "ranking": "rank", "rang": "rank",
-    "seq": "sequence number", "sequence": "sequence number",
-}
-_NUMBER_WORDS = {"number", "no", "nr", "num"}  # "Account Number", "Record No." (but "Number of ...")
+    "phone": "phone number", "telephone": "phone number", "fax": "phone number",
+    "rank": "rank", "ranking": "rank",
+}  # fmt: skip
+# Words that name a record only as the header's last word: "Account Number", "Record No.",
+# "Account Key", "Promo Code", but "Number of Locations", "Key Account Revenue", "Mobile Revenue".
+_LAST_WORDS = {
+    "number": "identifier", "no": "identifier", "nr": "identifier", "num": "identifier",
+    "ids": "identifier", "key": "identifier", "pk": "identifier", "fk": "identifier",
+    "duns": "identifier", "ein": "identifier", "vat": "identifier", "iban": "identifier",
+    "isin": "identifier", "code": "code", "codes": "code", "version": "record version",
+    "mobile": "phone number", "cell": "phone number", "tel": "phone number",
+    "seq": "sequence number", "sequence": "sequence number", "rang": "rank",
+}  # fmt: skip
 _ROW_HEADERS = {"#", "row", "rownum", "rownumber", "rowid", "index", "idx", "rowindex", "unnamed0"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -69,8 +73,8 @@ def _junk_header(name: str) -> str | None:
     for word in words:
         if word in _JUNK_WORDS:
             return f"{_JUNK_WORDS[word]}, by its header"
-    if words[-1] in _NUMBER_WORDS and len(words) > 1:
-        return "identifier, by its header"
+    if words[-1] in _LAST_WORDS and (len(words) > 1 or words[-1] not in ("no", "number")):
+        return f"{_LAST_WORDS[words[-1]]}, by its header"
     return None
 
 
@@ -248,7 +252,11 @@ def build_features(
         offer = [str(c) for c in extra.columns]
         raise InputError(
             f"--feature {unknown[0]}: no such numeric column. "
-            + (f"Columns you can add: {', '.join(offer)}." if offer else "This file has no other numeric column.")
+            + (
+                f"Columns you can add: {', '.join(offer)}."
+                if offer
+                else "This file has no other numeric column."
+            )
         )
 
     columns: dict[str, object] = {}
@@ -276,7 +284,9 @@ def build_features(
         if key in ignore:
             dropped[key] = "ignored"
             continue
-        values = pd.to_numeric(extra[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        values = pd.to_numeric(extra[col], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
         cells = text.iloc[:, i] if text is not None and i < text.shape[1] else None
         why_not = never_offered(name, values, cells)
         if key in chosen_names:

@@ -447,7 +447,9 @@ def hubspot_export(n: int = 1500, seed: int = 0) -> tuple[bytes, np.ndarray]:
             "Company name": [f"Acme {i} Inc" for i in range(n)],
             "Company Domain Name": [f"acme{i}.com" for i in range(n)],
             "Industry": rng.choice(["COMPUTER_SOFTWARE", "HOSPITAL_HEALTH_CARE", "RETAIL"], n),
-            "Number of Employees": np.round(10 ** (planted(1) + rng.normal(0, 0.12, n))).astype(int),
+            "Number of Employees": np.round(10 ** (planted(1) + rng.normal(0, 0.12, n))).astype(
+                int
+            ),
             "Annual Revenue": np.round(10 ** (planted(2) + rng.normal(0, 0.12, n)), -3),
             "Average Deal Size": np.round(10 ** (planted(3) + rng.normal(0, 0.12, n)), -1),
             "Lifecycle Stage": planted(4),
@@ -486,7 +488,8 @@ def test_hubspot_export_with_four_clear_types_gives_four():
     "rows, chosen",
     [
         # (k, gap, stability, min_share): highest gap - 0.15 k among the eligible
-        ([(2, 0.97, 1.0, 0.4), (3, 1.17, 1.0, 0.3), (4, 2.03, 1.0, 0.19), (5, 1.96, 0.77, 0.12)], 4),
+        ([(2, 0.97, 1.0, 0.4), (3, 1.17, 1.0, 0.3), (4, 2.03, 1.0, 0.19), (5, 1.96, 0.77, 0.12)],
+         4),  # fmt: skip
         # a bigger gap that is not stable is not chosen
         ([(2, 1.0, 1.0, 0.4), (3, 1.1, 0.99, 0.3), (4, 2.0, 0.6, 0.2)], 2),
         # nor one that leaves a type under 3% of accounts

@@ -188,7 +188,9 @@ _SIC = pd.Series([f"{c:04d}" for c in _RNG.choice([111, 1311, 2834, 6021, 7372, 
         ("Account Number", _RNG.integers(0, 50, _N), None, "identifier"),
         ("hs_object_id", _RNG.integers(0, 50, _N), None, "identifier"),
         ("#", _RNG.integers(0, 50, _N), None, "row number"),
-        ("Version Number", _RNG.integers(0, 50, _N), None, "record version"),
+        ("Version Number", _RNG.integers(0, 50, _N), None, "identifier"),
+        ("Promo Code", _RNG.integers(0, 50, _N), None, "code"),
+        ("Mobile", _RNG.integers(0, 50, _N), None, "phone number"),
     ],
 )
 def test_identifiers_codes_and_blank_columns_are_never_offered(header, values, text, reason):
@@ -208,6 +210,9 @@ def test_identifiers_codes_and_blank_columns_are_never_offered(header, values, t
         ("Growth %", _RNG.normal(5, 3, _N)),
         ("Lead Score", np.where(np.arange(_N) < 250, 40.0, np.nan)),  # 38% blank: still offered
         ("Customer Satisfaction Index", _RNG.integers(1, 11, _N)),
+        ("Key Account Revenue", np.round(10 ** _RNG.normal(6, 0.8, _N), -3)),
+        ("Mobile Revenue", np.round(10 ** _RNG.normal(5, 0.8, _N), -2)),
+        ("VAT Amount", np.round(10 ** _RNG.normal(4, 0.8, _N), 2)),
         ("Total Revenue", np.round(10 ** _RNG.normal(7, 0.8, _N), -3)),
     ],
 )
@@ -260,7 +265,9 @@ def test_bad_feature_choices_are_input_errors(features, ignore, message):
 
 
 _COLUMNS = ["Account Name", "Industry", "Number of Employees", "Main Phone", "Credit Limit"]
-_MAPPING = {"account_name": "Account Name", "industry": "Industry", "employees": "Number of Employees"}
+_MAPPING = {
+    "account_name": "Account Name", "industry": "Industry", "employees": "Number of Employees",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -339,7 +346,9 @@ def dynamics_export(n: int = 600, seed: int = 3) -> tuple[bytes, np.ndarray]:
     a lead score that is 92% blank, and a credit limit (a real number, but no canonical field).
     """
     rng = np.random.default_rng(seed)
-    types = [(0.25, 3.7, 9.0, "Customer"), (0.35, 2.5, 7.6, "Customer"), (0.40, 1.2, 6.2, "Prospect")]
+    types = [
+        (0.25, 3.7, 9.0, "Customer"), (0.35, 2.5, 7.6, "Customer"), (0.40, 1.2, 6.2, "Prospect"),
+    ]  # fmt: skip
     truth = rng.choice(3, n, p=[t[0] for t in types])
     emp = np.round(10 ** (np.array([t[1] for t in types])[truth] + rng.normal(0, 0.12, n)))
     rev = np.round(10 ** (np.array([t[2] for t in types])[truth] + rng.normal(0, 0.12, n)), -3)
@@ -358,7 +367,9 @@ def dynamics_export(n: int = 600, seed: int = 3) -> tuple[bytes, np.ndarray]:
             "(Do Not Modify) Row Checksum": rng.integers(10**8, 2**32, n),
             "(Do Not Modify) Modified On": [
                 f"{m}/{d}/2025 {h}:15 PM"
-                for m, d, h in zip(rng.integers(1, 13, n), rng.integers(1, 29, n), rng.integers(1, 12, n))
+                for m, d, h in zip(
+                    rng.integers(1, 13, n), rng.integers(1, 29, n), rng.integers(1, 12, n)
+                )
             ],
             "Account Name": [f"Contoso {i} Ltd" for i in range(n)],
             "Relationship Type": relationship,
