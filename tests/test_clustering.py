@@ -482,6 +482,13 @@ def test_hubspot_export_with_four_clear_types_gives_four():
     assert [row["k"] for row in curve.values()] == list(range(2, 9))
     deals = types.table["median_deal_size"].tolist()
     assert deals == sorted(deals, reverse=True) and deals[0] > 5 * deals[1]
+    # Each planted type gets one motion: the small companies' $2.6K deals go inside and the
+    # $400 ones digital (as two types merged, a ~$660 median split them by vertical instead).
+    segments = result.team_plan.plan.segments
+    motions = segments.groupby("customer_type", observed=True)["motion"].unique()
+    assert [list(motions[name]) for name in types.table["customer_type"]] == [
+        ["field"], ["field"], ["inside"], ["digital"],
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
