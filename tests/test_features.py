@@ -474,3 +474,27 @@ def test_feature_choices_that_cannot_work_exit_2_with_one_line(tmp_path, capsys,
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_app_offers_extra_numbers_off_and_lists_what_it_never_offers():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    data, _ = dynamics_export(n=300)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.file_uploader(key="accounts_upload").set_value(("Accounts.csv", data, "text/csv")).run()
+    at.switch_page("app_pages/segments.py").run()
+    assert not at.exception and not at.error
+    pills = at.pills(key="features_in")
+    assert pills.options == ["Employees", "Annual revenue", "Status", "Credit Limit"]
+    assert pills.value == ["employees", "annual_revenue", "status"]
+    captions = "\n".join(c.value for c in at.caption).replace("\\", "")
+    assert "Not offered" in captions and "Row Checksum" in captions and "92% empty" in captions
+    pills.select("Credit Limit")
+    at.button(key="apply_segments").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["features"] == ["Credit Limit"] and at.session_state["ignore"] == []
+    built_from = next(c.value for c in at.caption if c.value.startswith("Built from"))
+    assert "Credit Limit" in built_from
