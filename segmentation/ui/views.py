@@ -157,6 +157,13 @@ def mapping_editor(loaded: LoadedAccounts) -> None:
             + "; ".join(f"{md(col)} ({md(why)})" for col, why in mapping.excluded.items())
             + "."
         )
+    if mapping.feature_columns:
+        st.caption(
+            "Other number columns ("
+            + ", ".join(md(str(col)) for col in mapping.feature_columns)
+            + ") can join the customer types on the Segments page; they are off unless you "
+            "choose them, and identifiers, codes and mostly blank columns are not offered."
+        )
 
 
 def quality_report(loaded: LoadedAccounts) -> None:
