@@ -237,8 +237,9 @@ def build_features(
         raise InputError(
             f"The extra columns have {len(extra):,} rows but there are {len(accounts):,} accounts."
         )
-    known = set(CANONICAL_FEATURES) | {str(c) for c in extra.columns}
-    known |= {f"{c} (extra)" for c in known & {str(c) for c in extra.columns} & set(NUMERIC_FIELDS)}
+    extra_names = {str(c) for c in extra.columns}
+    known = set(CANONICAL_FEATURES) | extra_names
+    known |= {f"{c} (extra)" for c in extra_names & set(NUMERIC_FIELDS)}
     ignore = [str(name) for name in ignore]
     chosen_names = list(dict.fromkeys(str(name) for name in features))
     # Names that match nothing are usually source columns already kept out upstream (the

@@ -228,7 +228,9 @@ def load_accounts(
     overrides : dict of str to str, optional
         Canonical field → source column, applied over the inferred mapping.
     ignore : sequence of str
-        Source columns to keep out of the clustering features.
+        Source columns to keep out of the mapping altogether (the app's columns set to none);
+        ``--ignore`` is not this: it only keeps a column out of the customer-type features
+        (:func:`segment_accounts`).
     opportunities : str, pathlib.Path or bytes, optional
         An opportunities (deals) export; its per-account aggregates become features, and the
         average won deal replaces the deal-size field where an account has won deals.
