@@ -193,6 +193,75 @@ def k_selection_chart(selection: pd.DataFrame, quality: dict | None = None) -> g
     return fig
 
 
+def k_choice_chart(selection: pd.DataFrame, quality: dict | None = None) -> go.Figure:
+    """How the number of customer types is chosen: the gap curve, eligible k, the chosen k.
+
+    The gap (tightness of k types over k types cut through random data of the same shape)
+    climbs while real types are being separated and flattens once they are; k is the eligible
+    number (stable, no tiny type) with the highest gap minus a fixed cost per type.
+
+    Parameters
+    ----------
+    selection : pandas.DataFrame
+        ``k``, ``gap``, ``score``, ``stability``, ``silhouette`` and optionally ``eligible``
+        and ``chosen`` (see :attr:`segmentation.clustering.CustomerTypeModel.selection_`).
+    quality : dict, optional
+        The result's quality dict (its ``k`` is marked when ``chosen`` is absent).
+    """
+    k = selection["k"].astype(int)
+    eligible = (
+        selection["eligible"].astype(bool)
+        if "eligible" in selection
+        else pd.Series(True, index=selection.index)
+    )
+    stability = selection["stability"] if "stability" in selection else np.nan
+    custom = np.column_stack(
+        [
+            pd.to_numeric(selection.get("score", np.nan), errors="coerce"),
+            pd.to_numeric(stability, errors="coerce"),
+            np.where(eligible, "can be chosen", "not stable, or a type under 3% of accounts"),
+        ]
+    )
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=k, y=selection["gap"], name="Tighter than random data (gap)",
+            mode="lines+markers", line={"color": "#1f4e79", "width": 3},
+            marker={"size": 11, "color": np.where(eligible, "#1f4e79", "#ffffff"),
+                    "line": {"color": "#1f4e79", "width": 2}},
+            customdata=custom,
+            hovertemplate="k=%{x}: gap %{y:.2f}, score %{customdata[0]:.2f}, "
+            "stability %{customdata[1]:.2f}<br>%{customdata[2]}<extra></extra>",
+        )
+    )  # fmt: skip
+    if (~eligible).any():
+        # A legend entry for the hollow markers (the trace above draws them).
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name="not stable, or a type under 3%",
+                marker={"size": 11, "color": "#ffffff", "line": {"color": "#1f4e79", "width": 2}},
+            )
+        )  # fmt: skip
+    chosen = []
+    if "chosen" in selection:
+        chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
+    elif quality is not None:
+        chosen = [int(quality["k"])]
+    for value in chosen:
+        fig.add_vline(
+            x=value, line_dash="dash", line_color="#555555",
+            annotation_text=f"chosen: {value}", annotation_position="top",
+        )  # fmt: skip
+    gaps = pd.to_numeric(selection["gap"], errors="coerce")
+    low = min(0.0, float(np.nanmin(gaps))) if gaps.notna().any() else 0.0
+    high = float(np.nanmax(gaps)) if gaps.notna().any() else 1.0
+    fig.update_yaxes(range=[low, high * 1.15 + 0.05], title=None, tickformat=".1f")
+    fig.update_xaxes(title="Number of customer types", dtick=1)
+    fig = _style(fig, height=340)
+    fig.update_layout(margin={"t": 40})
+    return fig
+
+
 def coverage_sunburst(segments: pd.DataFrame) -> go.Figure:
     """Motion → role → team, sized by accounts and coloured by motion."""
     data = segments.groupby(["motion", "role", "team"], as_index=False, observed=True)[

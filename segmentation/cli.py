@@ -58,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN",
         action="append",
         default=[],
-        help="keep a column out of the customer-type features (repeatable)",
+        help="keep a column or field out of the customer-type features; it stays in the plan "
+        "(repeatable)",
+    )
+    run.add_argument(
+        "--feature",
+        metavar="COLUMN",
+        action="append",
+        default=[],
+        help="add a numeric column to the customer-type features (off by default; repeatable)",
     )
     run.add_argument(
         "--k-types", type=_whole(1), metavar="N", help="fix the number of customer types"
@@ -307,6 +315,7 @@ def _run(args: argparse.Namespace) -> int:
         sheet=args.sheet,
         overrides=parse_map(args.map),
         ignore=args.ignore,
+        features=args.feature,
         n_types=args.k_types,
         seed=args.seed,
         playbook=playbook,

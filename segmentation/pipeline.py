@@ -17,8 +17,9 @@ import pandas as pd
 
 from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
-from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
+from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types, feature_label
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
+from segmentation.features import feature_note, feature_report, resolve_feature_names
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
@@ -79,6 +80,9 @@ class Segmentation:
     def warnings(self) -> list[str]:
         """Warnings from the vertical stage and the quality verdict when it is weak."""
         notes = list(self.verticals.warnings)
+        left_out = feature_note(self.features, feature_label)
+        if left_out:
+            notes.append(left_out)
         if self.types.quality.get("verdict") in ("weak", TIERS_VERDICT):
             notes.append(self.types.quality["message"])
         return notes
@@ -142,6 +146,9 @@ class Run:
                 "verticals": _records(seg.verticals.table),
                 "customer_types": _records(seg.types.table),
                 "quality": seg.types.quality,
+                "features": feature_report(
+                    seg.features, self.loaded.mapping.columns, self.loaded.mapping.excluded
+                ),
                 "k_selection": _records(seg.types.selection),
                 "explanations": _records(seg.explanations),
                 "teams": _records(self.team_plan.plan.teams),
@@ -224,7 +231,9 @@ def load_accounts(
     overrides : dict of str to str, optional
         Canonical field → source column, applied over the inferred mapping.
     ignore : sequence of str
-        Source columns to keep out of the clustering features.
+        Source columns to keep out of the mapping altogether (the app's columns set to none);
+        ``--ignore`` is not this: it only keeps a column out of the customer-type features
+        (:func:`segment_accounts`).
     opportunities : str, pathlib.Path or bytes, optional
         An opportunities (deals) export; its per-account aggregates become features, and the
         average won deal replaces the deal-size field where an account has won deals.
@@ -289,6 +298,7 @@ def segment_accounts(
     *,
     n_types: int | None = None,
     ignore: list[str] | tuple[str, ...] = (),
+    features: list[str] | tuple[str, ...] = (),
     seed: int = 0,
     min_vertical_accounts: int = 20,
     min_vertical_share: float = 0.02,
@@ -305,7 +315,10 @@ def segment_accounts(
     n_types : int, optional
         Fix the number of customer types; by default it is chosen from the data.
     ignore : sequence of str
-        Canonical fields or extra columns to leave out of the customer-type features.
+        Canonical fields or columns (mapped or extra) to leave out of the customer-type
+        features; they stay in every other figure.
+    features : sequence of str
+        Numeric columns to add to the customer-type features (off by default).
     seed : int
         Random seed: the same input and seed give the same segments.
     min_vertical_accounts : int
@@ -332,6 +345,16 @@ def segment_accounts(
         merges=vertical_merges,
         index=accounts.index,
     )
+    names = {
+        "columns": loaded.raw.columns,
+        "mapping": loaded.mapping.columns,
+        "extra_columns": extra.columns,
+        "excluded": loaded.mapping.excluded,
+    }
+    ignore = resolve_feature_names(ignore, option="--ignore", **names)
+    features = resolve_feature_names(features, option="--feature", **names)
+    # The extra columns as written (same rows): codes show in their digits and leading zeros.
+    text = loaded.raw[[str(c) for c in extra.columns]].reset_index(drop=True)
     if len(accounts) < MIN_ACCOUNTS:
         # Too few accounts to cluster: firmographic tiers still give a plan (with a warning).
         types = tier_types(
@@ -340,7 +363,9 @@ def segment_accounts(
         if n_types is not None:
             types.quality["message"] += f" The {n_types} customer types asked for are not used."
     else:
-        types = customer_types(accounts, extra, n_types=n_types, ignore=ignore, seed=seed)
+        types = customer_types(
+            accounts, extra, n_types=n_types, ignore=ignore, features=features, text=text, seed=seed
+        )
     features = types.features
     # Categorical in id order, so profiles list the most valuable customer type first.
     ranked = pd.Categorical(types.labels, categories=types.table["customer_type"])
@@ -473,6 +498,7 @@ def run(
     sheet: str | None = None,
     overrides: dict[str, str] | None = None,
     ignore: list[str] | tuple[str, ...] = (),
+    features: list[str] | tuple[str, ...] = (),
     n_types: int | None = None,
     seed: int = 0,
     playbook: Playbook | None = None,
@@ -497,7 +523,10 @@ def run(
     overrides : dict of str to str, optional
         Canonical field → source column.
     ignore : sequence of str
-        Columns to keep out of the customer-type features.
+        Columns or canonical fields to keep out of the customer-type features (``--ignore``);
+        they stay mapped and in every other figure.
+    features : sequence of str
+        Numeric columns to add to the customer-type features (``--feature``).
     n_types : int, optional
         Fix the number of customer types.
     seed : int
@@ -528,7 +557,6 @@ def run(
         encoding=encoding,
         sheet=sheet,
         overrides=overrides,
-        ignore=ignore,
         opportunities=opportunities,
         opportunity_overrides=opportunity_overrides,
         units=units,
@@ -538,6 +566,7 @@ def run(
         loaded,
         n_types=n_types,
         ignore=ignore,
+        features=features,
         seed=seed,
         min_vertical_accounts=min_vertical_accounts,
         min_vertical_share=min_vertical_share,
@@ -547,6 +576,7 @@ def run(
     settings = {
         "overrides": dict(overrides or {}),
         "ignore": list(ignore),
+        "features": list(features),
         "n_types": n_types,
         "seed": seed,
         "roster": roster is not None,

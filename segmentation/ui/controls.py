@@ -199,25 +199,64 @@ def feature_options(features: pd.DataFrame) -> dict[str, str]:
     Parameters
     ----------
     features : pandas.DataFrame
-        :attr:`segmentation.pipeline.Segmentation.features` (its ``attrs["dropped"]`` says which
-        columns were left out and why).
+        :attr:`segmentation.pipeline.Segmentation.features` (its ``attrs`` say which columns
+        were left out and why, and which numeric columns are offered but off).
 
     Returns
     -------
     dict
-        ``{feature name: label}``: the features in use and those the user left out, in the
-        engine's order; columns that can't be used (all missing, constant) are not offered.
+        ``{feature name: label}``: the features in use, those the user left out, then the
+        offered columns that are off, in the engine's order; columns that can't be used (all
+        missing, constant) or are never offered (identifiers, codes, mostly blank) are not.
     """
     dropped = features.attrs.get("dropped", {})
     names = [str(c) for c in features.columns]
     names += [str(c) for c, why in dropped.items() if why == "ignored" and str(c) not in names]
+    names += [str(c) for c in features.attrs.get("offered", {}) if str(c) not in names]
     return {name: feature_label(name) for name in names}
+
+
+def default_features(features: pd.DataFrame) -> list[str]:
+    """The features on when the user has chosen nothing (canonical fields, as a rule)."""
+    return [str(c) for c in features.attrs.get("defaults", features.columns)]
+
+
+def feature_settings(
+    chosen: Sequence[str], options: Sequence[str], defaults: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Turn the ticked features into engine settings: ``(ignore, features)``.
+
+    Parameters
+    ----------
+    chosen : sequence of str
+        The features the user ticked.
+    options : sequence of str
+        Every feature offered (:func:`feature_options`).
+    defaults : sequence of str
+        The features on by default (:func:`default_features`).
+
+    Returns
+    -------
+    ignore : list of str
+        Features on by default that the user switched off.
+    features : list of str
+        Offered columns, off by default, that the user switched on.
+    """
+    chosen = set(chosen)
+    ignore = [name for name in options if name in defaults and name not in chosen]
+    features = [name for name in options if name not in defaults and name in chosen]
+    return ignore, features
 
 
 def unusable_features(features: pd.DataFrame) -> dict[str, str]:
     """Features the engine left out on its own (``{label: why}``), to explain the control."""
     dropped = features.attrs.get("dropped", {})
     return {feature_label(str(c)): why for c, why in dropped.items() if why != "ignored"}
+
+
+def never_offered_features(features: pd.DataFrame) -> dict[str, str]:
+    """Numeric columns never offered as features (``{column: why}``), to explain the control."""
+    return {str(c): str(why) for c, why in features.attrs.get("not_offered", {}).items()}
 
 
 def check_features(chosen: Sequence[str], options: Mapping[str, str]) -> None:

@@ -10,7 +10,7 @@ The pipeline runs in three cached stages, each keyed on everything it depends on
 stage      key
 =========  ==========================================================================
 load       file digest and name, mapping overrides, dropped columns, deals digest, units, status values
-segment    load key + features left out, number of types, seed, vertical renames/merges,
+segment    load key + features left out or added, number of types, seed, vertical renames/merges,
            the fold of small verticals into Other
 plan       segment key + playbook changes + roster digest
 =========  ==========================================================================
@@ -79,6 +79,7 @@ SETTINGS: dict[str, object] = {
     "units": {},  # money field -> multiplier set by the user (load)
     "status_values": {},  # status value as written -> status set by the user (load)
     "ignore": [],  # features left out of customer types (segment)
+    "features": [],  # offered numeric columns switched on for customer types (segment)
     "n_types": None,  # None: chosen from the data (segment)
     "seed": 0,
     "vertical_renames": {},  # vertical -> display name (segment)
@@ -97,6 +98,7 @@ _FILE_SETTINGS = (
     "units",
     "status_values",
     "ignore",
+    "features",
     "n_types",
     "vertical_renames",
     "vertical_merges",
@@ -241,6 +243,7 @@ def settings() -> dict:
         "overrides": dict(st.session_state["overrides"]),
         "ignore_columns": list(st.session_state["drop_columns"]),
         "ignore": list(st.session_state["ignore"]),
+        "features": list(st.session_state["features"]),
         "n_types": st.session_state["n_types"],
         "seed": st.session_state["seed"],
         "vertical_renames": dict(st.session_state["vertical_renames"]),
@@ -276,6 +279,7 @@ def _segment_key() -> tuple:
     return (
         _load_key(),
         tuple(sorted(st.session_state["ignore"])),
+        tuple(sorted(st.session_state["features"])),
         st.session_state["n_types"],
         st.session_state["seed"],
         tuple(sorted(st.session_state["vertical_renames"].items())),
@@ -413,6 +417,7 @@ def _stage_segment() -> Segmentation:
         _loaded=source,
         _settings={
             "ignore": tuple(st.session_state["ignore"]),
+            "features": tuple(st.session_state["features"]),
             "n_types": st.session_state["n_types"],
             "seed": st.session_state["seed"],
             "vertical_renames": dict(st.session_state["vertical_renames"]),
@@ -605,6 +610,7 @@ def _segment(key: tuple, *, _loaded: LoadedAccounts, _settings: dict) -> Segment
         _loaded,
         n_types=_settings["n_types"],
         ignore=_settings["ignore"],
+        features=_settings["features"],
         seed=_settings["seed"],
         vertical_renames=_settings["vertical_renames"] or None,
         vertical_merges=_settings["vertical_merges"] or None,
@@ -722,7 +728,9 @@ def reset_mapping() -> None:
     st.session_state["editor_version"] += 1
 
 
-def apply_segment_controls(editor_key: str, names: list[str], feature_names: list[str]) -> None:
+def apply_segment_controls(
+    editor_key: str, names: list[str], feature_names: list[str], defaults: list[str] | None = None
+) -> None:
     """Form callback: number of customer types, features in or out, vertical renames/merges."""
     state = st.session_state
     edits = state.get(editor_key) or {}
@@ -738,13 +746,14 @@ def apply_segment_controls(editor_key: str, names: list[str], feature_names: lis
     state.pop("segments_error", None)
     state["vertical_renames"], state["vertical_merges"] = renames, merges
     state["n_types"] = None if state.get("auto_k", True) else int(state["k_input"])
-    state["ignore"] = [name for name in feature_names if name not in chosen]
+    defaults = feature_names if defaults is None else defaults
+    state["ignore"], state["features"] = controls.feature_settings(chosen, feature_names, defaults)
     state["editor_version"] += 1
 
 
 def reset_segment_controls() -> None:
     """Button callback: customer types chosen from the data, every feature, verticals as found."""
-    for name in ("ignore", "n_types", "vertical_renames", "vertical_merges"):
+    for name in ("ignore", "features", "n_types", "vertical_renames", "vertical_merges"):
         st.session_state[name] = _copy(SETTINGS[name])
     for key in ("auto_k", "k_input", "features_in", "segments_error"):
         st.session_state.pop(key, None)

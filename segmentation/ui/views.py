@@ -223,6 +223,13 @@ def mapping_editor(loaded: LoadedAccounts) -> None:
             + "; ".join(f"{md(col)} ({md(why)})" for col, why in mapping.excluded.items())
             + "."
         )
+    if mapping.feature_columns:
+        st.caption(
+            "Other number columns ("
+            + ", ".join(md(str(col)) for col in mapping.feature_columns)
+            + ") can join the customer types on the Segments page; they are off unless you "
+            "choose them, and identifiers, codes and mostly blank columns are not offered."
+        )
 
 
 def quality_report(loaded: LoadedAccounts) -> None:
@@ -375,6 +382,8 @@ def segment_controls(segments: Segmentation) -> None:
     quality = segments.types.quality
     options = controls.feature_options(segments.features)
     names = list(options)
+    defaults = controls.default_features(segments.features)
+    in_use = [str(c) for c in segments.features.columns]
     base = state.base_verticals()
     verticals = state.vertical_edits_frame(base)
     vertical_names = verticals["vertical"].tolist()
@@ -399,15 +408,24 @@ def segment_controls(segments: Segmentation) -> None:
                 "Build customer types from",
                 names,
                 selection_mode="multi",
-                default=[n for n in names if n not in st.session_state["ignore"]],
+                default=[n for n in names if n in in_use],
                 format_func=options.get,
                 key="features_in",
-                help="Leave a column out when it describes something you don't plan coverage by.",
+                help="Size, revenue, deal size and status are on by default; your file's other "
+                "number columns are offered but off. Leave a column out when it describes "
+                "something you don't plan coverage by.",
             )
             unusable = controls.unusable_features(segments.features)
             if unusable:
                 st.caption(
                     "Not usable: " + ", ".join(f"{md(k)} ({md(v)})" for k, v in unusable.items()) + "."
+                )
+            never = controls.never_offered_features(segments.features)
+            if never:
+                st.caption(
+                    "Not offered (they name accounts, not amounts): "
+                    + ", ".join(f"{md(k)} ({md(v)})" for k, v in never.items())
+                    + "."
                 )
         with right:
             st.markdown("**Verticals** — rename one, or merge it into another")
@@ -435,7 +453,7 @@ def segment_controls(segments: Segmentation) -> None:
         buttons = st.columns([1, 1, 4])
         buttons[0].form_submit_button(
             "Update segments", type="primary", key="apply_segments",
-            on_click=state.apply_segment_controls, args=(key, vertical_names, names),
+            on_click=state.apply_segment_controls, args=(key, vertical_names, names, defaults),
         )  # fmt: skip
         buttons[1].form_submit_button(
             "Reset", key="reset_segments", on_click=state.reset_segment_controls
