@@ -52,7 +52,7 @@ from segmentation.features import (
     categorical_columns,
     numeric_columns,
 )
-from segmentation.fields import FIELDS_BY_NAME
+from segmentation.fields import FIELDS_BY_NAME, STATUS_PLURALS
 
 SELECTION_ROWS = 20_000
 """k is chosen on a random subset of at most this many accounts."""
@@ -576,15 +576,6 @@ _SHORT_LABELS = {
 }
 
 
-_STATUS_WORDS = {
-    "customer": "customers",
-    "prospect": "prospects",
-    "former": "former customers",
-    "partner": "partners",
-    "other": "accounts",
-}
-
-
 def _size_word(employees: float, revenue: float) -> str | None:
     # Gartner's bands: small < 100 employees, midsize 100-999, large ≥ 1,000; by revenue
     # < $50M, $50M-$1B, ≥ $1B (coverage-rules.md §2).
@@ -633,7 +624,7 @@ def _name_types(
         if status is not None:
             counts = pd.Series(status[mask]).value_counts(normalize=True)
             if len(counts) and counts.iloc[0] >= 0.6:
-                who = _STATUS_WORDS.get(counts.index[0], "accounts")
+                who = STATUS_PLURALS.get(counts.index[0], "accounts")
         if size is None:
             # No firmographics: name the type by the spend/usage columns that set it apart.
             z = centers.loc[t, num].sort_values(ascending=False)

@@ -58,6 +58,15 @@ NON_NEGATIVE_FIELDS: frozenset[str] = frozenset({"employees", "annual_revenue", 
 STATUSES: tuple[str, ...] = ("customer", "prospect", "former", "partner", "other")
 """Normalised account statuses; ``other`` holds anything unrecognised (counted)."""
 
+STATUS_PLURALS: dict[str, str] = {
+    "customer": "customers",
+    "prospect": "prospects",
+    "former": "former customers",
+    "partner": "partners",
+    "other": "accounts",
+}
+"""How a group of accounts of one status is said ("mostly former customers")."""
+
 MOTIONS: tuple[str, ...] = ("digital", "inside", "field")
 """Sales motions, from the lightest touch to the heaviest."""
 

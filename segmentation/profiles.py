@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from segmentation.clustering import _STATUS_WORDS, feature_label, format_money
+from segmentation.clustering import feature_label, format_money
 from segmentation.features import categorical_columns, numeric_columns, signed_expm1
+from segmentation.fields import STATUS_PLURALS
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "segment",
@@ -213,7 +214,7 @@ def _distinguishing(X: pd.DataFrame, dummies: dict, mask: np.ndarray, limit: int
             if share_in - share_out >= 0.25:
                 base, value = dummies[col]
                 what = (
-                    f"are {_STATUS_WORDS.get(value, value)}"
+                    f"are {STATUS_PLURALS.get(value, value)}"
                     if base == "status"
                     else f"have {base} = {value}"
                 )

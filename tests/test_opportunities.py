@@ -646,3 +646,17 @@ def test_dates_with_and_without_a_time_zone_give_a_cycle_not_a_traceback():
     # whole days: 69 (Jan 1 16:14 UTC to Mar 11) and 28 (Jan 2 01:00 UTC to Jan 31), median 48.5
     assert result.per_account.loc[0, "won_deals"] == 2
     assert result.per_account.loc[0, "sales_cycle_days"] == 48.5
+
+
+def test_the_data_loader_workshop_export_runs_with_its_deals():
+    # Real Salesforce Data Loader files (tests/fixtures/LICENSES.md): CreatedDate "...+0000"
+    # beside a plain CloseDate stopped the run with a traceback.
+    from segmentation.pipeline import run
+
+    result = run(
+        FIXTURES / "real" / "sf_datacloud_Account.csv",
+        opportunities=FIXTURES / "real" / "sf_datacloud_Opportunity.csv",
+    )
+    report = result.report()
+    assert report["rows_read"] == 22
+    assert report["opportunities"]["matched"] == report["opportunities"]["rows_read"] == 50
