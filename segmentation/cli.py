@@ -89,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="map an opportunity field (account_id, account_name, amount, stage, is_won, "
-        "is_closed, close_date, created, product, deal) to a column of the opportunities file "
-        "(repeatable)",
+        "is_closed, close_date, created, product, deal, competitor, loss_reason) to a column of "
+        "the opportunities file (repeatable)",
     )
     _add_reading_options(run)
     run.add_argument(
