@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
     run.add_argument("--opportunities", metavar="FILE", help="opportunities (deals) export")
     run.add_argument("--reps", metavar="FILE", help="rep roster CSV: rep, team or motion+role")
+    run.add_argument(
+        "--market",
+        metavar="FILE",
+        help="market list (every company in the target regions): whitespace, penetration, plays",
+    )
     run.add_argument("--playbook", metavar="FILE", help="TOML file overriding playbook values")
     run.add_argument(
         "--map",
@@ -211,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
         min_vertical_accounts=args.min_vertical_size,
         min_vertical_share=args.min_vertical_share,
         opportunity_overrides=opp_map,
+        market=_existing(args.market) if args.market else None,
     )
     files = result.files()
     outputs = write_outputs(files, out)

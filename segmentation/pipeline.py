@@ -18,8 +18,17 @@ import pandas as pd
 from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
+from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.ingest import ReadInfo, read_table
+from segmentation.market import (
+    LoadedMarket,
+    MarketResult,
+    analyse_market,
+    annotate_segments,
+    attack_plan,
+    load_market,
+)
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.playbook import Playbook, load_playbook
@@ -104,6 +113,120 @@ class TeamPlan:
 
 
 @dataclass
+class Battlefield:
+    """The market beyond the CRM and the competitors: what ``--market`` and deal competitors add.
+
+    Attributes
+    ----------
+    market : MarketResult or None
+        Without a market list, None.
+    competition : CompetitionResult or None
+        Without opportunities naming competitors or loss reasons, None.
+    attack : pandas.DataFrame or None
+        The play per vertical and segment (``attack.csv``); needs the market.
+    """
+
+    market: MarketResult | None = None
+    competition: CompetitionResult | None = None
+    attack: pd.DataFrame | None = None
+    loaded_market: LoadedMarket | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """The market's and the competitor analysis' warnings."""
+        notes = list(self.market.warnings) if self.market is not None else []
+        return notes + (list(self.competition.warnings) if self.competition is not None else [])
+
+    def files(self) -> dict[str, bytes]:
+        """``market.csv``, ``competitors.csv`` and ``attack.csv``, those there is data for."""
+        files = {}
+        if self.market is not None:
+            files["market.csv"] = to_csv_bytes(self.market.companies)
+        if self.competition is not None:
+            files["competitors.csv"] = to_csv_bytes(self.competition.table)
+        if self.attack is not None:
+            files["attack.csv"] = to_csv_bytes(self.attack)
+        return files
+
+    def report(self) -> dict:
+        """The report.json sections ``market`` and ``competition``."""
+        out = {}
+        if self.market is not None:
+            lm = self.loaded_market
+            out["market"] = {
+                "source": None if lm is None else lm.read_info.source_name,
+                "read": None if lm is None else lm.read_info.to_dict(),
+                "mapping": None if lm is None else lm.mapping.columns,
+                "data_quality": None if lm is None else lm.quality,
+                "matching": self.market.matching,
+                "penetration": _records(self.market.penetration),
+                "warnings": self.market.warnings,
+            }
+        if self.competition is not None:
+            out["competition"] = self.competition.to_dict()
+        if self.attack is not None:
+            out["attack"] = _records(self.attack)
+        return out
+
+
+def analyse_battlefield(
+    loaded: LoadedAccounts,
+    segmentation: Segmentation,
+    team_plan: TeamPlan,
+    playbook: Playbook,
+    market: LoadedMarket | None = None,
+) -> tuple[Battlefield | None, TeamPlan]:
+    """Whitespace, penetration, win rates against competitors and a play per segment.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+    segmentation : Segmentation
+        Its fitted models type the market (no refit).
+    team_plan : TeamPlan
+        Gives each segment's hunter team; with a market its segments' reasons gain the
+        whitespace sentence (:func:`segmentation.market.annotate_segments`).
+    playbook : Playbook
+    market : LoadedMarket, optional
+        From :func:`segmentation.market.load_market`.
+
+    Returns
+    -------
+    (Battlefield or None, TeamPlan)
+        None when there is neither a market nor competitor data; the plan, annotated.
+    """
+    competition = None
+    deals = loaded.opportunities
+    if deals is not None and deals.competition is not None:
+        segment = segmentation.segment.set_axis(loaded.accounts.index)
+        competition = analyse_competitors(deals.competition, segment, playbook)
+    if market is None:
+        return (None if competition is None else Battlefield(competition=competition)), team_plan
+    result = analyse_market(market, loaded.accounts, segmentation, team_plan.book, playbook)
+    segment_win = None
+    if competition is not None:
+        segment_win = competition.segment_win
+    elif deals is not None:
+        segment_win = _segment_win(deals.per_account, segmentation.segment)
+    attack = attack_plan(result.penetration, segment_win, competition)
+    plan = replace(team_plan.plan, segments=annotate_segments(team_plan.plan.segments, result.penetration))
+    return Battlefield(result, competition, attack, market), replace(team_plan, plan=plan)
+
+
+def _segment_win(per_account: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+    # Win rate per segment from the per-account deal counts (no competitor column needed).
+    seg = segment.set_axis(per_account.index)
+    frame = pd.DataFrame(
+        {"segment": seg, "won": per_account["won_deals"], "closed_deals": per_account["won_deals"] + per_account["lost_deals"]}
+    )
+    by = frame.groupby("segment", sort=True)[["won", "closed_deals"]].sum().reset_index()
+    every = pd.DataFrame({"segment": ["all"], "won": [by["won"].sum()], "closed_deals": [by["closed_deals"].sum()]})
+    out = pd.concat([every, by], ignore_index=True)
+    out["win_rate"] = out["won"] / out["closed_deals"].where(out["closed_deals"] > 0)
+    return out
+
+
+@dataclass
 class Run:
     """Everything one run produced; :meth:`files` gives the outputs of ``segmentation run``."""
 
@@ -112,6 +235,7 @@ class Run:
     team_plan: TeamPlan
     playbook: Playbook
     settings: dict = field(default_factory=dict)
+    battlefield: Battlefield | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -120,6 +244,7 @@ class Run:
             *self.loaded.warnings,
             *self.segmentation.warnings,
             *self.team_plan.warnings,
+            *(self.battlefield.warnings if self.battlefield is not None else []),
         ]
         return list(dict.fromkeys(notes))
 
@@ -159,6 +284,7 @@ class Run:
                     }
                 ),
                 "playbook": _records(self.playbook.to_frame()),
+                **({} if self.battlefield is None else self.battlefield.report()),
             }
         )
 
@@ -172,6 +298,8 @@ class Run:
         territories = self.team_plan.territories
         if territories is not None and not territories.disruption.empty:
             files["disruption.csv"] = to_csv_bytes(territories.disruption)
+        if self.battlefield is not None:
+            files.update(self.battlefield.files())
         files["report.json"] = report_json(self.report())
         return files
 
@@ -475,6 +603,8 @@ def run(
     min_vertical_accounts: int = 20,
     min_vertical_share: float = 0.02,
     opportunity_overrides: dict[str, str] | None = None,
+    market: str | Path | bytes | None = None,
+    market_name: str | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -504,6 +634,10 @@ def run(
         Verticals under this many accounts or this share of accounts fold into "Other".
     opportunity_overrides : dict of str to str, optional
         Opportunity field → column over the detected mapping (``--opp-map``).
+    market : str, pathlib.Path or bytes, optional
+        A market list (``--market``): every company in the target regions.
+    market_name : str, optional
+        The market file's name when given as bytes.
 
     Returns
     -------
@@ -530,6 +664,10 @@ def run(
         playbook=playbook,
     )
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
+    market_loaded = None if market is None else load_market(market, name=market_name)
+    battlefield, team_plan = analyse_battlefield(
+        loaded, segmentation, team_plan, playbook, market_loaded
+    )
     settings = {
         "overrides": dict(overrides or {}),
         "ignore": list(ignore),
@@ -540,8 +678,9 @@ def run(
         "min_vertical_accounts": min_vertical_accounts,
         "min_vertical_share": min_vertical_share,
         "opportunity_overrides": dict(opportunity_overrides or {}),
+        "market": market is not None,
     }
-    return Run(loaded, segmentation, team_plan, playbook, settings)
+    return Run(loaded, segmentation, team_plan, playbook, settings, battlefield)
 
 
 def report_json(report: dict) -> bytes:

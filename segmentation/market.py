@@ -1,0 +1,699 @@
+"""The market beyond the CRM: whitespace, penetration and a play per segment.
+
+A market list (every company in the target regions, from a data provider or a public register)
+is read, mapped and cleaned like an accounts export. Each company is typed with the models fitted
+on the CRM — no refit, so a segment means the same thing on both sides — and matched to a CRM
+account by website domain first, then by normalised name (legal suffixes such as Inc, LLC, GmbH
+dropped). A company matched to a CRM account takes that account's segment, status and id; a key
+two CRM accounts share matches neither and is reported as ambiguous.
+
+Per vertical and segment the market gives penetration (customers ÷ market companies) and the
+untouched companies (in no CRM record) with their value; with the competitor analysis of
+:mod:`segmentation.competitors` it gives each segment a play: expand, attack whitespace, displace
+a competitor, or avoid / partner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
+from segmentation.clustering import format_money
+from segmentation.competitors import ALL, CompetitionResult
+from segmentation.features import UNKNOWN_STATUS, signed_log1p
+from segmentation.ingest import ReadInfo, read_table
+from segmentation.playbook import Playbook
+from segmentation.quality import quality_report
+from segmentation.schema import Mapping, infer_mapping
+from segmentation.territories import account_value
+from segmentation.tiers import TIERS, tier_ids
+from segmentation.verticals import ALL_ACCOUNTS, OTHER, VerticalClassifier
+
+MARKET_COLUMNS: tuple[str, ...] = (
+    "name", "website", "vertical", "customer_type", "segment", "in_crm", "account_id", "status",
+    "match", "team", "value", "fit", "whitespace_rank",
+)  # fmt: skip
+"""Columns of ``market.csv``, one row per market company in input order. ``match`` says how it
+was matched (``website``, ``name``, ``ambiguous`` — two or more CRM accounts fit, their ids in
+``account_id`` — or blank); ``team`` the hunter team of its segment; ``value`` the annual deal
+potential (deal size, else the revenue proxy); ``fit`` (0–1) how close an untouched company is to
+the customers already won in its segment; ``whitespace_rank`` its rank in its team's list (blank
+for companies already in the CRM)."""
+
+PENETRATION_COLUMNS: tuple[str, ...] = (
+    "vertical", "segment", "market_accounts", "crm_accounts", "customers", "penetration",
+    "untouched", "untouched_value",
+)  # fmt: skip
+
+ATTACK_COLUMNS: tuple[str, ...] = (
+    "vertical", "segment", "market_accounts", "crm_accounts", "customers", "penetration",
+    "win_rate", "main_competitor", "win_rate_vs_main", "play", "reason",
+    "untouched", "untouched_value", "closed_deals", "main_competitor_deals", "main_competitor_call",
+)  # fmt: skip
+"""Columns of ``attack.csv``: one row per vertical (``segment`` = "all") and per segment."""
+
+PLAYS: tuple[str, ...] = ("expand", "attack whitespace", "displace", "avoid or partner")
+
+SMALL_SEGMENT_SHARE = 0.05
+"""A segment with less than this share of the market companies is small: where we lose to a
+competitor beyond noise, it is not worth a fight (avoid or partner)."""
+
+NOT_IN_PLAN = "Not in the plan"
+"""The team of market companies whose segment has no CRM account (the plan never saw it)."""
+
+
+@dataclass
+class LoadedMarket:
+    """A market list read, mapped and cleaned like an accounts export."""
+
+    raw: pd.DataFrame
+    read_info: ReadInfo
+    mapping: Mapping
+    prepared: PreparedAccounts
+    quality: dict
+
+    @property
+    def companies(self) -> pd.DataFrame:
+        """The canonical table of market companies (RangeIndex, input order)."""
+        return self.prepared.accounts
+
+    @property
+    def warnings(self) -> list[str]:
+        """Reading and cleaning warnings, each prefixed so a user knows which file they concern."""
+        return [f"Market file: {w}" for w in [*self.read_info.warnings, *self.prepared.warnings]]
+
+
+@dataclass
+class MarketResult:
+    """The market typed, matched and summarised.
+
+    Attributes
+    ----------
+    companies : pandas.DataFrame
+        :data:`MARKET_COLUMNS` (``market.csv``).
+    penetration : pandas.DataFrame
+        :data:`PENETRATION_COLUMNS`, per vertical (``segment`` = "all") then per segment.
+    matching : dict
+        Counts: ``by_website``, ``by_name``, ``ambiguous``, ``not_in_crm``,
+        ``crm_accounts_matched``, ``crm_accounts_matched_twice``, ``crm_accounts_not_in_market``,
+        and ``ambiguous_examples``.
+    warnings : list of str
+    """
+
+    companies: pd.DataFrame
+    penetration: pd.DataFrame
+    matching: dict
+    warnings: list[str] = field(default_factory=list)
+
+    def whitespace(self, team: str | None = None) -> pd.DataFrame:
+        """The untouched companies ranked per team (best fit first), optionally for one team."""
+        ws = self.companies[self.companies["whitespace_rank"].notna()]
+        if team is not None:
+            ws = ws[ws["team"] == team]
+        return ws.sort_values(["team", "whitespace_rank"], kind="stable")
+
+
+def load_market(
+    source: str | Path | bytes,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    overrides: dict[str, str] | None = None,
+) -> LoadedMarket:
+    """Read a market list with the accounts' readers, mapping, units and quality checks.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or bytes
+    name : str, optional
+        The file's name when ``source`` is bytes.
+    encoding, sheet : str, optional
+    overrides : dict of str to str, optional
+        Canonical field → column, as ``--map`` for accounts.
+
+    Returns
+    -------
+    LoadedMarket
+
+    Raises
+    ------
+    segmentation.errors.InputError
+        When the file cannot be read or has no company-name column.
+    """
+    raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
+    mapping = infer_mapping(raw, overrides=overrides)
+    prepared = prepare_accounts(raw, mapping)
+    quality = quality_report(raw, mapping, prepared)
+    return LoadedMarket(raw, info, mapping, prepared, quality)
+
+
+def market_verticals(industry: pd.Series, crm_industry: pd.Series | None, crm_verticals: pd.Series) -> pd.Series:
+    """Each market company's vertical, as the CRM's vertical stage would give it.
+
+    The taxonomy classifier is the same one; the CRM's folds, merges and renames are learned
+    from the CRM's own labels: a raw label the CRM has gets the CRM's vertical for it, any
+    other label the CRM vertical its taxonomy vertical became, and "Other" when the CRM has no
+    such vertical (it was folded, or no CRM account has it).
+
+    Parameters
+    ----------
+    industry : pandas.Series
+        The market's raw industry labels.
+    crm_industry : pandas.Series or None
+        The CRM's raw industry labels (None without an industry column).
+    crm_verticals : pandas.Series
+        The CRM's final verticals, same index as ``crm_industry``.
+
+    Returns
+    -------
+    pandas.Series of str, same index as ``industry``.
+    """
+    if crm_industry is None or crm_industry.notna().sum() == 0:
+        # The CRM had one vertical for everyone ("All accounts", maybe renamed): so has the market.
+        only = crm_verticals.iloc[0] if len(crm_verticals) else ALL_ACCOUNTS
+        return pd.Series(only, index=industry.index, dtype="str", name="vertical")
+    classifier = VerticalClassifier(min_confidence=0.5).fit()
+    crm_final = crm_verticals.astype("str").to_numpy()
+    crm_tax = classifier.predict(crm_industry).to_numpy()
+    by_tax = _majority(crm_tax, crm_final)
+    by_label = _majority(crm_industry.astype("str").to_numpy(dtype=object), crm_final)
+    other = by_tax.get(OTHER, OTHER)
+    tax = classifier.predict(industry)
+    out = tax.map(lambda v: by_tax.get(v, other)).astype("str")
+    known = industry.map(by_label)
+    return known.where(known.notna(), out).astype("str").rename("vertical")
+
+
+def _majority(keys: np.ndarray, values: np.ndarray) -> dict:
+    frame = pd.DataFrame({"k": keys, "v": values}).dropna()
+    counts = frame.value_counts(["k", "v"]).reset_index(name="n")
+    counts = counts.sort_values(["n", "v"], ascending=[False, True], kind="stable").drop_duplicates("k")
+    return dict(zip(counts["k"], counts["v"]))
+
+
+def market_features(companies: pd.DataFrame, extra: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """The market's feature frame in the columns (and with the imputation) of the CRM's.
+
+    Numbers are ``signed_log1p`` as in :func:`segmentation.features.build_features`; a missing
+    value, or a column the market does not have (deal size, CRM-only extras), takes the CRM
+    median, so it pulls no company towards any type. Status, when a feature, is the company's
+    own when the market file has one, else "prospect" (a company outside the CRM is one).
+    """
+    source = training.attrs.get("source", {})
+    out: dict[str, object] = {}
+    for col in training.columns:
+        values = training[col]
+        if not pd.api.types.is_numeric_dtype(values):
+            categories = list(values.cat.categories) if hasattr(values, "cat") else sorted(set(values))
+            fallback = "prospect" if "prospect" in categories else values.mode().iloc[0]
+            own = companies["status"].astype("str") if "status" in companies.columns else None
+            status = (
+                own.where(own.isin(categories), fallback).fillna(fallback)
+                if own is not None
+                else pd.Series(fallback, index=companies.index)
+            )
+            out[col] = pd.Categorical(status.to_numpy(dtype=object), categories=categories)
+            continue
+        median = float(np.nanmedian(values.to_numpy(dtype="float64")))
+        name = col[: -len(" (extra)")] if col.endswith(" (extra)") else col
+        frame = extra if source.get(col) == "extra" else companies
+        if name in frame.columns:
+            raw = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            v = signed_log1p(np.where(np.isfinite(raw), raw, np.nan))
+            out[col] = np.where(np.isnan(v), median, v)
+        else:
+            out[col] = np.full(len(companies), median)
+    return pd.DataFrame(out, index=companies.index)
+
+
+def match_companies(market: pd.DataFrame, crm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """Each market company's CRM account row: by website domain first, then by normalised name.
+
+    A domain shared by several CRM accounts is settled by the name among them; a name key is
+    trusted only when the two sides' websites do not contradict (one of them has none). Keys
+    two or more CRM accounts share match none of them (ambiguous).
+
+    Parameters
+    ----------
+    market, crm : pandas.DataFrame
+        Canonical tables (``account_name``, ``website``).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, list)
+        The CRM position (-1 when unmatched), how (``"website"``, ``"name"``, ``"ambiguous"``
+        or ``""``), and for ambiguous companies, in their order, the candidate CRM positions.
+    """
+    n = len(market)
+    m_dom, c_dom = website_domain(market["website"]), website_domain(crm["website"])
+    m_name, c_name = normalise_name(market["account_name"]), normalise_name(crm["account_name"])
+    pos = np.full(n, -1, dtype="int64")
+    how = np.full(n, "", dtype=object)
+    shared = np.zeros(n, dtype=bool)
+
+    dom = _Lookup(c_dom)
+    d_pos, d_count = dom.find(m_dom)
+    unique_dom = d_count == 1
+    pos[unique_dom] = d_pos[unique_dom]
+    how[unique_dom] = "website"
+    several = d_count > 1
+    if several.any():
+        # Subsidiaries on one domain: the name says which, when it does.
+        pair = _Lookup(c_dom + "\x1f" + c_name)
+        p_pos, p_count = pair.find(m_dom + "\x1f" + m_name)
+        settled = several & (p_count == 1)
+        pos[settled] = p_pos[settled]
+        how[settled] = "website"
+        shared |= several & ~settled
+    need = (d_count == 0) & m_name.notna().to_numpy()
+    names = _Lookup(c_name)
+    n_pos, n_count = names.find(m_name.where(need))
+    crm_has_dom = c_dom.notna().to_numpy()
+    market_has_dom = m_dom.notna().to_numpy()
+    by_name = need & (n_count == 1)
+    # Both sides have a website and they differ: namesakes, not the same company.
+    contradicts = by_name & market_has_dom & crm_has_dom[np.maximum(n_pos, 0)]
+    by_name &= ~contradicts
+    pos[by_name] = n_pos[by_name]
+    how[by_name] = "name"
+    shared |= need & (n_count > 1)
+    how[shared] = "ambiguous"
+    candidates = []
+    if shared.any():
+        key_dom = np.where(several, m_dom.to_numpy(dtype=object), None)
+        for i in np.flatnonzero(shared):
+            if key_dom[i] is not None:
+                candidates.append(dom.positions(key_dom[i]))
+            else:
+                candidates.append(names.positions(m_name.iloc[i]))
+    return pos, how, candidates
+
+
+class _Lookup:
+    """Unique-key lookup through one hash table (factorize / get_indexer): Series.map and isin
+    on a million string keys cost seconds."""
+
+    def __init__(self, keys: pd.Series):
+        self.keys = keys
+        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+        self.codes = codes
+        self.uniques = pd.Index(uniques)
+        seen = codes >= 0
+        self.count = np.bincount(codes[seen], minlength=len(uniques))
+        self.first = np.full(len(uniques), -1, dtype="int64")
+        positions = np.flatnonzero(seen)
+        self.first[codes[positions[::-1]]] = positions[::-1]
+
+    def find(self, query: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        idx = self.uniques.get_indexer(pd.Index(query.astype("str")))
+        hit = idx >= 0
+        pos = np.where(hit, self.first[np.maximum(idx, 0)], -1)
+        count = np.where(hit, self.count[np.maximum(idx, 0)] if len(self.count) else 0, 0)
+        return pos, count
+
+    def positions(self, key) -> list[int]:
+        code = self.uniques.get_loc(key)
+        return np.flatnonzero(self.codes == code).tolist()
+
+
+def analyse_market(
+    market: LoadedMarket,
+    crm: pd.DataFrame,
+    segmentation,
+    book: pd.DataFrame,
+    playbook: Playbook,
+) -> MarketResult:
+    """Type the market with the CRM's models, match it to the CRM, and measure penetration.
+
+    Parameters
+    ----------
+    market : LoadedMarket
+    crm : pandas.DataFrame
+        The CRM's canonical account table.
+    segmentation : segmentation.pipeline.Segmentation
+        The fitted verticals and customer types (used, never refitted).
+    book : pandas.DataFrame
+        The plan's per-account book (``segment``, ``team``, ``role``, ``status``), to give each
+        segment's whitespace to its hunter team.
+    playbook : Playbook
+
+    Returns
+    -------
+    MarketResult
+    """
+    companies = market.companies
+    warnings = list(market.warnings)
+    n = len(companies)
+    crm_industry = crm["industry"] if crm["industry"].notna().any() else None
+    vertical = market_verticals(companies["industry"], crm_industry, segmentation.verticals.labels)
+    types = segmentation.types
+    training = types.features if types.features is not None else segmentation.features
+    X = market_features(companies, market.prepared.extra_features, training)
+    if types.model is None:
+        # A small CRM is typed by firmographic tier: so is the market, with the same limits.
+        type_name = pd.Series(np.asarray(TIERS, dtype=object)[tier_ids(companies, playbook)], index=companies.index)
+        Z_market, Z_crm = _standardised(X, training)
+    else:
+        ids = types.model.predict(X)
+        names = types.table.set_index("customer_type_id")["customer_type"]
+        type_name = pd.Series(names.reindex(ids).to_numpy(dtype=object), index=companies.index)
+        Z_market = types.model.transform_features(X).to_numpy(dtype="float64")
+        Z_crm = types.model.transform_features(training).to_numpy(dtype="float64")
+
+    pos, how, candidates = match_companies(companies, crm)
+    matched = pos >= 0
+    ambiguous = how == "ambiguous"
+    crm_segment = segmentation.segment.to_numpy(dtype=object)
+    crm_vertical = segmentation.verticals.labels.astype("str").to_numpy(dtype=object)
+    crm_type = types.labels.astype("str").to_numpy(dtype=object)
+    crm_status = crm["status"].astype("str").to_numpy(dtype=object)
+    crm_ids = crm["account_id"].astype("str").to_numpy(dtype=object)
+    v = vertical.to_numpy(dtype=object).copy()
+    t = type_name.to_numpy(dtype=object).copy()
+    # A company in the CRM keeps the segment its CRM record has, so the plan and the market agree.
+    v[matched] = crm_vertical[pos[matched]]
+    t[matched] = crm_type[pos[matched]]
+    segment = pd.Series(v, dtype="str") + " · " + pd.Series(t, dtype="str")
+    account_id = np.full(n, None, dtype=object)
+    status = np.full(n, None, dtype=object)
+    account_id[matched] = crm_ids[pos[matched]]
+    status[matched] = crm_status[pos[matched]]
+    examples = []
+    for i, cand in zip(np.flatnonzero(ambiguous), candidates):
+        account_id[i] = "; ".join(crm_ids[cand])
+        statuses = {crm_status[c] for c in cand}
+        status[i] = statuses.pop() if len(statuses) == 1 else None
+        if len(examples) < 5:
+            examples.append({"row": int(i) + 1, "name": companies["account_name"].iloc[i], "candidates": crm_ids[cand].tolist()})
+    in_crm = matched | ambiguous
+    untouched = ~in_crm
+    value = account_value(companies.assign(deal_size=np.nan), playbook).to_numpy()
+
+    team = _hunter_teams(book)
+    seg_team = segment.map(team).fillna(NOT_IN_PLAN).astype("str").to_numpy(dtype=object)
+    fit = _fit(Z_market, Z_crm, segment.to_numpy(dtype=object), crm_segment, crm_status == "customer")
+    rank = pd.Series(np.nan, index=companies.index)
+    if untouched.any():
+        order = pd.DataFrame(
+            {"team": seg_team[untouched], "fit": np.nan_to_num(fit[untouched], nan=-1.0), "value": value[untouched]},
+            index=np.flatnonzero(untouched),
+        ).sort_values(["team", "fit", "value"], ascending=[True, False, False], kind="stable")
+        rank.iloc[order.index.to_numpy()] = order.groupby("team", sort=False).cumcount().to_numpy() + 1
+    table = pd.DataFrame(
+        {
+            "name": companies["account_name"],
+            "website": companies["website"],
+            "vertical": pd.Series(v, dtype="str"),
+            "customer_type": pd.Series(t, dtype="str"),
+            "segment": segment,
+            "in_crm": in_crm,
+            "account_id": pd.Series(account_id, dtype="str"),
+            "status": pd.Series(status, dtype="str"),
+            "match": pd.Series(how, dtype="str"),
+            "team": pd.Series(seg_team, dtype="str"),
+            "value": value,
+            "fit": np.round(fit, 4),
+            "whitespace_rank": rank.astype("Int64"),
+        },
+        index=companies.index,
+    )[list(MARKET_COLUMNS)]
+
+    matched_rows = pos[matched]
+    per_crm = np.bincount(matched_rows, minlength=len(crm)) if len(crm) else np.zeros(0, int)
+    matching = {
+        "market_companies": n,
+        "by_website": int((how == "website").sum()),
+        "by_name": int((how == "name").sum()),
+        "ambiguous": int(ambiguous.sum()),
+        "not_in_crm": int(untouched.sum()),
+        "crm_accounts_matched": int((per_crm > 0).sum()),
+        "crm_accounts_matched_twice": int((per_crm > 1).sum()),
+        "crm_accounts_not_in_market": int((per_crm == 0).sum()),
+        "ambiguous_examples": examples,
+    }
+    if matching["ambiguous"]:
+        shown = "; ".join(f"row {e['row']} {e['name']!r} fits {', '.join(e['candidates'])}" for e in examples[:3])
+        warnings.append(
+            f"{matching['ambiguous']:,} market companies fit two or more CRM accounts (a shared "
+            f"website or name) and are counted as in the CRM but with no single account: {shown}."
+        )
+    if matching["crm_accounts_matched_twice"]:
+        warnings.append(
+            f"{matching['crm_accounts_matched_twice']:,} CRM accounts are matched by more than one "
+            "market company (duplicates in the market list): each company counts in the market."
+        )
+    if matching["crm_accounts_not_in_market"]:
+        warnings.append(
+            f"{matching['crm_accounts_not_in_market']:,} of {len(crm):,} CRM accounts are not in the "
+            "market list (another region, or the list misses them): penetration counts the "
+            "market list only."
+        )
+    penetration = _penetration(table)
+    return MarketResult(table, penetration, matching, warnings)
+
+
+def _standardised(X: pd.DataFrame, training: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    num = [c for c in training.columns if pd.api.types.is_numeric_dtype(training[c])]
+    if not num:
+        return np.zeros((len(X), 1)), np.zeros((len(training), 1))
+    T = training[num].to_numpy(dtype="float64")
+    mean, sd = np.nanmean(T, axis=0), np.nanstd(T, axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (X[num].to_numpy(dtype="float64") - mean) / sd, (T - mean) / sd
+
+
+def _hunter_teams(book: pd.DataFrame) -> dict[str, str]:
+    # Whitespace is new logos: the team that works the segment's prospects, else its team.
+    frame = book[["segment", "team"]].assign(
+        prospect=(book["status"].astype("str") != "customer").fillna(True).to_numpy()
+    )
+    frame = frame.assign(n=1).groupby(["segment", "prospect", "team"], sort=True)["n"].sum().reset_index()
+    frame = frame.sort_values(["segment", "prospect", "n", "team"], ascending=[True, False, False, True], kind="stable")
+    frame = frame.drop_duplicates("segment")
+    return dict(zip(frame["segment"].astype("str"), frame["team"].astype("str")))
+
+
+def _fit(Z_market, Z_crm, market_segment, crm_segment, crm_customer) -> np.ndarray:
+    """1 / (1 + distance to the centre of the segment's customers) in the model's feature space.
+
+    Segments without customers use the centre of all customers; with no customer at all the fit
+    is unknown (NaN).
+    """
+    fit = np.full(len(Z_market), np.nan)
+    if not crm_customer.any():
+        return fit
+    everyone = Z_crm[crm_customer].mean(axis=0)
+    centres = {}
+    seg_customer = pd.Series(crm_segment[crm_customer])
+    for seg, idx in seg_customer.groupby(seg_customer.to_numpy()).groups.items():
+        centres[seg] = Z_crm[crm_customer][np.asarray(idx)].mean(axis=0)
+    codes, uniques = pd.factorize(pd.Series(market_segment, dtype=object))
+    centre = np.vstack([centres.get(u, everyone) for u in uniques] or [everyone])
+    distance = np.sqrt(((Z_market - centre[codes]) ** 2).sum(axis=1))
+    return 1.0 / (1.0 + distance)
+
+
+def _penetration(table: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "vertical": table["vertical"],
+            "segment": table["segment"],
+            "crm": table["in_crm"].to_numpy(),
+            "customer": (table["status"] == "customer").fillna(False).to_numpy(),
+            "untouched": ~table["in_crm"].to_numpy(),
+            "untouched_value": np.where(table["in_crm"].to_numpy(), 0.0, table["value"].to_numpy()),
+        }
+    )
+    parts = []
+    for keys, segment_all in ((["vertical"], True), (["vertical", "segment"], False)):
+        g = frame.groupby(keys, sort=True)
+        part = pd.DataFrame(
+            {
+                "market_accounts": g.size(),
+                "crm_accounts": g["crm"].sum(),
+                "customers": g["customer"].sum(),
+                "untouched": g["untouched"].sum(),
+                "untouched_value": g["untouched_value"].sum(),
+            }
+        ).reset_index()
+        if segment_all:
+            part["segment"] = ALL
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.assign(_seg=out["segment"] != ALL).sort_values(["vertical", "_seg", "segment"], kind="stable")
+    for col in ("market_accounts", "crm_accounts", "customers", "untouched"):
+        out[col] = out[col].astype("int64")
+    out["penetration"] = out["customers"] / out["market_accounts"]
+    return out.reset_index(drop=True)[list(PENETRATION_COLUMNS)]
+
+
+def attack_plan(
+    penetration: pd.DataFrame,
+    segment_win: pd.DataFrame | None,
+    competition: CompetitionResult | None,
+) -> pd.DataFrame:
+    """A play per vertical and segment, with its reason.
+
+    - **avoid or partner**: we lose to a competitor there beyond noise and the segment is small
+      (under :data:`SMALL_SEGMENT_SHARE` of the market);
+    - **displace**: we beat a competitor there beyond noise — go after its customers;
+    - **expand**: penetration at or above the market's and customers to grow;
+    - **attack whitespace**: otherwise — low penetration, untouched companies to win (the reason
+      says whether we win there more or less than overall).
+
+    Parameters
+    ----------
+    penetration : pandas.DataFrame
+        :attr:`MarketResult.penetration`.
+    segment_win : pandas.DataFrame or None
+        ``segment, closed_deals, won`` per segment (and "all"), from every closed deal.
+    competition : CompetitionResult or None
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`ATTACK_COLUMNS`.
+    """
+    out = penetration.copy()
+    seg_rows = out["segment"] != ALL
+    total_market = int(out.loc[~seg_rows, "market_accounts"].sum())
+    total_customers = int(out.loc[~seg_rows, "customers"].sum())
+    market_pen = total_customers / total_market if total_market else np.nan
+
+    won = pd.Series(0.0, index=out.index)
+    closed = pd.Series(0.0, index=out.index)
+    overall_win = np.nan
+    if segment_win is not None and len(segment_win):
+        sw = segment_win[segment_win["segment"] != ALL].set_index("segment")
+        vert_of = out.loc[seg_rows].set_index("segment")["vertical"]
+        sw = sw.assign(vertical=vert_of.reindex(sw.index))
+        by_vert = sw.groupby("vertical")[["won", "closed_deals"]].sum()
+        won = np.where(seg_rows, out["segment"].map(sw["won"]), out["vertical"].map(by_vert["won"]))
+        closed = np.where(
+            seg_rows, out["segment"].map(sw["closed_deals"]), out["vertical"].map(by_vert["closed_deals"])
+        )
+        won = pd.Series(won, index=out.index, dtype="float64").fillna(0.0)
+        closed = pd.Series(closed, index=out.index, dtype="float64").fillna(0.0)
+        every = segment_win[segment_win["segment"] == ALL]
+        if len(every) and every["closed_deals"].iloc[0] > 0:
+            overall_win = every["won"].iloc[0] / every["closed_deals"].iloc[0]
+    out["closed_deals"] = closed.astype("int64")
+    out["win_rate"] = (won / closed).where(closed > 0)
+
+    main = pd.DataFrame(index=out.index, columns=["main_competitor", "main_competitor_deals", "win_rate_vs_main", "main_competitor_call"])
+    beaten: dict[str, pd.Series] = {}
+    beats_us: dict[str, pd.Series] = {}
+    if competition is not None and len(competition.table):
+        t = competition.table[competition.table["segment"] != ALL]
+        t = t.assign(vertical=t["segment"].map(out.loc[seg_rows].set_index("segment")["vertical"]))
+        top = t.sort_values(["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable").drop_duplicates("segment").set_index("segment")
+        vt = t.groupby(["vertical", "competitor"], sort=True)[["won", "deals"]].sum().reset_index()
+        vtop = vt.sort_values(["vertical", "deals", "competitor"], ascending=[True, False, True], kind="stable").drop_duplicates("vertical").set_index("vertical")
+        for i in out.index:
+            s, vname = out.at[i, "segment"], out.at[i, "vertical"]
+            row = top.loc[s] if s != ALL and s in top.index else (vtop.loc[vname] if s == ALL and vname in vtop.index else None)
+            if row is None or row["deals"] == 0:
+                continue
+            main.loc[i] = [row["competitor"], int(row["deals"]), row["won"] / row["deals"], row.get("call", "")]
+        for kind, store in (("we win more", beaten), ("we win less", beats_us)):
+            hits = t[t["call"] == kind].sort_values(["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable")
+            for s, row in hits.drop_duplicates("segment").set_index("segment").iterrows():
+                store[s] = row
+    out = out.join(main)
+    out["main_competitor_deals"] = out["main_competitor_deals"].fillna(0).astype("int64")
+    out["win_rate_vs_main"] = pd.to_numeric(out["win_rate_vs_main"])
+
+    plays, reasons = [], []
+    for i in out.index:
+        play, reason = _play(out.loc[i], total_market, market_pen, overall_win, beaten, beats_us)
+        plays.append(play)
+        reasons.append(reason)
+    out["play"] = plays
+    out["reason"] = reasons
+    for col in ("main_competitor", "main_competitor_call"):
+        out[col] = out[col].astype("str")
+    return out[list(ATTACK_COLUMNS)]
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.0%}"
+
+
+def _play(r: pd.Series, total_market: int, market_pen: float, overall_win: float, beaten, beats_us) -> tuple[str, str]:
+    s = r["segment"]
+    share = r["market_accounts"] / total_market if total_market else 0.0
+    size = f"{r['market_accounts']:,} market companies ({share:.0%} of the market)"
+    pen = f"penetration {_pct(r['penetration'])} ({r['customers']:,} customers; the market's {_pct(market_pen)})"
+    if s in beats_us and share < SMALL_SEGMENT_SHARE:
+        c = beats_us[s]
+        return "avoid or partner", (
+            f"We lose to {c['competitor']} here beyond noise (win rate {_pct(c['win_rate'])} on "
+            f"{c['deals']:,} deals vs {_pct(c['rest_win_rate'])} on the segment's other deals) and "
+            f"the segment is small: {size}. Avoid it or partner."
+        )
+    if s in beaten:
+        c = beaten[s]
+        return "displace", (
+            f"We beat {c['competitor']} here beyond noise (win rate {_pct(c['win_rate'])} on "
+            f"{c['deals']:,} deals vs {_pct(c['rest_win_rate'])} on the segment's other deals): go "
+            f"after its customers among the {r['untouched']:,} untouched companies; {pen}."
+        )
+    if r["customers"] > 0 and np.isfinite(market_pen) and r["penetration"] >= market_pen:
+        return "expand", f"High {pen}: grow the customers already won; {size}."
+    win = r["win_rate"]
+    if pd.isna(win):
+        how = "no closed deals here to say how we win"
+    elif np.isfinite(overall_win):
+        how = f"win rate {_pct(win)} on {r['closed_deals']:,} closed deals ({'at or above' if win >= overall_win else 'below'} our {_pct(overall_win)} overall)"
+    else:
+        how = f"win rate {_pct(win)} on {r['closed_deals']:,} closed deals"
+    extra = f" We lose to {beats_us[s]['competitor']} here beyond noise: qualify hard." if s in beats_us else ""
+    return "attack whitespace", (
+        f"Low {pen}: {r['untouched']:,} untouched companies worth {format_money(r['untouched_value'])} "
+        f"a year; {how}.{extra}"
+    )
+
+
+def annotate_segments(segments: pd.DataFrame, penetration: pd.DataFrame) -> pd.DataFrame:
+    """The plan's segments with the whitespace in each reason: hunters follow the untouched market.
+
+    Applied after the plan (the planner's own reasons are untouched): each segment with untouched
+    market companies gets a sentence saying how many, their value, and that its hunter capacity
+    should follow them, not only the prospects already in the CRM.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        The plan's segments (``segment``, ``prospects``, ``reason``).
+    penetration : pandas.DataFrame
+        :attr:`MarketResult.penetration`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``reason`` extended and the columns ``market_accounts``, ``untouched`` and
+        ``untouched_value`` added.
+    """
+    per = penetration[penetration["segment"] != ALL].set_index("segment")
+    out = segments.copy()
+    out["market_accounts"] = out["segment"].map(per["market_accounts"]).fillna(0).astype("int64")
+    out["untouched"] = out["segment"].map(per["untouched"]).fillna(0).astype("int64")
+    out["untouched_value"] = out["segment"].map(per["untouched_value"]).fillna(0.0)
+    notes = []
+    for _, r in out.iterrows():
+        if r["untouched"] <= 0:
+            notes.append("")
+            continue
+        prospects = int(r["prospects"]) if "prospects" in out.columns and pd.notna(r["prospects"]) else 0
+        notes.append(
+            f" Market: {r['untouched']:,} companies of this segment are in no CRM record (worth "
+            f"{format_money(r['untouched_value'])} a year) besides its {prospects:,} prospects: "
+            "the hunters it needs follow this untouched market, not only the prospects in the CRM."
+        )
+    out["reason"] = out["reason"].astype("str") + pd.Series(notes, index=out.index, dtype="str")
+    return out
