@@ -310,6 +310,8 @@ class _Lookup:
         self.first[codes[positions[::-1]]] = positions[::-1]
 
     def find(self, query: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.uniques):  # no key at all on the CRM side (e.g. no website column)
+            return np.full(len(query), -1, dtype="int64"), np.zeros(len(query), dtype="int64")
         idx = self.uniques.get_indexer(pd.Index(query.astype("str")))
         hit = idx >= 0
         pos = np.where(hit, self.first[np.maximum(idx, 0)], -1)
@@ -392,7 +394,11 @@ def analyse_market(
             examples.append({"row": int(i) + 1, "name": companies["account_name"].iloc[i], "candidates": crm_ids[cand].tolist()})
     in_crm = matched | ambiguous
     untouched = ~in_crm
+    # The planner's revenue proxy; a company without revenue has no value to rank on (the
+    # territories' stand-in of 1 would read as "$1 a year").
+    revenue = pd.to_numeric(companies["annual_revenue"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     value = account_value(companies.assign(deal_size=np.nan), playbook).to_numpy()
+    value = np.where(revenue > 0, value, np.nan)
 
     team = _hunter_teams(book)
     seg_team = segment.map(team).fillna(NOT_IN_PLAN).astype("str").to_numpy(dtype=object)
@@ -506,7 +512,7 @@ def _penetration(table: pd.DataFrame) -> pd.DataFrame:
             "crm": table["in_crm"].to_numpy(),
             "customer": (table["status"] == "customer").fillna(False).to_numpy(),
             "untouched": ~table["in_crm"].to_numpy(),
-            "untouched_value": np.where(table["in_crm"].to_numpy(), 0.0, table["value"].to_numpy()),
+            "untouched_value": np.where(table["in_crm"].to_numpy(), 0.0, np.nan_to_num(table["value"].to_numpy())),
         }
     )
     parts = []
@@ -628,7 +634,8 @@ def _play(r: pd.Series, total_market: int, market_pen: float, overall_win: float
     s = r["segment"]
     share = r["market_accounts"] / total_market if total_market else 0.0
     size = f"{r['market_accounts']:,} market companies ({share:.0%} of the market)"
-    pen = f"penetration {_pct(r['penetration'])} ({r['customers']:,} customers; the market's {_pct(market_pen)})"
+    customers = f"{r['customers']:,} customer{'' if r['customers'] == 1 else 's'}"
+    pen = f"penetration {_pct(r['penetration'])} ({customers}; the market's {_pct(market_pen)})"
     if s in beats_us and share < SMALL_SEGMENT_SHARE:
         c = beats_us[s]
         return "avoid or partner", (
@@ -653,10 +660,8 @@ def _play(r: pd.Series, total_market: int, market_pen: float, overall_win: float
     else:
         how = f"win rate {_pct(win)} on {r['closed_deals']:,} closed deals"
     extra = f" We lose to {beats_us[s]['competitor']} here beyond noise: qualify hard." if s in beats_us else ""
-    return "attack whitespace", (
-        f"Low {pen}: {r['untouched']:,} untouched companies worth {format_money(r['untouched_value'])} "
-        f"a year; {how}.{extra}"
-    )
+    worth = f" worth {format_money(r['untouched_value'])} a year" if r["untouched_value"] > 0 else ""
+    return "attack whitespace", f"Low {pen}: {r['untouched']:,} untouched companies{worth}; {how}.{extra}"
 
 
 def annotate_segments(segments: pd.DataFrame, penetration: pd.DataFrame) -> pd.DataFrame:
@@ -690,9 +695,10 @@ def annotate_segments(segments: pd.DataFrame, penetration: pd.DataFrame) -> pd.D
             notes.append("")
             continue
         prospects = int(r["prospects"]) if "prospects" in out.columns and pd.notna(r["prospects"]) else 0
+        worth = f" (worth {format_money(r['untouched_value'])} a year)" if r["untouched_value"] > 0 else ""
         notes.append(
-            f" Market: {r['untouched']:,} companies of this segment are in no CRM record (worth "
-            f"{format_money(r['untouched_value'])} a year) besides its {prospects:,} prospects: "
+            f" Market: {r['untouched']:,} companies of this segment are in no CRM record{worth} "
+            f"besides its {prospects:,} prospects: "
             "the hunters it needs follow this untouched market, not only the prospects in the CRM."
         )
     out["reason"] = out["reason"].astype("str") + pd.Series(notes, index=out.index, dtype="str")
