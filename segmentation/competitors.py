@@ -44,7 +44,7 @@ LOSS_REASON_COLUMNS: tuple[str, ...] = ("segment", "loss_reason", "lost_deals", 
 _NONE_WORDS = frozenset(
     {"none", "n a", "na", "unknown", "no competitor", "no competition", "null", "tbd", "other"}
 )
-_SPLIT = r"\s*(?:[;|/\n]|,(?!\s*(?:inc|llc|ltd|gmbh|co|corp|plc|sa|ag|bv|nv)\b\.?))\s*"
+_SPLIT = r"(?i)\s*(?:[;|/\n]|,(?!\s*(?:inc|llc|ltd|gmbh|co|corp|plc|sa|ag|bv|nv)\b\.?))\s*"
 
 
 @dataclass
@@ -94,6 +94,8 @@ def split_competitors(cells: pd.Series) -> pd.DataFrame:
         "Unknown" and the like name no competitor.
     """
     text = cells.dropna().astype("str")
+    # "N/A" is one word, not the competitors "N" and "A": whole cells are judged first.
+    text = text[~normalise_name(text).isin(_NONE_WORDS).fillna(False)]
     pieces = text.str.split(_SPLIT, regex=True).explode()
     pieces = pieces.str.strip().str.strip(".").str.strip()
     pieces = pieces[pieces.fillna("") != ""]
