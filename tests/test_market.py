@@ -251,3 +251,24 @@ def test_market_file_gets_the_accounts_quality_checks(tmp_path):
     result = run(_csv(CRM), name="crm.csv", market=tmp_path / "m.csv", min_vertical_accounts=0, min_vertical_share=0)
     assert any(w.startswith("Market file:") and "999999" in w for w in result.warnings)
     assert np.isnan(result.battlefield.loaded_market.companies["employees"].iloc[0])
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_market_page_renders_without_and_with_a_market_list():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/market.py").run()
+    assert not at.exception, at.exception
+    assert any("Upload a market list" in str(i.value) for i in at.info) or at.get("plotly_chart")
+    crm = pd.read_csv(SAMPLE_ACCOUNTS, dtype=str).head(400)
+    market = crm[["Account Name", "Website", "Industry", "Employees", "Annual Revenue"]]
+    data = _csv(pd.concat([market, market.assign(**{"Account Name": "New " + market["Account Name"], "Website": ""})]))
+    at.session_state["market_file"] = ("market.csv", "digest-1", data)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert next(m.value for m in at.metric if m.label == "Market companies") == "800"
+    assert any("market_bubbles" in c.proto.id for c in at.get("plotly_chart"))
