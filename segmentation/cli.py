@@ -228,6 +228,13 @@ def _run(args: argparse.Namespace) -> int:
         f"{len(summary['customer_types'])} customer types ({structure}), "
         f"{len(summary['teams'])} teams."
     )
+    if summary.get("market"):
+        m = summary["market"]["matching"]
+        print(
+            f"Market: {m['market_companies']:,} companies; {m['by_website'] + m['by_name']:,} "
+            f"matched to CRM accounts ({m['by_website']:,} by website, {m['by_name']:,} by name), "
+            f"{m['ambiguous']:,} ambiguous, {m['not_in_crm']:,} untouched."
+        )
     # The findings `inspect` shows, so a run alone says what to fix in the CRM; the warnings
     # follow in full.
     findings = [f for f in summary["data_quality"].get("findings", []) if f not in result.warnings]

@@ -24,6 +24,7 @@ import pandas as pd
 from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
 from segmentation.clustering import format_money
 from segmentation.competitors import ALL, CompetitionResult
+from segmentation.errors import InputError
 from segmentation.features import UNKNOWN_STATUS, signed_log1p
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.playbook import Playbook
@@ -145,8 +146,17 @@ def load_market(
     segmentation.errors.InputError
         When the file cannot be read or has no company-name column.
     """
-    raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
-    mapping = infer_mapping(raw, overrides=overrides)
+    try:
+        raw, info = read_table(source, name=name, encoding=encoding, sheet=sheet)
+        mapping = infer_mapping(raw, overrides=overrides)
+    except InputError as error:
+        # The readers speak of "the accounts file": say which file this is.
+        raise InputError(f"the market file: {error}") from None
+    if "account_name" not in mapping.columns and "website" not in mapping.columns:
+        raise InputError(
+            "the market file has no company name or website column to match the CRM on; add "
+            "'Company' or 'Website', or name the column with --map account_name=COLUMN"
+        )
     prepared = prepare_accounts(raw, mapping)
     quality = quality_report(raw, mapping, prepared)
     return LoadedMarket(raw, info, mapping, prepared, quality)
