@@ -193,10 +193,15 @@ def market_verticals(industry: pd.Series, crm_industry: pd.Series | None, crm_ve
     by_tax = _majority(crm_tax, crm_final)
     by_label = _majority(crm_industry.astype("str").to_numpy(dtype=object), crm_final)
     other = by_tax.get(OTHER, OTHER)
-    tax = classifier.predict(industry)
-    out = tax.map(lambda v: by_tax.get(v, other)).astype("str")
-    known = industry.map(by_label)
-    return known.where(known.notna(), out).astype("str").rename("vertical")
+    # Each distinct label once: a million companies carry a few hundred labels.
+    codes, labels = pd.factorize(industry, use_na_sentinel=True)
+    distinct = pd.Series(labels, dtype="str")
+    tax = classifier.predict(distinct).to_numpy(dtype=object)
+    verts = np.array(
+        [by_label.get(label, by_tax.get(v, other)) for label, v in zip(distinct, tax)] + [by_tax.get(OTHER, other)],
+        dtype=object,
+    )
+    return pd.Series(verts[codes], index=industry.index, dtype="str", name="vertical")
 
 
 def _majority(keys: np.ndarray, values: np.ndarray) -> dict:
@@ -257,80 +262,79 @@ def match_companies(market: pd.DataFrame, crm: pd.DataFrame) -> tuple[np.ndarray
     -------
     (numpy.ndarray, numpy.ndarray, list)
         The CRM position (-1 when unmatched), how (``"website"``, ``"name"``, ``"ambiguous"``
-        or ``""``), and for ambiguous companies, in their order, the candidate CRM positions.
+        or ``""``), and for ambiguous companies, in their order, the candidate CRM positions
+        (one shared list per key).
     """
     n = len(market)
     m_dom, c_dom = website_domain(market["website"]), website_domain(crm["website"])
     m_name, c_name = normalise_name(market["account_name"]), normalise_name(crm["account_name"])
     pos = np.full(n, -1, dtype="int64")
     how = np.full(n, "", dtype=object)
-    shared = np.zeros(n, dtype=bool)
 
-    dom = _Lookup(c_dom)
-    d_pos, d_count = dom.find(m_dom)
-    unique_dom = d_count == 1
-    pos[unique_dom] = d_pos[unique_dom]
+    dom = _Lookup(c_dom, m_dom)
+    unique_dom = dom.count == 1
+    pos[unique_dom] = dom.first[unique_dom]
     how[unique_dom] = "website"
-    several = d_count > 1
+    several = dom.count > 1
+    settled = np.zeros(n, dtype=bool)
     if several.any():
-        # Subsidiaries on one domain: the name says which, when it does.
-        pair = _Lookup(c_dom + "\x1f" + c_name)
-        p_pos, p_count = pair.find(m_dom + "\x1f" + m_name)
-        settled = several & (p_count == 1)
-        pos[settled] = p_pos[settled]
-        how[settled] = "website"
-        shared |= several & ~settled
-    need = (d_count == 0) & m_name.notna().to_numpy()
-    names = _Lookup(c_name)
-    n_pos, n_count = names.find(m_name.where(need))
+        # Subsidiaries on one domain: the name says which, when it does (few rows: keyed alone).
+        rows = np.flatnonzero(several)
+        pair = _Lookup(c_dom + "\x1f" + c_name, (m_dom + "\x1f" + m_name).iloc[rows])
+        ok = pair.count == 1
+        settled[rows[ok]] = True
+        pos[rows[ok]] = pair.first[ok]
+        how[rows[ok]] = "website"
+    need = np.flatnonzero((dom.count == 0) & m_name.notna().to_numpy())
+    names = _Lookup(c_name, m_name.iloc[need])
     crm_has_dom = c_dom.notna().to_numpy()
-    market_has_dom = m_dom.notna().to_numpy()
-    by_name = need & (n_count == 1)
+    market_has_dom = m_dom.notna().to_numpy()[need]
+    by_name = names.count == 1
     # Both sides have a website and they differ: namesakes, not the same company.
-    contradicts = by_name & market_has_dom & crm_has_dom[np.maximum(n_pos, 0)]
-    by_name &= ~contradicts
-    pos[by_name] = n_pos[by_name]
-    how[by_name] = "name"
-    shared |= need & (n_count > 1)
+    by_name &= ~(market_has_dom & crm_has_dom[np.maximum(names.first, 0)])
+    pos[need[by_name]] = names.first[by_name]
+    how[need[by_name]] = "name"
+    shared = np.zeros(n, dtype=bool)
+    shared[several & ~settled] = True
+    shared[need[names.count > 1]] = True
     how[shared] = "ambiguous"
-    candidates = []
-    if shared.any():
-        key_dom = np.where(several, m_dom.to_numpy(dtype=object), None)
-        for i in np.flatnonzero(shared):
-            if key_dom[i] is not None:
-                candidates.append(dom.positions(key_dom[i]))
-            else:
-                candidates.append(names.positions(m_name.iloc[i]))
+    # The candidates, from the key each ambiguous company fits (domain or name).
+    key_code = np.full(n, -1, dtype="int64")
+    key_code[several] = dom.codes[several]
+    name_rows = need[names.count > 1]
+    offset = len(dom.uniques)
+    key_code[name_rows] = names.codes[names.count > 1] + offset
+    lists: dict[int, list[int]] = {}
+    for code in np.unique(key_code[shared]):
+        source = dom if code < offset else names
+        lists[int(code)] = np.flatnonzero(source.crm_codes == code - (0 if code < offset else offset)).tolist()
+    candidates = [lists[int(c)] for c in key_code[shared]]
     return pos, how, candidates
 
 
 class _Lookup:
-    """Unique-key lookup through one hash table (factorize / get_indexer): Series.map and isin
-    on a million string keys cost seconds."""
+    """CRM keys looked up for market keys through one factorisation of both: string indexes and
+    Series.map on a million keys cost seconds, integer codes milliseconds.
 
-    def __init__(self, keys: pd.Series):
-        self.keys = keys
-        codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-        self.codes = codes
-        self.uniques = pd.Index(uniques)
-        seen = codes >= 0
-        self.count = np.bincount(codes[seen], minlength=len(uniques))
-        self.first = np.full(len(uniques), -1, dtype="int64")
+    Attributes (per market key): ``count`` (CRM accounts with the key), ``first`` (the first such
+    CRM position, -1 when none), ``codes`` (the key's code, -1 when blank); ``crm_codes`` per
+    CRM account.
+    """
+
+    def __init__(self, crm_keys: pd.Series, market_keys: pd.Series):
+        both = pd.concat([crm_keys.reset_index(drop=True), market_keys.reset_index(drop=True)], ignore_index=True)
+        codes, self.uniques = pd.factorize(both, use_na_sentinel=True)
+        k = len(crm_keys)
+        self.crm_codes = codes[:k]
+        self.codes = codes[k:]
+        size = len(self.uniques)
+        seen = self.crm_codes >= 0
+        per_key = np.bincount(self.crm_codes[seen], minlength=size)
+        first = np.full(size + 1, -1, dtype="int64")  # the extra slot answers blank keys (-1)
         positions = np.flatnonzero(seen)
-        self.first[codes[positions[::-1]]] = positions[::-1]
-
-    def find(self, query: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        if not len(self.uniques):  # no key at all on the CRM side (e.g. no website column)
-            return np.full(len(query), -1, dtype="int64"), np.zeros(len(query), dtype="int64")
-        idx = self.uniques.get_indexer(pd.Index(query.astype("str")))
-        hit = idx >= 0
-        pos = np.where(hit, self.first[np.maximum(idx, 0)], -1)
-        count = np.where(hit, self.count[np.maximum(idx, 0)] if len(self.count) else 0, 0)
-        return pos, count
-
-    def positions(self, key) -> list[int]:
-        code = self.uniques.get_loc(key)
-        return np.flatnonzero(self.codes == code).tolist()
+        first[self.crm_codes[positions[::-1]]] = positions[::-1]  # the last write is the first
+        self.count = np.where(self.codes >= 0, np.append(per_key, 0)[self.codes], 0)
+        self.first = first[self.codes]
 
 
 def analyse_market(
@@ -390,16 +394,25 @@ def analyse_market(
     # A company in the CRM keeps the segment its CRM record has, so the plan and the market agree.
     v[matched] = crm_vertical[pos[matched]]
     t[matched] = crm_type[pos[matched]]
-    segment = pd.Series(v, dtype="str") + " · " + pd.Series(t, dtype="str")
+    # Segments through integer codes: a million companies hold a few dozen segments.
+    v_code, v_names = pd.factorize(v)
+    t_code, t_names = pd.factorize(t)
+    seg_code, pairs = pd.factorize(v_code * len(t_names) + t_code)
+    seg_names = np.array(
+        [f"{v_names[p // len(t_names)]} · {t_names[p % len(t_names)]}" for p in pairs], dtype=object
+    )
+    segment = seg_names[seg_code]
     account_id = np.full(n, None, dtype=object)
     status = np.full(n, None, dtype=object)
     account_id[matched] = crm_ids[pos[matched]]
     status[matched] = crm_status[pos[matched]]
     examples = []
+    joined: dict[int, tuple] = {}  # candidates lists are shared per key: join each once
     for i, cand in zip(np.flatnonzero(ambiguous), candidates):
-        account_id[i] = "; ".join(crm_ids[cand])
-        statuses = {crm_status[c] for c in cand}
-        status[i] = statuses.pop() if len(statuses) == 1 else None
+        if id(cand) not in joined:
+            statuses = {crm_status[c] for c in cand}
+            joined[id(cand)] = ("; ".join(crm_ids[cand]), statuses.pop() if len(statuses) == 1 else None)
+        account_id[i], status[i] = joined[id(cand)]
         if len(examples) < 5:
             examples.append({"row": int(i) + 1, "name": companies["account_name"].iloc[i], "candidates": crm_ids[cand].tolist()})
     in_crm = matched | ambiguous
@@ -411,22 +424,28 @@ def analyse_market(
     value = np.where(revenue > 0, value, np.nan)
 
     team = _hunter_teams(book)
-    seg_team = segment.map(team).fillna(NOT_IN_PLAN).astype("str").to_numpy(dtype=object)
-    fit = _fit(Z_market, Z_crm, segment.to_numpy(dtype=object), crm_segment, crm_status == "customer")
-    rank = pd.Series(np.nan, index=companies.index)
+    team_names = np.array(sorted({team.get(str(x), NOT_IN_PLAN) for x in seg_names}), dtype=object)
+    team_of_seg = np.searchsorted(team_names, [team.get(str(x), NOT_IN_PLAN) for x in seg_names])
+    team_code = team_of_seg[seg_code] if n else np.zeros(0, dtype="int64")
+    seg_team = team_names[team_code]
+    fit = _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_status == "customer")
+    rank = np.full(n, np.nan)
     if untouched.any():
-        order = pd.DataFrame(
-            {"team": seg_team[untouched], "fit": np.nan_to_num(fit[untouched], nan=-1.0), "value": value[untouched]},
-            index=np.flatnonzero(untouched),
-        ).sort_values(["team", "fit", "value"], ascending=[True, False, False], kind="stable")
-        rank.iloc[order.index.to_numpy()] = order.groupby("team", sort=False).cumcount().to_numpy() + 1
+        rows = np.flatnonzero(untouched)
+        # Within a team: best fit first, then the largest value, then input order (lexsort is
+        # stable and sorts by its last key first).
+        order = rows[np.lexsort((-np.nan_to_num(value[rows], nan=-1.0), -np.nan_to_num(fit[rows], nan=-1.0), team_code[rows]))]
+        teams_sorted = team_code[order]
+        starts = np.flatnonzero(np.r_[True, teams_sorted[1:] != teams_sorted[:-1]])
+        within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        rank[order] = within + 1
     table = pd.DataFrame(
         {
             "name": companies["account_name"],
             "website": companies["website"],
-            "vertical": pd.Series(v, dtype="str"),
-            "customer_type": pd.Series(t, dtype="str"),
-            "segment": segment,
+            "vertical": pd.Series(v, dtype="str", index=companies.index),
+            "customer_type": pd.Series(t, dtype="str", index=companies.index),
+            "segment": pd.Series(segment, dtype="str", index=companies.index),
             "in_crm": in_crm,
             "account_id": pd.Series(account_id, dtype="str"),
             "status": pd.Series(status, dtype="str"),
@@ -434,7 +453,7 @@ def analyse_market(
             "team": pd.Series(seg_team, dtype="str"),
             "value": value,
             "fit": np.round(fit, 4),
-            "whitespace_rank": rank.astype("Int64"),
+            "whitespace_rank": pd.array(rank, dtype="Float64").astype("Int64"),
         },
         index=companies.index,
     )[list(MARKET_COLUMNS)]
@@ -469,7 +488,7 @@ def analyse_market(
             "market list (another region, or the list misses them): penetration counts the "
             "market list only."
         )
-    penetration = _penetration(table)
+    penetration = _penetration(table, v_code, v_names, seg_code, seg_names)
     return MarketResult(table, penetration, matching, warnings)
 
 
@@ -494,7 +513,7 @@ def _hunter_teams(book: pd.DataFrame) -> dict[str, str]:
     return dict(zip(frame["segment"].astype("str"), frame["team"].astype("str")))
 
 
-def _fit(Z_market, Z_crm, market_segment, crm_segment, crm_customer) -> np.ndarray:
+def _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_customer) -> np.ndarray:
     """1 / (1 + distance to the centre of the segment's customers) in the model's feature space.
 
     Segments without customers use the centre of all customers; with no customer at all the fit
@@ -503,48 +522,48 @@ def _fit(Z_market, Z_crm, market_segment, crm_segment, crm_customer) -> np.ndarr
     fit = np.full(len(Z_market), np.nan)
     if not crm_customer.any():
         return fit
-    everyone = Z_crm[crm_customer].mean(axis=0)
-    centres = {}
-    seg_customer = pd.Series(crm_segment[crm_customer])
-    for seg, idx in seg_customer.groupby(seg_customer.to_numpy()).groups.items():
-        centres[seg] = Z_crm[crm_customer][np.asarray(idx)].mean(axis=0)
-    codes, uniques = pd.factorize(pd.Series(market_segment, dtype=object))
-    centre = np.vstack([centres.get(u, everyone) for u in uniques] or [everyone])
-    distance = np.sqrt(((Z_market - centre[codes]) ** 2).sum(axis=1))
+    won = Z_crm[crm_customer]
+    everyone = won.mean(axis=0)
+    won_segment = pd.Series(crm_segment[crm_customer]).astype("str")
+    centres = {seg: won[np.asarray(idx)].mean(axis=0) for seg, idx in won_segment.groupby(won_segment.to_numpy()).indices.items()}
+    centre = np.vstack([centres.get(str(name), everyone) for name in seg_names] or [everyone])
+    distance = np.sqrt(((Z_market - centre[seg_code]) ** 2).sum(axis=1))
     return 1.0 / (1.0 + distance)
 
 
-def _penetration(table: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "vertical": table["vertical"],
-            "segment": table["segment"],
-            "crm": table["in_crm"].to_numpy(),
-            "customer": (table["status"] == "customer").fillna(False).to_numpy(),
-            "untouched": ~table["in_crm"].to_numpy(),
-            "untouched_value": np.where(table["in_crm"].to_numpy(), 0.0, np.nan_to_num(table["value"].to_numpy())),
-        }
-    )
+def _penetration(table: pd.DataFrame, v_code, v_names, seg_code, seg_names) -> pd.DataFrame:
+    in_crm = table["in_crm"].to_numpy(dtype=bool)
+    customer = (table["status"] == "customer").fillna(False).to_numpy(dtype=bool)
+    untouched_value = np.where(in_crm, 0.0, np.nan_to_num(table["value"].to_numpy(dtype="float64", na_value=np.nan)))
     parts = []
-    for keys, segment_all in ((["vertical"], True), (["vertical", "segment"], False)):
-        g = frame.groupby(keys, sort=True)
+    for codes, names, level in ((v_code, v_names, "vertical"), (seg_code, seg_names, "segment")):
+        k = len(names)
         part = pd.DataFrame(
             {
-                "market_accounts": g.size(),
-                "crm_accounts": g["crm"].sum(),
-                "customers": g["customer"].sum(),
-                "untouched": g["untouched"].sum(),
-                "untouched_value": g["untouched_value"].sum(),
+                "market_accounts": np.bincount(codes, minlength=k),
+                "crm_accounts": np.bincount(codes, weights=in_crm, minlength=k),
+                "customers": np.bincount(codes, weights=customer, minlength=k),
+                "untouched": np.bincount(codes, weights=~in_crm, minlength=k),
+                "untouched_value": np.bincount(codes, weights=untouched_value, minlength=k),
             }
-        ).reset_index()
-        if segment_all:
+        )
+        if level == "vertical":
+            part["vertical"] = np.asarray(names, dtype=object)
             part["segment"] = ALL
+        else:
+            # Each segment's vertical: the vertical of any of its companies (one per segment).
+            first = np.full(k, -1, dtype="int64")
+            first[seg_code[::-1]] = np.arange(len(seg_code))[::-1]
+            part["vertical"] = np.asarray(v_names, dtype=object)[v_code[first]]
+            part["segment"] = np.asarray(names, dtype=object)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     out = out.assign(_seg=out["segment"] != ALL).sort_values(["vertical", "_seg", "segment"], kind="stable")
     for col in ("market_accounts", "crm_accounts", "customers", "untouched"):
         out[col] = out[col].astype("int64")
     out["penetration"] = out["customers"] / out["market_accounts"]
+    for col in ("vertical", "segment"):
+        out[col] = out[col].astype("str")
     return out.reset_index(drop=True)[list(PENETRATION_COLUMNS)]
 
 
