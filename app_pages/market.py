@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 import zipfile
 
 import streamlit as st
@@ -9,6 +10,7 @@ import streamlit as st
 from segmentation import charts
 from segmentation.errors import InputError
 from segmentation.export import to_csv_bytes
+from segmentation.markdown import escape as md
 from segmentation.market import load_market
 from segmentation.pipeline import analyse_battlefield
 from segmentation.ui import state
@@ -37,7 +39,8 @@ if upload is not None:
 market_file = st.session_state.get("market_file")
 
 
-@st.cache_resource(max_entries=4, show_spinner="Typing and matching the market…")
+# Per session and bounded, like the app's other stages: the result holds customer data.
+@st.cache_resource(scope="session", max_entries=4, ttl="2h", show_spinner="Typing and matching the market…")
 def _battlefield(key: tuple, *, _loaded, _segmentation, _team_plan, _playbook, _market):
     market = None if _market is None else load_market(_market[2], name=_market[0])
     return analyse_battlefield(_loaded, _segmentation, _team_plan, _playbook, market)
@@ -55,7 +58,7 @@ try:
         _market=market_file,
     )
 except InputError as error:
-    st.error(f"The market list could not be used: {error}")
+    st.error(f"The market list could not be used: {md(error)}")
     st.stop()
 
 if battlefield is None:
@@ -65,7 +68,7 @@ if battlefield is None:
     )
     st.stop()
 for note in battlefield.warnings:
-    st.warning(note)
+    st.warning(md(note))
 
 market, competition, attack = battlefield.market, battlefield.competition, battlefield.attack
 if market is not None:
@@ -122,15 +125,15 @@ if market is not None:
         show(chosen, ["whitespace_rank", "name", "website", "segment", "fit", "value"], key="whitespace")
         left, right = st.columns(2)
         left.download_button(
-            f"Download {team} whitespace (CSV)",
+            f"Download {md(team)} whitespace (CSV)",
             to_csv_bytes(chosen),
-            file_name=f"whitespace-{team}.csv".replace(" ", "-").replace("·", ""),
+            file_name="whitespace-" + re.sub(r"[^\w.-]+", "-", str(team)).strip("-") + ".csv",
             mime="text/csv",
         )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, part in whitespace.groupby("team", sort=True):
-                archive.writestr(f"{name}.csv", to_csv_bytes(part))
+                archive.writestr(re.sub(r"[^\w.-]+", "-", str(name)).strip("-") + ".csv", to_csv_bytes(part))
         right.download_button(
             "Download every team's whitespace (ZIP)",
             buffer.getvalue(),
