@@ -267,11 +267,16 @@ def match_companies(market: pd.DataFrame, crm: pd.DataFrame) -> tuple[np.ndarray
     """
     n = len(market)
     m_dom, c_dom = website_domain(market["website"]), website_domain(crm["website"])
-    m_name, c_name = normalise_name(market["account_name"]), normalise_name(crm["account_name"])
+    c_name = normalise_name(crm["account_name"])
     pos = np.full(n, -1, dtype="int64")
     how = np.full(n, "", dtype=object)
 
     dom = _Lookup(c_dom, m_dom)
+    # Name keys only where the website did not settle it: keying a name is the costliest step.
+    m_name = pd.Series(pd.NA, index=market.index, dtype="str")
+    unsettled = dom.count != 1
+    if unsettled.any():
+        m_name[unsettled] = normalise_name(market["account_name"][unsettled]).to_numpy()
     unique_dom = dom.count == 1
     pos[unique_dom] = dom.first[unique_dom]
     how[unique_dom] = "website"
@@ -373,13 +378,13 @@ def analyse_market(
     if types.model is None:
         # A small CRM is typed by firmographic tier: so is the market, with the same limits.
         type_name = pd.Series(np.asarray(TIERS, dtype=object)[tier_ids(companies, playbook)], index=companies.index)
-        Z_market, Z_crm = _standardised(X, training)
     else:
         ids = types.model.predict(X)
         names = types.table.set_index("customer_type_id")["customer_type"]
         type_name = pd.Series(names.reindex(ids).to_numpy(dtype=object), index=companies.index)
-        Z_market = types.model.transform_features(X).to_numpy(dtype="float64")
-        Z_crm = types.model.transform_features(training).to_numpy(dtype="float64")
+    # Fit is judged on the standardised numbers the types are built from (log size, revenue,
+    # deal size ...), not on status: every untouched company is a prospect.
+    Z_market, Z_crm = _standardised(X, training)
 
     pos, how, candidates = match_companies(companies, crm)
     matched = pos >= 0
@@ -514,7 +519,7 @@ def _hunter_teams(book: pd.DataFrame) -> dict[str, str]:
 
 
 def _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_customer) -> np.ndarray:
-    """1 / (1 + distance to the centre of the segment's customers) in the model's feature space.
+    """1 / (1 + distance to the centre of the segment's customers) on the standardised numbers.
 
     Segments without customers use the centre of all customers; with no customer at all the fit
     is unknown (NaN).
