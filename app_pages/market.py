@@ -40,7 +40,9 @@ market_file = st.session_state.get("market_file")
 
 
 # Per session and bounded, like the app's other stages: the result holds customer data.
-@st.cache_resource(scope="session", max_entries=4, ttl="2h", show_spinner="Typing and matching the market…")
+@st.cache_resource(
+    scope="session", max_entries=4, ttl="2h", show_spinner="Typing and matching the market…"
+)
 def _battlefield(key: tuple, *, _loaded, _segmentation, _team_plan, _playbook, _market):
     market = None if _market is None else load_market(_market[2], name=_market[0])
     return analyse_battlefield(_loaded, _segmentation, _team_plan, _playbook, market)
@@ -48,7 +50,13 @@ def _battlefield(key: tuple, *, _loaded, _segmentation, _team_plan, _playbook, _
 
 try:
     # The stages' objects are cached by the app, so their ids say when they changed.
-    key = (id(loaded), id(segmentation), id(team_plan), id(playbook), market_file and market_file[1])
+    key = (
+        id(loaded),
+        id(segmentation),
+        id(team_plan),
+        id(playbook),
+        market_file and market_file[1],
+    )
     battlefield, _ = _battlefield(
         key,
         _loaded=loaded,
@@ -122,7 +130,11 @@ if market is not None:
     else:
         team = st.selectbox("Team", teams, key="whitespace_team")
         chosen = market.whitespace(team)
-        show(chosen, ["whitespace_rank", "name", "website", "segment", "fit", "value"], key="whitespace")
+        show(
+            chosen,
+            ["whitespace_rank", "name", "website", "segment", "fit", "value"],
+            key="whitespace",
+        )
         left, right = st.columns(2)
         left.download_button(
             f"Download {md(team)} whitespace (CSV)",
@@ -133,7 +145,9 @@ if market is not None:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, part in whitespace.groupby("team", sort=True):
-                archive.writestr(re.sub(r"[^\w.-]+", "-", str(name)).strip("-") + ".csv", to_csv_bytes(part))
+                archive.writestr(
+                    re.sub(r"[^\w.-]+", "-", str(name)).strip("-") + ".csv", to_csv_bytes(part)
+                )
         right.download_button(
             "Download every team's whitespace (ZIP)",
             buffer.getvalue(),

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     SIZES,
     accounts_path,
     data_dir,
@@ -115,27 +115,28 @@ def main() -> None:
         best[name] = min(best.get(name, float("inf")), time.perf_counter() - t0)
         return value
 
+    def types(market):
+        X = market_features(market.companies, market.prepared.extra_features, seg.types.features)
+        return seg.types.model.predict(X)
+
     for _ in range(max(args.repeats, 1)):
         market = timed("read (read, map, clean, quality)", lambda: load_market(path))
-        companies = market.companies
+        industry = market.companies["industry"]
         timed(
             "type: verticals",
-            lambda: market_verticals(companies["industry"], crm["industry"], seg.verticals.labels),
+            lambda i=industry: market_verticals(i, crm["industry"], seg.verticals.labels),
         )
-
-        def types():
-            X = market_features(companies, market.prepared.extra_features, seg.types.features)
-            return seg.types.model.predict(X)
-
-        timed("type: customer types", types)
-        timed("match (website, then name)", lambda: match_companies(companies, crm))
+        timed("type: customer types", lambda m=market: types(m))
+        timed("match (website, then name)", lambda m=market: match_companies(m.companies, crm))
         result = timed(
             "analyse_market (type + match + penetration + ranking)",
-            lambda: analyse_market(market, crm, seg, team_plan.book, playbook),
+            lambda m=market: analyse_market(m, crm, seg, team_plan.book, playbook),
         )
-    total = best["read (read, map, clean, quality)"] + best[
-        "analyse_market (type + match + penetration + ranking)"
-    ]
+        companies = market.companies
+    total = (
+        best["read (read, map, clean, quality)"]
+        + best["analyse_market (type + match + penetration + ranking)"]
+    )
     rows = [[name, fmt(seconds)] for name, seconds in best.items()]
     rows.append(["**read + analyse (the target: ≤ 30 s)**", f"**{fmt(total)}**"])
     m = result.matching

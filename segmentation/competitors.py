@@ -19,11 +19,11 @@ import pandas as pd
 from scipy import stats
 
 from segmentation.accounts import normalise_name
-from segmentation.playbook import Playbook
 
 # The planner's pod win-rate test, reused (not copied) so "beyond noise" means the same thing
 # here as for vertical pods. One narrow import: re-point it when the planner moves.
 from segmentation.planner import _win_rate_tests
+from segmentation.playbook import Playbook
 
 ALL = "all"
 """The ``segment`` of the overall rows."""
@@ -102,12 +102,19 @@ def split_competitors(cells: pd.Series) -> pd.DataFrame:
     keys = normalise_name(pieces)
     keep = keys.notna() & ~keys.isin(_NONE_WORDS).fillna(False)
     long = pd.DataFrame(
-        {"deal": pieces.index[keep.to_numpy()], "key": keys[keep].to_numpy(), "raw": pieces[keep].to_numpy()}
+        {
+            "deal": pieces.index[keep.to_numpy()],
+            "key": keys[keep].to_numpy(),
+            "raw": pieces[keep].to_numpy(),
+        }
     )
     long = long.drop_duplicates(["deal", "key"], ignore_index=True)
     # The display name: the spelling reps use most for the key ("Acme" over "ACME Inc.").
     spelled = (
-        long.groupby(["key", "raw"], sort=False).size().rename("n").reset_index()
+        long.groupby(["key", "raw"], sort=False)
+        .size()
+        .rename("n")
+        .reset_index()
         .sort_values("n", ascending=False, kind="stable")
         .drop_duplicates("key")
         .set_index("key")["raw"]
@@ -116,7 +123,9 @@ def split_competitors(cells: pd.Series) -> pd.DataFrame:
     return long[["deal", "key", "competitor"]]
 
 
-def wilson_interval(won: np.ndarray, n: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    won: np.ndarray, n: np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion, NaN where ``n`` is 0.
 
     Parameters
@@ -168,7 +177,9 @@ def analyse_competitors(
     rows = deals["account_row"]
     seg = pd.Series(pd.NA, index=deals.index, dtype="str")
     matched = rows.notna().to_numpy()
-    seg[matched] = segment.reindex(rows[matched].astype("int64").to_numpy()).astype("str").to_numpy()
+    seg[matched] = (
+        segment.reindex(rows[matched].astype("int64").to_numpy()).astype("str").to_numpy()
+    )
     won = deals["won"].to_numpy(dtype=bool)
     lost = deals["lost"].to_numpy(dtype=bool)
     closed = won | lost
@@ -197,14 +208,18 @@ def analyse_competitors(
                 "in the overall rows (segment 'all') but in no segment."
             )
     scopes = [
-        _scope_rows(pairs.assign(segment=ALL), np.full(len(deals), ALL, dtype=object), won, lost, playbook),
+        _scope_rows(
+            pairs.assign(segment=ALL), np.full(len(deals), ALL, dtype=object), won, lost, playbook
+        ),
     ]
     in_seg = pairs["segment"].notna()
     if in_seg.any():
-        scopes.append(
-            _scope_rows(pairs[in_seg], seg.to_numpy(dtype=object), won, lost, playbook)
-        )
-    table = pd.concat(scopes, ignore_index=True) if len(named) else pd.DataFrame(columns=list(COMPETITOR_COLUMNS))
+        scopes.append(_scope_rows(pairs[in_seg], seg.to_numpy(dtype=object), won, lost, playbook))
+    table = (
+        pd.concat(scopes, ignore_index=True)
+        if len(named)
+        else pd.DataFrame(columns=list(COMPETITOR_COLUMNS))
+    )
     if len(table):
         total = table[table["segment"] == ALL].set_index("competitor")["deals"]
         table = table.assign(
@@ -229,7 +244,9 @@ def analyse_competitors(
     overall = pd.DataFrame(
         {"segment": [ALL], "closed_deals": [int(closed.sum())], "won": [int(won.sum())]}
     )
-    overall["win_rate"] = overall["won"] / overall["closed_deals"].where(overall["closed_deals"] > 0)
+    overall["win_rate"] = overall["won"] / overall["closed_deals"].where(
+        overall["closed_deals"] > 0
+    )
     segment_win = pd.concat([overall, segment_win], ignore_index=True)
     return CompetitionResult(table, _loss_reasons(deals, seg, lost), segment_win, warnings)
 
@@ -255,8 +272,12 @@ def _scope_rows(pairs, scope_of_deal, won, lost, playbook: Playbook) -> pd.DataF
     # per scope carries the closed deals the pair rows do not (negative where multi-competitor
     # deals are counted twice); a filler is tested only when it holds enough deals of its own,
     # which can make the Bonferroni correction one comparison stricter, never looser.
-    fill_won = scope_won.reindex(names).to_numpy(dtype=float) - np.bincount(codes, weights=out["won"], minlength=len(names))
-    fill_closed = scope_closed.reindex(names).to_numpy(dtype=float) - np.bincount(codes, weights=out["deals"], minlength=len(names))
+    fill_won = scope_won.reindex(names).to_numpy(dtype=float) - np.bincount(
+        codes, weights=out["won"], minlength=len(names)
+    )
+    fill_closed = scope_closed.reindex(names).to_numpy(dtype=float) - np.bincount(
+        codes, weights=out["deals"], minlength=len(names)
+    )
     rows = pd.DataFrame(
         {
             "won_deals": np.r_[out["won"].to_numpy(dtype=float), fill_won],
@@ -284,7 +305,11 @@ def _calls(out: pd.DataFrame, tests: pd.DataFrame, playbook: Playbook) -> list[s
     min_c = int(max(playbook.value("pod_min_closed_deals"), 1))
     calls = []
     for deals, rest, rate, rest_rate, p in zip(
-        out["deals"], tests["rest_closed_deals"], out["win_rate"], out["rest_win_rate"], out["p_value"]
+        out["deals"],
+        tests["rest_closed_deals"],
+        out["win_rate"],
+        out["rest_win_rate"],
+        out["p_value"],
     ):
         if deals < min_c or not (rest >= min_c):
             calls.append(f"too few closed deals to call (needs {min_c} on each side)")
@@ -302,14 +327,27 @@ def _loss_reasons(deals: pd.DataFrame, seg: pd.Series, lost: np.ndarray) -> pd.D
     has = lost & reason.notna().to_numpy()
     if not has.any():
         return pd.DataFrame(columns=list(LOSS_REASON_COLUMNS))
-    frame = pd.DataFrame({"segment": seg[has].to_numpy(dtype=object), "loss_reason": reason[has].to_numpy()})
+    frame = pd.DataFrame(
+        {"segment": seg[has].to_numpy(dtype=object), "loss_reason": reason[has].to_numpy()}
+    )
     parts = [frame.assign(segment=ALL), frame[frame["segment"].notna()]]
     out = []
     for part in parts:
-        counts = part.groupby(["segment", "loss_reason"], sort=True).size().rename("lost_deals").reset_index()
-        counts["share"] = counts["lost_deals"] / counts.groupby("segment")["lost_deals"].transform("sum")
+        counts = (
+            part.groupby(["segment", "loss_reason"], sort=True)
+            .size()
+            .rename("lost_deals")
+            .reset_index()
+        )
+        counts["share"] = counts["lost_deals"] / counts.groupby("segment")["lost_deals"].transform(
+            "sum"
+        )
         out.append(
-            counts.sort_values(["segment", "lost_deals", "loss_reason"], ascending=[True, False, True], kind="stable")
+            counts.sort_values(
+                ["segment", "lost_deals", "loss_reason"],
+                ascending=[True, False, True],
+                kind="stable",
+            )
         )
     table = pd.concat(out, ignore_index=True)
     table["lost_deals"] = table["lost_deals"].astype("int64")

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
 from segmentation.clustering import format_money
 from segmentation.competitors import ALL, CompetitionResult
 from segmentation.errors import InputError
-from segmentation.features import UNKNOWN_STATUS, signed_log1p
+from segmentation.features import signed_log1p
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.playbook import Playbook
 from segmentation.quality import quality_report
@@ -162,7 +163,9 @@ def load_market(
     return LoadedMarket(raw, info, mapping, prepared, quality)
 
 
-def market_verticals(industry: pd.Series, crm_industry: pd.Series | None, crm_verticals: pd.Series) -> pd.Series:
+def market_verticals(
+    industry: pd.Series, crm_industry: pd.Series | None, crm_verticals: pd.Series
+) -> pd.Series:
     """Each market company's vertical, as the CRM's vertical stage would give it.
 
     The taxonomy classifier is the same one; the CRM's folds, merges and renames are learned
@@ -198,7 +201,8 @@ def market_verticals(industry: pd.Series, crm_industry: pd.Series | None, crm_ve
     distinct = pd.Series(labels, dtype="str")
     tax = classifier.predict(distinct).to_numpy(dtype=object)
     verts = np.array(
-        [by_label.get(label, by_tax.get(v, other)) for label, v in zip(distinct, tax)] + [by_tax.get(OTHER, other)],
+        [by_label.get(label, by_tax.get(v, other)) for label, v in zip(distinct, tax)]
+        + [by_tax.get(OTHER, other)],
         dtype=object,
     )
     return pd.Series(verts[codes], index=industry.index, dtype="str", name="vertical")
@@ -207,11 +211,15 @@ def market_verticals(industry: pd.Series, crm_industry: pd.Series | None, crm_ve
 def _majority(keys: np.ndarray, values: np.ndarray) -> dict:
     frame = pd.DataFrame({"k": keys, "v": values}).dropna()
     counts = frame.value_counts(["k", "v"]).reset_index(name="n")
-    counts = counts.sort_values(["n", "v"], ascending=[False, True], kind="stable").drop_duplicates("k")
+    counts = counts.sort_values(["n", "v"], ascending=[False, True], kind="stable").drop_duplicates(
+        "k"
+    )
     return dict(zip(counts["k"], counts["v"]))
 
 
-def market_features(companies: pd.DataFrame, extra: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+def market_features(
+    companies: pd.DataFrame, extra: pd.DataFrame, training: pd.DataFrame
+) -> pd.DataFrame:
     """The market's feature frame in the columns (and with the imputation) of the CRM's.
 
     Numbers are ``signed_log1p`` as in :func:`segmentation.features.build_features`; a missing
@@ -224,7 +232,9 @@ def market_features(companies: pd.DataFrame, extra: pd.DataFrame, training: pd.D
     for col in training.columns:
         values = training[col]
         if not pd.api.types.is_numeric_dtype(values):
-            categories = list(values.cat.categories) if hasattr(values, "cat") else sorted(set(values))
+            categories = (
+                list(values.cat.categories) if hasattr(values, "cat") else sorted(set(values))
+            )
             fallback = "prospect" if "prospect" in categories else values.mode().iloc[0]
             own = companies["status"].astype("str") if "status" in companies.columns else None
             status = (
@@ -235,10 +245,12 @@ def market_features(companies: pd.DataFrame, extra: pd.DataFrame, training: pd.D
             out[col] = pd.Categorical(status.to_numpy(dtype=object), categories=categories)
             continue
         median = float(np.nanmedian(values.to_numpy(dtype="float64")))
-        name = col[: -len(" (extra)")] if col.endswith(" (extra)") else col
+        name = col.removesuffix(" (extra)")
         frame = extra if source.get(col) == "extra" else companies
         if name in frame.columns:
-            raw = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            raw = pd.to_numeric(frame[name], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
             v = signed_log1p(np.where(np.isfinite(raw), raw, np.nan))
             out[col] = np.where(np.isnan(v), median, v)
         else:
@@ -246,7 +258,9 @@ def market_features(companies: pd.DataFrame, extra: pd.DataFrame, training: pd.D
     return pd.DataFrame(out, index=companies.index)
 
 
-def match_companies(market: pd.DataFrame, crm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+def match_companies(
+    market: pd.DataFrame, crm: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
     """Each market company's CRM account row: by website domain first, then by normalised name.
 
     A domain shared by several CRM accounts is settled by the name among them; a name key is
@@ -312,7 +326,9 @@ def match_companies(market: pd.DataFrame, crm: pd.DataFrame) -> tuple[np.ndarray
     lists: dict[int, list[int]] = {}
     for code in np.unique(key_code[shared]):
         source = dom if code < offset else names
-        lists[int(code)] = np.flatnonzero(source.crm_codes == code - (0 if code < offset else offset)).tolist()
+        lists[int(code)] = np.flatnonzero(
+            source.crm_codes == code - (0 if code < offset else offset)
+        ).tolist()
     candidates = [lists[int(c)] for c in key_code[shared]]
     return pos, how, candidates
 
@@ -327,7 +343,9 @@ class _Lookup:
     """
 
     def __init__(self, crm_keys: pd.Series, market_keys: pd.Series):
-        both = pd.concat([crm_keys.reset_index(drop=True), market_keys.reset_index(drop=True)], ignore_index=True)
+        both = pd.concat(
+            [crm_keys.reset_index(drop=True), market_keys.reset_index(drop=True)], ignore_index=True
+        )
         codes, self.uniques = pd.factorize(both, use_na_sentinel=True)
         k = len(crm_keys)
         self.crm_codes = codes[:k]
@@ -377,7 +395,9 @@ def analyse_market(
     X = market_features(companies, market.prepared.extra_features, training)
     if types.model is None:
         # A small CRM is typed by firmographic tier: so is the market, with the same limits.
-        type_name = pd.Series(np.asarray(TIERS, dtype=object)[tier_ids(companies, playbook)], index=companies.index)
+        type_name = pd.Series(
+            np.asarray(TIERS, dtype=object)[tier_ids(companies, playbook)], index=companies.index
+        )
     else:
         ids = types.model.predict(X)
         names = types.table.set_index("customer_type_id")["customer_type"]
@@ -406,25 +426,36 @@ def analyse_market(
     seg_names = np.array(
         [f"{v_names[p // len(t_names)]} · {t_names[p % len(t_names)]}" for p in pairs], dtype=object
     )
-    segment = seg_names[seg_code]
-    account_id = np.full(n, None, dtype=object)
-    status = np.full(n, None, dtype=object)
-    account_id[matched] = crm_ids[pos[matched]]
-    status[matched] = crm_status[pos[matched]]
+    # Ids and statuses as codes too: the CRM's, then one joined entry per ambiguous key.
+    st_code, st_names = pd.factorize(crm["status"].astype("str"), use_na_sentinel=True)
+    id_code = np.full(n, -1, dtype="int64")
+    status_code = np.full(n, -1, dtype="int64")
+    id_code[matched] = pos[matched]
+    status_code[matched] = st_code[pos[matched]]
+    id_names = list(crm_ids)
     examples = []
     joined: dict[int, tuple] = {}  # candidates lists are shared per key: join each once
     for i, cand in zip(np.flatnonzero(ambiguous), candidates):
         if id(cand) not in joined:
-            statuses = {crm_status[c] for c in cand}
-            joined[id(cand)] = ("; ".join(crm_ids[cand]), statuses.pop() if len(statuses) == 1 else None)
-        account_id[i], status[i] = joined[id(cand)]
+            statuses = set(st_code[cand].tolist())
+            id_names.append("; ".join(crm_ids[cand]))
+            joined[id(cand)] = (len(id_names) - 1, statuses.pop() if len(statuses) == 1 else -1)
+        id_code[i], status_code[i] = joined[id(cand)]
         if len(examples) < 5:
-            examples.append({"row": int(i) + 1, "name": companies["account_name"].iloc[i], "candidates": crm_ids[cand].tolist()})
+            examples.append(
+                {
+                    "row": int(i) + 1,
+                    "name": companies["account_name"].iloc[i],
+                    "candidates": crm_ids[cand].tolist(),
+                }
+            )
     in_crm = matched | ambiguous
     untouched = ~in_crm
     # The planner's revenue proxy; a company without revenue has no value to rank on (the
     # territories' stand-in of 1 would read as "$1 a year").
-    revenue = pd.to_numeric(companies["annual_revenue"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    revenue = pd.to_numeric(companies["annual_revenue"], errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
     value = account_value(companies.assign(deal_size=np.nan), playbook).to_numpy()
     value = np.where(revenue > 0, value, np.nan)
 
@@ -432,14 +463,21 @@ def analyse_market(
     team_names = np.array(sorted({team.get(str(x), NOT_IN_PLAN) for x in seg_names}), dtype=object)
     team_of_seg = np.searchsorted(team_names, [team.get(str(x), NOT_IN_PLAN) for x in seg_names])
     team_code = team_of_seg[seg_code] if n else np.zeros(0, dtype="int64")
-    seg_team = team_names[team_code]
     fit = _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_status == "customer")
     rank = np.full(n, np.nan)
     if untouched.any():
         rows = np.flatnonzero(untouched)
         # Within a team: best fit first, then the largest value, then input order (lexsort is
         # stable and sorts by its last key first).
-        order = rows[np.lexsort((-np.nan_to_num(value[rows], nan=-1.0), -np.nan_to_num(fit[rows], nan=-1.0), team_code[rows]))]
+        order = rows[
+            np.lexsort(
+                (
+                    -np.nan_to_num(value[rows], nan=-1.0),
+                    -np.nan_to_num(fit[rows], nan=-1.0),
+                    team_code[rows],
+                )
+            )
+        ]
         teams_sorted = team_code[order]
         starts = np.flatnonzero(np.r_[True, teams_sorted[1:] != teams_sorted[:-1]])
         within = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
@@ -448,14 +486,14 @@ def analyse_market(
         {
             "name": companies["account_name"],
             "website": companies["website"],
-            "vertical": pd.Series(v, dtype="str", index=companies.index),
-            "customer_type": pd.Series(t, dtype="str", index=companies.index),
-            "segment": pd.Series(segment, dtype="str", index=companies.index),
+            "vertical": _text(v_code, v_names, companies.index),
+            "customer_type": _text(t_code, t_names, companies.index),
+            "segment": _text(seg_code, seg_names, companies.index),
             "in_crm": in_crm,
-            "account_id": pd.Series(account_id, dtype="str"),
-            "status": pd.Series(status, dtype="str"),
-            "match": pd.Series(how, dtype="str"),
-            "team": pd.Series(seg_team, dtype="str"),
+            "account_id": _text(id_code, id_names, companies.index),
+            "status": _text(status_code, st_names, companies.index),
+            "match": _text(*pd.factorize(how), companies.index),
+            "team": _text(team_code, team_names, companies.index),
             "value": value,
             "fit": np.round(fit, 4),
             "whitespace_rank": pd.array(rank, dtype="Float64").astype("Int64"),
@@ -477,7 +515,9 @@ def analyse_market(
         "ambiguous_examples": examples,
     }
     if matching["ambiguous"]:
-        shown = "; ".join(f"row {e['row']} {e['name']!r} fits {', '.join(e['candidates'])}" for e in examples[:3])
+        shown = "; ".join(
+            f"row {e['row']} {e['name']!r} fits {', '.join(e['candidates'])}" for e in examples[:3]
+        )
         warnings.append(
             f"{matching['ambiguous']:,} market companies fit two or more CRM accounts (a shared "
             f"website or name) and are counted as in the CRM but with no single account: {shown}."
@@ -497,6 +537,15 @@ def analyse_market(
     return MarketResult(table, penetration, matching, warnings)
 
 
+def _text(codes: np.ndarray, names, index: pd.Index) -> pd.Series:
+    """A text column from codes into ``names`` (-1 = blank), decoded by pyarrow: building a
+    million-row text column from Python strings costs half a second, this a few milliseconds."""
+    dictionary = pa.array([str(x) for x in names], type=pa.large_string())
+    indices = pa.array(np.asarray(codes, dtype="int32"), mask=np.asarray(codes) < 0)
+    decoded = pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
+    return pd.Series(decoded, index=index, dtype="str")
+
+
 def _standardised(X: pd.DataFrame, training: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     num = [c for c in training.columns if pd.api.types.is_numeric_dtype(training[c])]
     if not num:
@@ -512,8 +561,15 @@ def _hunter_teams(book: pd.DataFrame) -> dict[str, str]:
     frame = book[["segment", "team"]].assign(
         prospect=(book["status"].astype("str") != "customer").fillna(True).to_numpy()
     )
-    frame = frame.assign(n=1).groupby(["segment", "prospect", "team"], sort=True)["n"].sum().reset_index()
-    frame = frame.sort_values(["segment", "prospect", "n", "team"], ascending=[True, False, False, True], kind="stable")
+    frame = (
+        frame.assign(n=1)
+        .groupby(["segment", "prospect", "team"], sort=True)["n"]
+        .sum()
+        .reset_index()
+    )
+    frame = frame.sort_values(
+        ["segment", "prospect", "n", "team"], ascending=[True, False, False, True], kind="stable"
+    )
     frame = frame.drop_duplicates("segment")
     return dict(zip(frame["segment"].astype("str"), frame["team"].astype("str")))
 
@@ -530,7 +586,10 @@ def _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_customer) -> np.
     won = Z_crm[crm_customer]
     everyone = won.mean(axis=0)
     won_segment = pd.Series(crm_segment[crm_customer]).astype("str")
-    centres = {seg: won[np.asarray(idx)].mean(axis=0) for seg, idx in won_segment.groupby(won_segment.to_numpy()).indices.items()}
+    centres = {
+        seg: won[np.asarray(idx)].mean(axis=0)
+        for seg, idx in won_segment.groupby(won_segment.to_numpy()).indices.items()
+    }
     centre = np.vstack([centres.get(str(name), everyone) for name in seg_names] or [everyone])
     distance = np.sqrt(((Z_market - centre[seg_code]) ** 2).sum(axis=1))
     return 1.0 / (1.0 + distance)
@@ -539,7 +598,9 @@ def _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_customer) -> np.
 def _penetration(table: pd.DataFrame, v_code, v_names, seg_code, seg_names) -> pd.DataFrame:
     in_crm = table["in_crm"].to_numpy(dtype=bool)
     customer = (table["status"] == "customer").fillna(False).to_numpy(dtype=bool)
-    untouched_value = np.where(in_crm, 0.0, np.nan_to_num(table["value"].to_numpy(dtype="float64", na_value=np.nan)))
+    untouched_value = np.where(
+        in_crm, 0.0, np.nan_to_num(table["value"].to_numpy(dtype="float64", na_value=np.nan))
+    )
     parts = []
     for codes, names, level in ((v_code, v_names, "vertical"), (seg_code, seg_names, "segment")):
         k = len(names)
@@ -563,7 +624,9 @@ def _penetration(table: pd.DataFrame, v_code, v_names, seg_code, seg_names) -> p
             part["segment"] = np.asarray(names, dtype=object)
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
-    out = out.assign(_seg=out["segment"] != ALL).sort_values(["vertical", "_seg", "segment"], kind="stable")
+    out = out.assign(_seg=out["segment"] != ALL).sort_values(
+        ["vertical", "_seg", "segment"], kind="stable"
+    )
     for col in ("market_accounts", "crm_accounts", "customers", "untouched"):
         out[col] = out[col].astype("int64")
     out["penetration"] = out["customers"] / out["market_accounts"]
@@ -615,7 +678,9 @@ def attack_plan(
         by_vert = sw.groupby("vertical")[["won", "closed_deals"]].sum()
         won = np.where(seg_rows, out["segment"].map(sw["won"]), out["vertical"].map(by_vert["won"]))
         closed = np.where(
-            seg_rows, out["segment"].map(sw["closed_deals"]), out["vertical"].map(by_vert["closed_deals"])
+            seg_rows,
+            out["segment"].map(sw["closed_deals"]),
+            out["vertical"].map(by_vert["closed_deals"]),
         )
         won = pd.Series(won, index=out.index, dtype="float64").fillna(0.0)
         closed = pd.Series(closed, index=out.index, dtype="float64").fillna(0.0)
@@ -625,23 +690,54 @@ def attack_plan(
     out["closed_deals"] = closed.astype("int64")
     out["win_rate"] = (won / closed).where(closed > 0)
 
-    main = pd.DataFrame(index=out.index, columns=["main_competitor", "main_competitor_deals", "win_rate_vs_main", "main_competitor_call"])
+    main = pd.DataFrame(
+        index=out.index,
+        columns=[
+            "main_competitor",
+            "main_competitor_deals",
+            "win_rate_vs_main",
+            "main_competitor_call",
+        ],
+    )
     beaten: dict[str, pd.Series] = {}
     beats_us: dict[str, pd.Series] = {}
     if competition is not None and len(competition.table):
         t = competition.table[competition.table["segment"] != ALL]
         t = t.assign(vertical=t["segment"].map(out.loc[seg_rows].set_index("segment")["vertical"]))
-        top = t.sort_values(["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable").drop_duplicates("segment").set_index("segment")
+        top = (
+            t.sort_values(
+                ["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable"
+            )
+            .drop_duplicates("segment")
+            .set_index("segment")
+        )
         vt = t.groupby(["vertical", "competitor"], sort=True)[["won", "deals"]].sum().reset_index()
-        vtop = vt.sort_values(["vertical", "deals", "competitor"], ascending=[True, False, True], kind="stable").drop_duplicates("vertical").set_index("vertical")
+        vtop = (
+            vt.sort_values(
+                ["vertical", "deals", "competitor"], ascending=[True, False, True], kind="stable"
+            )
+            .drop_duplicates("vertical")
+            .set_index("vertical")
+        )
         for i in out.index:
             s, vname = out.at[i, "segment"], out.at[i, "vertical"]
-            row = top.loc[s] if s != ALL and s in top.index else (vtop.loc[vname] if s == ALL and vname in vtop.index else None)
+            row = (
+                top.loc[s]
+                if s != ALL and s in top.index
+                else (vtop.loc[vname] if s == ALL and vname in vtop.index else None)
+            )
             if row is None or row["deals"] == 0:
                 continue
-            main.loc[i] = [row["competitor"], int(row["deals"]), row["won"] / row["deals"], row.get("call", "")]
+            main.loc[i] = [
+                row["competitor"],
+                int(row["deals"]),
+                row["won"] / row["deals"],
+                row.get("call", ""),
+            ]
         for kind, store in (("we win more", beaten), ("we win less", beats_us)):
-            hits = t[t["call"] == kind].sort_values(["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable")
+            hits = t[t["call"] == kind].sort_values(
+                ["segment", "deals", "competitor"], ascending=[True, False, True], kind="stable"
+            )
             for s, row in hits.drop_duplicates("segment").set_index("segment").iterrows():
                 store[s] = row
     out = out.join(main)
@@ -664,7 +760,9 @@ def _pct(x: float) -> str:
     return "n/a" if x is None or not np.isfinite(x) else f"{x:.0%}"
 
 
-def _play(r: pd.Series, total_market: int, market_pen: float, overall_win: float, beaten, beats_us) -> tuple[str, str]:
+def _play(
+    r: pd.Series, total_market: int, market_pen: float, overall_win: float, beaten, beats_us
+) -> tuple[str, str]:
     s = r["segment"]
     share = r["market_accounts"] / total_market if total_market else 0.0
     size = f"{r['market_accounts']:,} market companies ({share:.0%} of the market)"
@@ -693,9 +791,18 @@ def _play(r: pd.Series, total_market: int, market_pen: float, overall_win: float
         how = f"win rate {_pct(win)} on {r['closed_deals']:,} closed deals ({'at or above' if win >= overall_win else 'below'} our {_pct(overall_win)} overall)"
     else:
         how = f"win rate {_pct(win)} on {r['closed_deals']:,} closed deals"
-    extra = f" We lose to {beats_us[s]['competitor']} here beyond noise: qualify hard." if s in beats_us else ""
-    worth = f" worth {format_money(r['untouched_value'])} a year" if r["untouched_value"] > 0 else ""
-    return "attack whitespace", f"Low {pen}: {r['untouched']:,} untouched companies{worth}; {how}.{extra}"
+    extra = (
+        f" We lose to {beats_us[s]['competitor']} here beyond noise: qualify hard."
+        if s in beats_us
+        else ""
+    )
+    worth = (
+        f" worth {format_money(r['untouched_value'])} a year" if r["untouched_value"] > 0 else ""
+    )
+    return (
+        "attack whitespace",
+        f"Low {pen}: {r['untouched']:,} untouched companies{worth}; {how}.{extra}",
+    )
 
 
 def annotate_segments(segments: pd.DataFrame, penetration: pd.DataFrame) -> pd.DataFrame:
@@ -728,8 +835,14 @@ def annotate_segments(segments: pd.DataFrame, penetration: pd.DataFrame) -> pd.D
         if r["untouched"] <= 0:
             notes.append("")
             continue
-        prospects = int(r["prospects"]) if "prospects" in out.columns and pd.notna(r["prospects"]) else 0
-        worth = f" (worth {format_money(r['untouched_value'])} a year)" if r["untouched_value"] > 0 else ""
+        prospects = (
+            int(r["prospects"]) if "prospects" in out.columns and pd.notna(r["prospects"]) else 0
+        )
+        worth = (
+            f" (worth {format_money(r['untouched_value'])} a year)"
+            if r["untouched_value"] > 0
+            else ""
+        )
         notes.append(
             f" Market: {r['untouched']:,} companies of this segment are in no CRM record{worth} "
             f"besides its {prospects:,} prospects: "

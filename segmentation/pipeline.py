@@ -209,18 +209,22 @@ def analyse_battlefield(
     elif deals is not None:
         segment_win = _segment_win(deals.per_account, segmentation.segment)
     attack = attack_plan(result.penetration, segment_win, competition)
-    plan = replace(team_plan.plan, segments=annotate_segments(team_plan.plan.segments, result.penetration))
+    segments = annotate_segments(team_plan.plan.segments, result.penetration)
+    plan = replace(team_plan.plan, segments=segments)
     return Battlefield(result, competition, attack, market), replace(team_plan, plan=plan)
 
 
 def _segment_win(per_account: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
     # Win rate per segment from the per-account deal counts (no competitor column needed).
     seg = segment.set_axis(per_account.index)
+    won = per_account["won_deals"]
     frame = pd.DataFrame(
-        {"segment": seg, "won": per_account["won_deals"], "closed_deals": per_account["won_deals"] + per_account["lost_deals"]}
+        {"segment": seg, "won": won, "closed_deals": won + per_account["lost_deals"]}
     )
     by = frame.groupby("segment", sort=True)[["won", "closed_deals"]].sum().reset_index()
-    every = pd.DataFrame({"segment": ["all"], "won": [by["won"].sum()], "closed_deals": [by["closed_deals"].sum()]})
+    every = pd.DataFrame(
+        {"segment": ["all"], "won": [by["won"].sum()], "closed_deals": [by["closed_deals"].sum()]}
+    )
     out = pd.concat([every, by], ignore_index=True)
     out["win_rate"] = out["won"] / out["closed_deals"].where(out["closed_deals"] > 0)
     return out

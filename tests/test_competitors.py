@@ -132,7 +132,9 @@ def test_opp_map_names_a_competitor_column_and_loss_reasons_by_segment():
             "Why": ["Price", "Price", "", "Features"],
         }
     ).astype("str")
-    agg = aggregate_opportunities(deals, accounts, overrides={"competitor": "Rival", "loss_reason": "Why"})
+    agg = aggregate_opportunities(
+        deals, accounts, overrides={"competitor": "Rival", "loss_reason": "Why"}
+    )
     assert agg.mapping["competitor"] == "Rival"
     result = analyse_competitors(agg.competition, pd.Series(["S1", "S2"]), PLAYBOOK)
     table = result.table.set_index(["competitor", "segment"])

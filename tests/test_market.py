@@ -70,12 +70,17 @@ def _files(tmp_path, *extra) -> dict[str, pd.DataFrame]:
     (tmp_path / "market.csv").write_bytes(_csv(MARKET))
     (tmp_path / "deals.csv").write_bytes(_csv(DEALS))
     out = tmp_path / "out"
-    args = ["run", str(tmp_path / "crm.csv"), "--min-vertical-size", "0", "--min-vertical-share", "0"]
+    args = [
+        "run",
+        str(tmp_path / "crm.csv"),
+        "--min-vertical-size",
+        "0",
+        "--min-vertical-share",
+        "0",
+    ]
     assert main([*args, *extra, "--out", str(out)]) == 0
     return {
-        p.name: pd.read_csv(p) if p.suffix == ".csv" else None
-        for p in out.iterdir()
-        if p.is_file()
+        p.name: pd.read_csv(p) if p.suffix == ".csv" else None for p in out.iterdir() if p.is_file()
     }
 
 
@@ -83,8 +88,10 @@ def _files(tmp_path, *extra) -> dict[str, pd.DataFrame]:
 def both(tmp_path):
     return _files(
         tmp_path,
-        "--market", str(tmp_path / "market.csv"),
-        "--opportunities", str(tmp_path / "deals.csv"),
+        "--market",
+        str(tmp_path / "market.csv"),
+        "--opportunities",
+        str(tmp_path / "deals.csv"),
     )
 
 
@@ -99,7 +106,13 @@ def test_market_csv_is_one_row_per_company_in_input_order_matched_by_hand(both):
     ]  # fmt: skip
     assert market["account_id"].tolist() == ["A1", "A2", "A3", "A4", "A5; A7", "", "", "", "", ""]
     assert market["in_crm"].tolist() == [True] * 5 + [False] * 5
-    assert market["status"].tolist()[:5] == ["customer", "prospect", "customer", "customer", "prospect"]
+    assert market["status"].tolist()[:5] == [
+        "customer",
+        "prospect",
+        "customer",
+        "customer",
+        "prospect",
+    ]
     assert market["segment"].tolist() == [
         TECH_SMALL, TECH_SMALL, TECH_ENT, HEALTH_SMALL, HEALTH_SMALL,
         TECH_SMALL, HEALTH_SMALL, TECH_SMALL, TECH_ENT, HEALTH_SMALL,
@@ -122,12 +135,20 @@ def test_market_csv_is_one_row_per_company_in_input_order_matched_by_hand(both):
         (HEALTH_SMALL, 4, 2, 1, 2, "attack whitespace"),  # Delta customer, Echo ambiguous prospect
     ],
 )
-def test_attack_csv_numbers_by_hand(both, segment, market_accounts, crm_accounts, customers, untouched, play):
+def test_attack_csv_numbers_by_hand(
+    both, segment, market_accounts, crm_accounts, customers, untouched, play
+):
     attack = both["attack.csv"]
     assert list(attack.columns) == list(ATTACK_COLUMNS)
-    row = attack[(attack["segment"] == segment) & (attack["vertical"] == ("Technology" if segment == "all" else attack["vertical"]))].iloc[0]
+    row = attack[
+        (attack["segment"] == segment)
+        & (attack["vertical"] == ("Technology" if segment == "all" else attack["vertical"]))
+    ].iloc[0]
     assert (row["market_accounts"], row["crm_accounts"], row["customers"], row["untouched"]) == (
-        market_accounts, crm_accounts, customers, untouched
+        market_accounts,
+        crm_accounts,
+        customers,
+        untouched,
     )
     assert row["penetration"] == pytest.approx(customers / market_accounts, abs=1e-4)
     assert row["play"] == play
@@ -157,12 +178,18 @@ def test_competitors_csv_by_hand(both):
     assert (acme.deals, acme.won, acme.lost) == (4, 2, 2)
     assert acme.win_rate == pytest.approx(0.5)
     # Wilson 95% interval of 2 of 4: 0.150 to 0.850.
-    assert (acme.win_rate_low, acme.win_rate_high) == (pytest.approx(0.15, abs=1e-3), pytest.approx(0.85, abs=1e-3))
+    assert (acme.win_rate_low, acme.win_rate_high) == (
+        pytest.approx(0.15, abs=1e-3),
+        pytest.approx(0.85, abs=1e-3),
+    )
     assert acme.rest_win_rate == 1.0  # the one closed deal naming no Acme Rival was won
     globex = rows[("Globex", "all")]
     assert (globex.deals, globex.won, globex.open_deals) == (1, 1, 1)
     assert rows[("Initech", "all")].won == 0
-    assert (rows[("Acme Rival", TECH_SMALL)].deals, rows[("Acme Rival", HEALTH_SMALL)].deals) == (3, 1)
+    assert (rows[("Acme Rival", TECH_SMALL)].deals, rows[("Acme Rival", HEALTH_SMALL)].deals) == (
+        3,
+        1,
+    )
     assert comp["competitor"].iloc[0] == "Acme Rival" and comp["segment"].iloc[0] == "all"
 
 
@@ -190,8 +217,12 @@ def test_market_does_not_refit_the_crm_segments():
     # Same segments and teams with and without a market list: the CRM's models are only used.
     accounts = SAMPLE_ACCOUNTS.read_bytes()
     crm = pd.read_csv(io.BytesIO(accounts), dtype=str)
-    market = crm.sample(300, random_state=0)[["Account Name", "Website", "Industry", "Employees", "Annual Revenue"]]
-    market["Account Name"] = market["Account Name"].str.upper().str.replace(" LLC", ", Llc.", regex=False)
+    market = crm.sample(300, random_state=0)[
+        ["Account Name", "Website", "Industry", "Employees", "Annual Revenue"]
+    ]
+    market["Account Name"] = (
+        market["Account Name"].str.upper().str.replace(" LLC", ", Llc.", regex=False)
+    )
     market["Website"] = "https://" + market["Website"].fillna("").str.removeprefix("www.")
     new = market.assign(**{"Account Name": "New " + market["Account Name"], "Website": ""})
     market_csv = _csv(pd.concat([market, new]))
@@ -224,8 +255,12 @@ def test_market_does_not_refit_the_crm_segments():
     ],
 )  # fmt: skip
 def test_match_drifted_names(crm_name, crm_site, market_name, market_site, expected):
-    crm = pd.DataFrame({"account_name": [crm_name, "Other Co"], "website": [crm_site or None, None]}, dtype="str")
-    market = pd.DataFrame({"account_name": [market_name], "website": [market_site or None]}, dtype="str")
+    crm = pd.DataFrame(
+        {"account_name": [crm_name, "Other Co"], "website": [crm_site or None, None]}, dtype="str"
+    )
+    market = pd.DataFrame(
+        {"account_name": [market_name], "website": [market_site or None]}, dtype="str"
+    )
     pos, how, _ = match_companies(market, crm)
     assert how[0] == expected
     assert (pos[0] == 0) == (expected != "")
@@ -233,7 +268,8 @@ def test_match_drifted_names(crm_name, crm_site, market_name, market_site, expec
 
 def test_shared_website_settled_by_name_else_ambiguous():
     crm = pd.DataFrame(
-        {"account_name": ["Acme East", "Acme West"], "website": ["acme.com", "acme.com"]}, dtype="str"
+        {"account_name": ["Acme East", "Acme West"], "website": ["acme.com", "acme.com"]},
+        dtype="str",
     )
     market = pd.DataFrame(
         {"account_name": ["Acme West LLC", "Acme North"], "website": ["acme.com", "www.acme.com"]},
@@ -248,7 +284,13 @@ def test_shared_website_settled_by_name_else_ambiguous():
 def test_market_file_gets_the_accounts_quality_checks(tmp_path):
     market = MARKET.assign(Employees=["999999", *MARKET["Employees"].iloc[1:]])
     (tmp_path / "m.csv").write_bytes(_csv(market))
-    result = run(_csv(CRM), name="crm.csv", market=tmp_path / "m.csv", min_vertical_accounts=0, min_vertical_share=0)
+    result = run(
+        _csv(CRM),
+        name="crm.csv",
+        market=tmp_path / "m.csv",
+        min_vertical_accounts=0,
+        min_vertical_share=0,
+    )
     assert any(w.startswith("Market file:") and "999999" in w for w in result.warnings)
     assert np.isnan(result.battlefield.loaded_market.companies["employees"].iloc[0])
 
@@ -265,7 +307,14 @@ def test_market_page_renders_without_and_with_a_market_list():
     assert any("Upload a market list" in str(i.value) for i in at.info) or at.get("plotly_chart")
     crm = pd.read_csv(SAMPLE_ACCOUNTS, dtype=str).head(400)
     market = crm[["Account Name", "Website", "Industry", "Employees", "Annual Revenue"]]
-    data = _csv(pd.concat([market, market.assign(**{"Account Name": "New " + market["Account Name"], "Website": ""})]))
+    data = _csv(
+        pd.concat(
+            [
+                market,
+                market.assign(**{"Account Name": "New " + market["Account Name"], "Website": ""}),
+            ]
+        )
+    )
     at.session_state["market_file"] = ("market.csv", "digest-1", data)
     at.run()
     assert not at.exception, at.exception
