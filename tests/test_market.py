@@ -321,3 +321,73 @@ def test_market_page_renders_without_and_with_a_market_list():
     assert not at.error, [e.value for e in at.error]
     assert next(m.value for m in at.metric if m.label == "Market companies") == "800"
     assert any("market_bubbles" in c.proto.id for c in at.get("plotly_chart"))
+
+
+def _attack_inputs():
+    from segmentation.competitors import CompetitionResult
+
+    segments = ["V · big won", "V · big lost", "V · tiny lost", "V · high"]
+    penetration = pd.DataFrame(
+        {
+            "vertical": "V",
+            "segment": ["all", *segments],
+            "market_accounts": [1000, 400, 400, 20, 180],
+            "crm_accounts": [300, 100, 100, 10, 90],
+            "customers": [100, 20, 20, 2, 58],
+            "untouched": [700, 300, 300, 10, 90],
+            "untouched_value": [7e6, 3e6, 3e6, 1e5, 9e5],
+        }
+    )
+    penetration["penetration"] = penetration["customers"] / penetration["market_accounts"]
+    calls = ["we win more", "we win less", "we win less", "no difference beyond noise"]
+    table = pd.DataFrame(
+        {
+            "competitor": ["Acme", "Globex", "Globex", "Acme"],
+            "segment": segments,
+            "deals": [60, 60, 40, 40],
+            "won": [45, 9, 6, 20],
+            "win_rate": [0.75, 0.15, 0.15, 0.5],
+            "rest_win_rate": [0.4, 0.5, 0.5, 0.5],
+            "call": calls,
+        }
+    )
+    segment_win = pd.DataFrame(
+        {
+            "segment": ["all", *segments],
+            "closed_deals": [400, 100, 100, 50, 150],
+            "won": [160, 50, 20, 10, 80],
+        }
+    )
+    empty = pd.DataFrame(columns=["segment", "loss_reason", "lost_deals", "share"])
+    return penetration, segment_win, CompetitionResult(table, empty, segment_win)
+
+
+@pytest.mark.parametrize(
+    ("segment", "play", "says"),
+    [
+        ("V · big won", "displace", "We beat Acme here beyond noise"),
+        ("V · tiny lost", "avoid or partner", "the segment is small"),
+        ("V · big lost", "attack whitespace", "We lose to Globex here beyond noise: qualify hard"),
+        ("V · high", "expand", "High penetration 32%"),
+        # One vertical is the whole market: its penetration is the market's.
+        ("all", "expand", "High penetration 10% (100 customers; the market's 10%)"),
+    ],
+)
+def test_plays(segment, play, says):
+    from segmentation.market import attack_plan
+
+    attack = attack_plan(*_attack_inputs()).set_index("segment")
+    assert attack.loc[segment, "play"] == play
+    assert says in attack.loc[segment, "reason"]
+
+
+def test_attack_main_competitor_and_win_rates():
+    from segmentation.market import attack_plan
+
+    attack = attack_plan(*_attack_inputs()).set_index("segment")
+    assert attack.loc["V · big won", "win_rate"] == 0.5
+    assert attack.loc["V · big won", "win_rate_vs_main"] == 0.75
+    # The vertical row pools its segments: Acme on 60 + 40 deals beats Globex's 60 + 40 by name.
+    assert attack.loc["all", "main_competitor"] == "Acme"
+    assert attack.loc["all", "win_rate_vs_main"] == pytest.approx(65 / 100)
+    assert attack.loc["all", "win_rate"] == pytest.approx(160 / 400)
