@@ -31,12 +31,22 @@ playbook = state.playbook()
 upload = st.file_uploader(
     "Market list: company name, website, industry, employees, revenue, country (CSV or Excel)",
     type=["csv", "tsv", "txt", "xlsx"],
-    key="market_upload",
+    # A new key empties the uploader when the list is forgotten.
+    key=f"market_upload_{st.session_state.get('market_upload_version', 0)}",
 )
 if upload is not None:
     data = upload.getvalue()
     st.session_state["market_file"] = (upload.name, hashlib.sha256(data).hexdigest(), data)
 market_file = st.session_state.get("market_file")
+if market_file is not None:
+    left, right = st.columns([4, 1])
+    left.caption(f"In use: **{md(market_file[0])}**")
+    if right.button("Forget the market list", key="forget_market"):
+        st.session_state.pop("market_file", None)
+        st.session_state["market_upload_version"] = (
+            st.session_state.get("market_upload_version", 0) + 1
+        )
+        st.rerun()
 
 
 # Per session and bounded, like the app's other stages: the result holds customer data.

@@ -226,6 +226,21 @@ def market_features(
     value, or a column the market does not have (deal size, CRM-only extras), takes the CRM
     median, so it pulls no company towards any type. Status, when a feature, is the company's
     own when the market file has one, else "prospect" (a company outside the CRM is one).
+
+    Parameters
+    ----------
+    companies : pandas.DataFrame
+        The market's canonical table.
+    extra : pandas.DataFrame
+        The market's extra numeric columns (same index).
+    training : pandas.DataFrame
+        The feature frame the CRM's customer types were fitted on (its ``attrs["source"]`` says
+        which columns are extras).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns and dtypes as ``training``, one row per company.
     """
     source = training.attrs.get("source", {})
     out: dict[str, object] = {}

@@ -391,3 +391,20 @@ def test_attack_main_competitor_and_win_rates():
     assert attack.loc["all", "main_competitor"] == "Acme"
     assert attack.loc["all", "win_rate_vs_main"] == pytest.approx(65 / 100)
     assert attack.loc["all", "win_rate"] == pytest.approx(160 / 400)
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_market_page_forgets_the_market_list():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("app_pages/market.py").run()
+    at.session_state["market_file"] = ("market.csv", "digest-2", _csv(MARKET))
+    at.run()
+    assert not at.exception, at.exception
+    at.button(key="forget_market").click().run()
+    assert not at.exception, at.exception
+    assert "market_file" not in at.session_state
+    assert not any(m.label == "Market companies" for m in at.metric)
