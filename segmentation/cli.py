@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="market list (every company in the target regions): whitespace, penetration, plays",
     )
+    run.add_argument(
+        "--market-map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        help="map a canonical field to a column of the market file (repeatable)",
+    )
     run.add_argument("--playbook", metavar="FILE", help="TOML file overriding playbook values")
     run.add_argument(
         "--map",
@@ -202,6 +209,9 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError(
             "--opp-map maps columns of the opportunities file; give that file with --opportunities"
         )
+    market_map = parse_map(args.market_map)
+    if market_map and not args.market:
+        raise InputError("--market-map maps columns of the market file; give it with --market")
     result = run(
         accounts,
         encoding=args.encoding,
@@ -217,6 +227,7 @@ def _run(args: argparse.Namespace) -> int:
         min_vertical_share=args.min_vertical_share,
         opportunity_overrides=opp_map,
         market=_existing(args.market) if args.market else None,
+        market_overrides=market_map,
     )
     files = result.files()
     outputs = write_outputs(files, out)

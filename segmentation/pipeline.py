@@ -609,6 +609,7 @@ def run(
     opportunity_overrides: dict[str, str] | None = None,
     market: str | Path | bytes | None = None,
     market_name: str | None = None,
+    market_overrides: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -642,6 +643,8 @@ def run(
         A market list (``--market``): every company in the target regions.
     market_name : str, optional
         The market file's name when given as bytes.
+    market_overrides : dict of str to str, optional
+        Canonical field → column of the market file (``--market-map``).
 
     Returns
     -------
@@ -668,7 +671,11 @@ def run(
         playbook=playbook,
     )
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
-    market_loaded = None if market is None else load_market(market, name=market_name)
+    market_loaded = (
+        None
+        if market is None
+        else load_market(market, name=market_name, overrides=market_overrides)
+    )
     battlefield, team_plan = analyse_battlefield(
         loaded, segmentation, team_plan, playbook, market_loaded
     )
@@ -683,6 +690,7 @@ def run(
         "min_vertical_share": min_vertical_share,
         "opportunity_overrides": dict(opportunity_overrides or {}),
         "market": market is not None,
+        "market_overrides": dict(market_overrides or {}),
     }
     return Run(loaded, segmentation, team_plan, playbook, settings, battlefield)
 

@@ -408,3 +408,24 @@ def test_market_page_forgets_the_market_list():
     assert not at.exception, at.exception
     assert "market_file" not in at.session_state
     assert not any(m.label == "Market companies" for m in at.metric)
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (("--market-map", "account_name=Firma"), 2, "give it with --market"),
+        (("--market", "MARKET", "--market-map", "account_name=Nope"), 2, "Nope"),
+        (("--market", "MARKET", "--market-map", "account_name=Firma"), 0, ""),
+    ],
+)
+def test_market_map(tmp_path, capsys, extra, code, message):
+    (tmp_path / "crm.csv").write_bytes(_csv(CRM))
+    (tmp_path / "m.csv").write_bytes(_csv(MARKET.rename(columns={"Company": "Firma"})))
+    extra = [str(tmp_path / "m.csv") if a == "MARKET" else a for a in extra]
+    args = ["run", str(tmp_path / "crm.csv"), *extra, "--out", str(tmp_path / "out")]
+    assert main(args) == code
+    err = capsys.readouterr().err
+    assert message in err
+    if code == 0:
+        market = pd.read_csv(tmp_path / "out" / "market.csv")
+        assert market["name"].tolist() == MARKET["Company"].tolist()
