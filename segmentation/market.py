@@ -474,9 +474,20 @@ def analyse_market(
     value = account_value(companies.assign(deal_size=np.nan), playbook).to_numpy()
     value = np.where(revenue > 0, value, np.nan)
 
-    team = _hunter_teams(book)
-    team_names = np.array(sorted({team.get(str(x), NOT_IN_PLAN) for x in seg_names}), dtype=object)
-    team_of_seg = np.searchsorted(team_names, [team.get(str(x), NOT_IN_PLAN) for x in seg_names])
+    by_segment = _hunter_teams(book, "segment")
+    by_type = _hunter_teams(book, "customer_type")
+    by_vertical = _hunter_teams(book, "vertical")
+    # A segment the plan never saw (no CRM account in it) goes to the team that hunts its
+    # customer type, else its vertical: same deal sizes and motion, or the same buyers.
+    chosen = [
+        by_segment.get(str(name))
+        or by_type.get(str(t_names[p % len(t_names)]))
+        or by_vertical.get(str(v_names[p // len(t_names)]))
+        or NOT_IN_PLAN
+        for name, p in zip(seg_names, pairs)
+    ]
+    team_names = np.array(sorted(set(chosen)), dtype=object)
+    team_of_seg = np.searchsorted(team_names, chosen)
     team_code = team_of_seg[seg_code] if n else np.zeros(0, dtype="int64")
     fit = _fit(Z_market, Z_crm, seg_code, seg_names, crm_segment, crm_status == "customer")
     rank = np.full(n, np.nan)
@@ -571,9 +582,9 @@ def _standardised(X: pd.DataFrame, training: pd.DataFrame) -> tuple[np.ndarray, 
     return (X[num].to_numpy(dtype="float64") - mean) / sd, (T - mean) / sd
 
 
-def _hunter_teams(book: pd.DataFrame) -> dict[str, str]:
-    # Whitespace is new logos: the team that works the segment's prospects, else its team.
-    frame = book[["segment", "team"]].assign(
+def _hunter_teams(book: pd.DataFrame, by: str) -> dict[str, str]:
+    # Whitespace is new logos: the team that works the group's prospects, else its team.
+    frame = book[[by, "team"]].rename(columns={by: "segment"}).assign(
         prospect=(book["status"].astype("str") != "customer").fillna(True).to_numpy()
     )
     frame = (
