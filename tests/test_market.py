@@ -429,3 +429,16 @@ def test_market_map(tmp_path, capsys, extra, code, message):
     if code == 0:
         market = pd.read_csv(tmp_path / "out" / "market.csv")
         assert market["name"].tolist() == MARKET["Company"].tolist()
+
+
+def test_whitespace_of_a_segment_the_plan_never_saw_goes_to_the_team_hunting_its_type():
+    market = pd.DataFrame({"Company": ["Shopco"], "Industry": ["Retail"], "Employees": ["30"]})
+    result = run(
+        _csv(CRM), name="crm.csv", market=_csv(market), market_name="m.csv",
+        min_vertical_accounts=0, min_vertical_share=0,
+    )  # fmt: skip
+    row = result.battlefield.market.companies.iloc[0]
+    assert row["segment"] == "Other · Small business"  # no CRM account is in Retail
+    book = result.team_plan.book
+    small = book[book["customer_type"] == "Small business"]
+    assert row["team"] in set(small["team"])
