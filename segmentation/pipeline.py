@@ -324,6 +324,10 @@ class Run:
         territories = self.team_plan.territories
         if territories is not None:
             sheets["Reps"] = territories.reps
+        if self.battlefield is not None and self.battlefield.attack is not None:
+            sheets["Plays"] = self.battlefield.attack
+        if self.battlefield is not None and self.battlefield.competition is not None:
+            sheets["Competitors"] = self.battlefield.competition.table
         return excel_workbook(sheets)
 
     def summary(self) -> str:
