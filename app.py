@@ -19,6 +19,7 @@ pages = [
     st.Page("app_pages/segments.py", title="Segments", icon=":material/category:"),
     st.Page("app_pages/team_plan.py", title="Team plan", icon=":material/groups:"),
     st.Page("app_pages/territories.py", title="Territories", icon=":material/map:"),
+    st.Page("app_pages/market.py", title="Market", icon=":material/travel_explore:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     st.Page("app_pages/plans.py", title="Plans", icon=":material/bookmarks:"),
 ]

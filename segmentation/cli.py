@@ -45,6 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
     run.add_argument("--opportunities", metavar="FILE", help="opportunities (deals) export")
     run.add_argument("--reps", metavar="FILE", help="rep roster CSV: rep, team or motion+role")
+    run.add_argument(
+        "--market",
+        metavar="FILE",
+        help="market list (every company in the target regions): whitespace, penetration, plays",
+    )
+    run.add_argument(
+        "--market-map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        help="map a canonical field to a column of the market file (repeatable)",
+    )
     run.add_argument("--playbook", metavar="FILE", help="TOML file overriding playbook values")
     run.add_argument(
         "--map",
@@ -97,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="map an opportunity field (account_id, account_name, amount, stage, is_won, "
-        "is_closed, close_date, created, product, deal) to a column of the opportunities file "
-        "(repeatable)",
+        "is_closed, close_date, created, product, deal, competitor, loss_reason) to a column of "
+        "the opportunities file (repeatable)",
     )
     _add_reading_options(run)
     _add_meaning_options(run)
@@ -309,6 +321,9 @@ def _run(args: argparse.Namespace) -> int:
 
         # Before the work: a taken name or an unreachable store fails at once.
         store = plans_cli.check_save(args)
+    market_map = parse_map(args.market_map)
+    if market_map and not args.market:
+        raise InputError("--market-map maps columns of the market file; give it with --market")
     result = run(
         accounts,
         encoding=args.encoding,
@@ -326,6 +341,8 @@ def _run(args: argparse.Namespace) -> int:
         opportunity_overrides=opp_map,
         units=parse_units(args.unit),
         status_values=parse_status(args.status),
+        market=_existing(args.market) if args.market else None,
+        market_overrides=market_map,
     )
     files = result.files()
     outputs = write_outputs(files, out)
@@ -337,6 +354,13 @@ def _run(args: argparse.Namespace) -> int:
         f"{len(summary['customer_types'])} customer types ({structure}), "
         f"{len(summary['teams'])} teams."
     )
+    if summary.get("market"):
+        m = summary["market"]["matching"]
+        print(
+            f"Market: {m['market_companies']:,} companies; {m['by_website'] + m['by_name']:,} "
+            f"matched to CRM accounts ({m['by_website']:,} by website, {m['by_name']:,} by name), "
+            f"{m['ambiguous']:,} ambiguous, {m['not_in_crm']:,} untouched."
+        )
     # The findings `inspect` shows, so a run alone says what to fix in the CRM; the warnings
     # follow in full.
     findings = [f for f in summary["data_quality"].get("findings", []) if f not in result.warnings]

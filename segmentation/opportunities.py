@@ -37,6 +37,11 @@ OPPORTUNITY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "created": ("created date", "createddate", "create date", "created on", "created time", "created", "engage date", "deal deal created", "deal created", "opportunity created date"),
     "product": ("product", "product name", "product family", "product line", "products", "line of business", "deal type"),
     "deal": ("opportunity name", "deal name", "name", "topic", "deal title", "title", "opportunity id", "deal id", "record id", "id"),
+    # Competitors: Salesforce's Competitor related list and custom fields, HubSpot / Dynamics
+    # "Main Competitor(s)", win-loss exports' "Lost To". "Lost to" names a competitor only on
+    # lost deals, so it comes last (a warning says when no won deal names a competitor).
+    "competitor": ("competitor", "competitors", "main competitor s", "main competitors", "main competitor", "primary competitor", "competitor name", "competitor c", "competitors c", "lost to", "lost to competitor", "competitor lost to", "closed lost to"),
+    "loss_reason": ("loss reason", "closed lost reason", "lost reason", "reason lost", "reason for loss", "loss reason c", "closed lost reason c", "lost reason c", "win loss reason"),
 }  # fmt: skip
 """Opportunity field → header synonyms, compared after
 :func:`~segmentation.schema.normalise_header`. ``deal`` names a deal in the examples of deals that
@@ -105,6 +110,11 @@ class OpportunityAggregates:
         the first deal), ``deal``, ``account`` and, for ambiguous names, the ``candidates``.
     outcomes : dict
         Deals read as won, lost and open.
+    competition : pandas.DataFrame or None
+        One row per deal, in file order, when the export names competitors or loss reasons:
+        ``account_row`` (Int64, NA when the deal matched no account), ``won``, ``lost``,
+        ``competitor`` and ``loss_reason`` (the cells as text, NA when blank or unmapped); see
+        :mod:`segmentation.competitors`.
     """
 
     per_account: pd.DataFrame
@@ -123,6 +133,7 @@ class OpportunityAggregates:
     ambiguous: int = 0
     examples: list[dict] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    competition: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready summary of the join (not the per-account table)."""
@@ -389,6 +400,19 @@ def aggregate_opportunities(
         ["won_revenue", "open_pipeline"]
     ].fillna(0.0)
     per_account["products"] = per_account["products"].astype("str")
+    competition = None
+    if "competitor" in mapping or "loss_reason" in mapping:
+        # Kept per deal (not per account): a deal names its own competitors and loss reason.
+        competition = pd.DataFrame(
+            {
+                "account_row": row,
+                "won": won.to_numpy(dtype=bool),
+                "lost": lost.to_numpy(dtype=bool),
+                "competitor": _text_column(deals, mapping.get("competitor")),
+                "loss_reason": _text_column(deals, mapping.get("loss_reason")),
+            },
+            index=deals.index,
+        )
     return OpportunityAggregates(
         per_account=per_account[list(PER_ACCOUNT_COLUMNS)],
         product_revenue=product_revenue,
@@ -410,7 +434,14 @@ def aggregate_opportunities(
             "lost": int(lost.sum()),
             "open": int((~(won | lost)).sum()),
         },
+        competition=competition,
     )
+
+
+def _text_column(deals: pd.DataFrame, column: str | None) -> pd.Series:
+    if column is None:
+        return pd.Series(pd.NA, index=deals.index, dtype="str")
+    return deals[column].astype("str").str.strip().replace("", pd.NA)
 
 
 def _name_verb(count: int) -> str:

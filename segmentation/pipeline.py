@@ -18,9 +18,18 @@ import pandas as pd
 from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types, feature_label
+from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.features import feature_note, feature_report, resolve_feature_names
 from segmentation.ingest import ReadInfo, read_table
+from segmentation.market import (
+    LoadedMarket,
+    MarketResult,
+    analyse_market,
+    annotate_segments,
+    attack_plan,
+    load_market,
+)
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.playbook import Playbook, load_playbook
@@ -104,6 +113,124 @@ class TeamPlan:
 
 
 @dataclass
+class Battlefield:
+    """The market beyond the CRM and the competitors: what ``--market`` and deal competitors add.
+
+    Attributes
+    ----------
+    market : MarketResult or None
+        Without a market list, None.
+    competition : CompetitionResult or None
+        Without opportunities naming competitors or loss reasons, None.
+    attack : pandas.DataFrame or None
+        The play per vertical and segment (``attack.csv``); needs the market.
+    """
+
+    market: MarketResult | None = None
+    competition: CompetitionResult | None = None
+    attack: pd.DataFrame | None = None
+    loaded_market: LoadedMarket | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """The market's and the competitor analysis' warnings."""
+        notes = list(self.market.warnings) if self.market is not None else []
+        return notes + (list(self.competition.warnings) if self.competition is not None else [])
+
+    def files(self) -> dict[str, bytes]:
+        """``market.csv``, ``competitors.csv`` and ``attack.csv``, those there is data for."""
+        files = {}
+        if self.market is not None:
+            files["market.csv"] = to_csv_bytes(self.market.companies)
+        if self.competition is not None:
+            files["competitors.csv"] = to_csv_bytes(self.competition.table)
+        if self.attack is not None:
+            files["attack.csv"] = to_csv_bytes(self.attack)
+        return files
+
+    def report(self) -> dict:
+        """The report.json sections ``market`` and ``competition``."""
+        out = {}
+        if self.market is not None:
+            lm = self.loaded_market
+            out["market"] = {
+                "source": None if lm is None else lm.read_info.source_name,
+                "read": None if lm is None else lm.read_info.to_dict(),
+                "mapping": None if lm is None else lm.mapping.columns,
+                "data_quality": None if lm is None else lm.quality,
+                "matching": self.market.matching,
+                "penetration": _records(self.market.penetration),
+                "warnings": self.market.warnings,
+            }
+        if self.competition is not None:
+            out["competition"] = self.competition.to_dict()
+        if self.attack is not None:
+            out["attack"] = _records(self.attack)
+        return out
+
+
+def analyse_battlefield(
+    loaded: LoadedAccounts,
+    segmentation: Segmentation,
+    team_plan: TeamPlan,
+    playbook: Playbook,
+    market: LoadedMarket | None = None,
+) -> tuple[Battlefield | None, TeamPlan]:
+    """Whitespace, penetration, win rates against competitors and a play per segment.
+
+    Parameters
+    ----------
+    loaded : LoadedAccounts
+    segmentation : Segmentation
+        Its fitted models type the market (no refit).
+    team_plan : TeamPlan
+        Gives each segment's hunter team; with a market its segments' reasons gain the
+        whitespace sentence (:func:`segmentation.market.annotate_segments`).
+    playbook : Playbook
+    market : LoadedMarket, optional
+        From :func:`segmentation.market.load_market`.
+
+    Returns
+    -------
+    (Battlefield or None, TeamPlan)
+        None when there is neither a market nor competitor data; the plan, annotated.
+    """
+    competition = None
+    deals = loaded.opportunities
+    if deals is not None and deals.competition is not None:
+        segment = segmentation.segment.set_axis(loaded.accounts.index)
+        competition = analyse_competitors(deals.competition, segment, playbook)
+    if market is None:
+        return (None if competition is None else Battlefield(competition=competition)), team_plan
+    result = analyse_market(market, loaded.accounts, segmentation, team_plan.book, playbook)
+    segment_win = None
+    if competition is not None:
+        segment_win = competition.segment_win
+    elif deals is not None:
+        segment_win = _segment_win(deals.per_account, segmentation.segment)
+    attack = attack_plan(result.penetration, segment_win, competition)
+    segments = annotate_segments(team_plan.plan.segments, result.penetration)
+    plan = replace(team_plan.plan, segments=segments)
+    return Battlefield(result, competition, attack, market), replace(team_plan, plan=plan)
+
+
+def _segment_win(per_account: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+    # Win rate per segment from the per-account deal counts (no competitor column needed).
+    seg = segment.set_axis(per_account.index)
+    won = per_account["won_deals"]
+    frame = pd.DataFrame(
+        {"segment": seg, "won": won, "closed_deals": won + per_account["lost_deals"]}
+    )
+    by = frame.groupby("segment", sort=True)[["won", "closed_deals"]].sum().reset_index()
+    every = pd.DataFrame(
+        {"segment": ["all"], "won": [by["won"].sum()], "closed_deals": [by["closed_deals"].sum()]}
+    )
+    out = pd.concat([every, by], ignore_index=True)
+    out["win_rate"] = out["won"] / out["closed_deals"].where(out["closed_deals"] > 0)
+    return out
+
+
+@dataclass
 class Run:
     """Everything one run produced; :meth:`files` gives the outputs of ``segmentation run``."""
 
@@ -112,6 +239,7 @@ class Run:
     team_plan: TeamPlan
     playbook: Playbook
     settings: dict = field(default_factory=dict)
+    battlefield: Battlefield | None = None
 
     @property
     def warnings(self) -> list[str]:
@@ -120,6 +248,7 @@ class Run:
             *self.loaded.warnings,
             *self.segmentation.warnings,
             *self.team_plan.warnings,
+            *(self.battlefield.warnings if self.battlefield is not None else []),
         ]
         return list(dict.fromkeys(notes))
 
@@ -164,6 +293,7 @@ class Run:
                     }
                 ),
                 "playbook": _records(self.playbook.to_frame()),
+                **({} if self.battlefield is None else self.battlefield.report()),
             }
         )
 
@@ -177,6 +307,8 @@ class Run:
         territories = self.team_plan.territories
         if territories is not None and not territories.disruption.empty:
             files["disruption.csv"] = to_csv_bytes(territories.disruption)
+        if self.battlefield is not None:
+            files.update(self.battlefield.files())
         files["report.json"] = report_json(self.report())
         return files
 
@@ -197,6 +329,10 @@ class Run:
         territories = self.team_plan.territories
         if territories is not None:
             sheets["Reps"] = territories.reps
+        if self.battlefield is not None and self.battlefield.attack is not None:
+            sheets["Plays"] = self.battlefield.attack
+        if self.battlefield is not None and self.battlefield.competition is not None:
+            sheets["Competitors"] = self.battlefield.competition.table
         return excel_workbook(sheets)
 
     def summary(self) -> str:
@@ -509,6 +645,9 @@ def run(
     opportunity_overrides: dict[str, str] | None = None,
     units: dict[str, tuple[float | None, str | None]] | None = None,
     status_values: dict[str, str] | None = None,
+    market: str | Path | bytes | None = None,
+    market_name: str | None = None,
+    market_overrides: dict[str, str] | None = None,
 ) -> Run:
     """Run the whole pipeline on one accounts export.
 
@@ -545,6 +684,12 @@ def run(
         Money field → ``(multiplier, currency)`` (``--unit``).
     status_values : dict of str to str, optional
         Status value as written → status (``--status``).
+    market : str, pathlib.Path or bytes, optional
+        A market list (``--market``): every company in the target regions.
+    market_name : str, optional
+        The market file's name when given as bytes.
+    market_overrides : dict of str to str, optional
+        Canonical field → column of the market file (``--market-map``).
 
     Returns
     -------
@@ -573,6 +718,14 @@ def run(
         playbook=playbook,
     )
     team_plan = plan_teams(loaded, segmentation, playbook, roster, seed=seed)
+    market_loaded = (
+        None
+        if market is None
+        else load_market(market, name=market_name, overrides=market_overrides)
+    )
+    battlefield, team_plan = analyse_battlefield(
+        loaded, segmentation, team_plan, playbook, market_loaded
+    )
     settings = {
         "overrides": dict(overrides or {}),
         "ignore": list(ignore),
@@ -586,8 +739,10 @@ def run(
         "opportunity_overrides": dict(opportunity_overrides or {}),
         "units": {f: list(u) for f, u in (units or {}).items()},
         "status_values": dict(status_values or {}),
+        "market": market is not None,
+        "market_overrides": dict(market_overrides or {}),
     }
-    return Run(loaded, segmentation, team_plan, playbook, settings)
+    return Run(loaded, segmentation, team_plan, playbook, settings, battlefield)
 
 
 def report_json(report: dict) -> bytes:

@@ -72,6 +72,8 @@ OPPORTUNITY_LABELS = {
     "created": "Created date",
     "product": "Product",
     "deal": "Deal name (for examples)",
+    "competitor": "Competitor(s)",
+    "loss_reason": "Loss reason",
 }
 
 
