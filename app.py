@@ -8,7 +8,7 @@ import streamlit as st
 from segmentation.ui.state import defaults
 
 st.set_page_config(
-    page_title="Sales segmentation planner", page_icon=":material/insights:", layout="wide"
+    page_title="Sales segmentation planner", page_icon="📊", layout="wide"
 )
 defaults()
 

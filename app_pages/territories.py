@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from segmentation import charts
+from segmentation import charts, geo
 from segmentation.markdown import escape as md
 from segmentation.ui import state, views
 from segmentation.ui.tables import show
@@ -70,3 +70,34 @@ show(reps, ["rep", "team", "accounts", "value", *moves], key="territory_reps")
 if len(known) and not preview:
     with st.expander(f"Every account that changes owner ({len(known):,})"):
         show(known, key="disruption")
+
+st.subheader("Where the accounts are")
+places = geo.territory_summary(team_plan.book, territories.rep)
+if places.countries.empty:
+    st.info("No map: the file has no country or state column we could read.")
+else:
+    team_colors = charts.team_colors(team_plan.plan.teams["team"])
+    st.caption(
+        "Each place takes the colour of the team holding most of its value. **Load** is the "
+        "value per rep of the reps covering the place against the average rep: 1.00 is "
+        "average, 1.30 is 30% more." + ("" if not preview else " Placeholder reps until a roster is uploaded.")
+    )
+    views.warning_list(places.warnings)
+    tabs = ["Countries"] + (["US states and Canadian provinces"] if len(places.subdivisions) else [])
+    for tab, frame, scope in zip(
+        st.tabs(tabs),
+        [places.countries, places.subdivisions],
+        ["world", "north america"],
+    ):
+        with tab:
+            st.plotly_chart(
+                charts.territory_map(frame, team_colors, scope=scope),
+                key=f"territory_map_{scope}",
+                config={"topojsonURL": geo.TOPOJSON_ROUTE, "displaylogo": False},
+            )
+            show(
+                frame,
+                ["place", *(["kind"] if "kind" in frame.columns else []), "accounts", "value",
+                 "reps", "rep_equivalents", "team", "team_share", "balance"],
+                key=f"territory_places_{scope}",
+            )  # fmt: skip

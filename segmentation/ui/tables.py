@@ -69,21 +69,33 @@ LABELS: dict[str, str] = {
     "what": "What we did",
     "count": "Values",
     "examples": "Examples",
+    "place": "Place",
+    "kind": "Kind",
+    "rep_equivalents": "Full-time reps",
+    "team_share": "Team's share of value",
+    "balance": "Load vs average rep",
+    "value_per_rep": "Value per rep",
 }
 """Engine column → header the app shows."""
 
 MONEY = {
     "median_revenue", "median_deal_size", "median_won_revenue", "total_revenue",
     "total_deal_value", "deal_size_used", "annual_potential", "value", "value_in", "value_out",
+    "value_per_rep",
     "annual_revenue", "deal_size", "won_revenue",
 }  # fmt: skip
-SHARES = {"share", "customer_share", "continuity", "confidence", "fidelity", "precision"}
+SHARES = {
+    "share", "customer_share", "continuity", "confidence", "fidelity", "precision", "team_share",
+}
 COUNTS = {
     "accounts", "customers", "prospects", "former", "partners", "other_status", "segments",
     "headcount", "reps", "kept", "moved_in", "moved_out", "unassigned", "median_employees",
     "employees", "deal_size_known", "count",
 }  # fmt: skip
-DECIMALS = {"headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min"}
+DECIMALS = {
+    "headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min", "balance",
+    "rep_equivalents",
+}
 
 
 def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
