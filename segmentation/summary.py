@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import TYPE_CHECKING
 
 from segmentation.markdown import escape
@@ -14,6 +16,38 @@ if TYPE_CHECKING:
 
 MAX_CAVEATS = 8
 """Caveats listed in full on the one-page summary."""
+
+# What can make text inside a line do something in Markdown (Streamlit's and GitHub's): emphasis,
+# code, links and images, HTML, table pipes, strikethrough and maths (each between two ``~`` or
+# two ``$``: one alone is text), entities, and the starts of GitHub's autolinks. Text mid-line with none of these renders as itself.
+_ACTIVE = re.compile(
+    r"[\\`*{}\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~.*~|&#?\w+;|://|www\.|@|mailto:|xmpp:|\$.*\$", re.IGNORECASE
+)
+
+
+def inert(text: object) -> str:
+    """Customer text for the middle of a Markdown line: as written when that is safe, else escaped.
+
+    The summary is read twice: rendered (the app, GitHub) and as plain text (a downloaded
+    ``.md`` in a text editor or an e-mail). :func:`segmentation.markdown.escape` is always safe
+    but fills plain text with backslashes (``Acme\\, Inc\\.``). Most names hold nothing
+    Markdown acts on in the middle of a line (``.``, ``-``, ``(``, ``#`` or ``+`` only act at a
+    line's start, where this text never is), so they are written as they are; a name with an
+    active character (see ``_ACTIVE``: ``*``, ``[``, ``<``, ``|``, a URL start, two ``$``...)
+    keeps the full escape. Either way it renders as itself and never as a link or markup.
+
+    Parameters
+    ----------
+    text : object
+
+    Returns
+    -------
+    str
+    """
+    value = str(text)
+    if _ACTIVE.search(value) or "\n" in value or "\r" in value:
+        return escape(value)
+    return value
 
 
 def plan_summary(run: Run) -> str:
@@ -41,7 +75,7 @@ def plan_summary(run: Run) -> str:
     lines = [
         "# Sales coverage plan",
         "",
-        f"Source: {escape(run.loaded.read_info.source_name)} — {len(accounts):,} accounts, "
+        f"Source: {inert(run.loaded.read_info.source_name)} — {len(accounts):,} accounts, "
         f"{len(seg.verticals.table)} verticals, {int(quality['k'])} customer types, "
         f"{len(plan.teams)} teams, {int(plan.teams['headcount'].sum())} reps recommended.",
         "",
@@ -52,13 +86,13 @@ def plan_summary(run: Run) -> str:
     ]
     for row in seg.types.table.itertuples(index=False):
         lines.append(
-            f"- **{escape(row.customer_type)}** — {int(row.accounts):,} accounts ({row.share:.0%})"
+            f"- **{inert(row.customer_type)}** — {int(row.accounts):,} accounts ({row.share:.0%})"
         )
     lines += ["", "## Teams", "", "| Team | Motion | Role | Accounts | Reps | Why |", "|---|---|---|---|---|---|"]
     for row in plan.teams.itertuples(index=False):
         lines.append(
-            f"| {escape(row.team)} | {row.motion} | {row.role} | {int(row.accounts):,} | "
-            f"{int(row.headcount)} | {escape(' '.join(str(row.reason).split()))} |"
+            f"| {inert(row.team)} | {row.motion} | {row.role} | {int(row.accounts):,} | "
+            f"{int(row.headcount)} | {inert(' '.join(str(row.reason).split()))} |"
         )
     changed = playbook_changes(run.playbook)
     if changed:
@@ -71,7 +105,7 @@ def plan_summary(run: Run) -> str:
         # One page: the first caveats in full, the count of the rest (all are in report.json).
         shown = run.warnings[:MAX_CAVEATS]
         lines += ["", "## Caveats", ""]
-        lines += [f"- {escape(note)}" for note in shown]
+        lines += [f"- {inert(note)}" for note in shown]
         if len(run.warnings) > len(shown):
             lines.append(
                 f"- … and {len(run.warnings) - len(shown)} more in report.json "
