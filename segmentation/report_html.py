@@ -312,11 +312,13 @@ def _organisation(run: Run, sym: str) -> list[str]:
     out = ["<section><h2>The recommended organisation</h2>"]
     by_motion = teams.groupby("motion")["headcount"].sum()
     parts = [
-        f"{int(by_motion.get(m, 0)):,} {w}" for m, w in (("field", "field reps"), ("inside", "inside reps"))
+        f"{int(by_motion.get(m, 0)):,} {w}{'s' if by_motion.get(m, 0) != 1 else ''}"
+        for m, w in (("field", "field rep"), ("inside", "inside rep"))
         if by_motion.get(m, 0) > 0
     ]  # fmt: skip
     digital = teams.loc[teams["motion"] == "digital", "accounts"].sum()
-    text = f"{int(teams['headcount'].sum()):,} reps in {len(teams)} teams"
+    reps = int(teams["headcount"].sum())
+    text = f"{reps:,} {'rep' if reps == 1 else 'reps'} in {len(teams)} {'team' if len(teams) == 1 else 'teams'}"
     if parts:
         text += ": " + " and ".join(parts)
     if digital:
@@ -326,7 +328,8 @@ def _organisation(run: Run, sym: str) -> list[str]:
     if len(shown):
         out.append(bar_chart_svg(
             [str(t) for t in shown["team"]], shown["headcount"].astype(float).tolist(),
-            [f"{int(h)} reps" for h in shown["headcount"]], title="Reps per team", color="#2e86c1",
+            [f"{int(h)} rep{'s' if h != 1 else ''}" for h in shown["headcount"]], title="Reps per team",
+            color="#2e86c1",
         ))  # fmt: skip
     extra = [c for c in ("bookings", "cost", "cost_of_sales") if c in teams.columns]
     headers = ["Team", "How it sells", "Focus", "Accounts", "Reps", "Accounts per rep"] + [
@@ -488,7 +491,7 @@ def _value_text(value: float, unit: str) -> str:
         rest = unit[3:].strip()
         return f"${value:,.0f}" + (f" {rest}" if rest else "")
     if unit.startswith("share"):
-        return f"{value:.0%}" + unit[len("share"):]
+        return f"{value * 100:.3g}%" + unit[len("share"):]
     if unit == "flag":
         return "yes" if value else "no"
     if value == 1 and unit.endswith("s") and " " not in unit:
