@@ -37,7 +37,7 @@ TOO_SMALL = FIXTURES / "tools" / "salesforce_report_accounts.csv"  # report expo
 PAGES = [  # sidebar title, a text only that page shows
     ("Segments", "How many customer types?"),
     ("Team plan", "Recommendation per segment"),
-    ("Territories", "Balance per rep"),
+    ("Territories", "Where the accounts are"),
     ("Export", "Plan summary"),
 ]
 pytestmark = pytest.mark.browser
@@ -121,6 +121,20 @@ def browser():
 
 def _open(browser, url):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    # Nothing leaves the machine: any request to another host is blocked, recorded and fails
+    # the test at the end (a favicon from a font CDN did, before the emoji icon).
+    context.outside = []
+    context.local = []
+
+    def guard(route):
+        address = route.request.url
+        if address.startswith((url + "/", "data:", "blob:")) or address == url:
+            context.local.append(address)
+            return route.continue_()
+        context.outside.append(address)
+        return route.abort()
+
+    context.route("**/*", guard)
     tab = context.new_page()
     tab.set_default_timeout(120_000)
     tab.goto(url)
@@ -167,6 +181,19 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         for title, marker in PAGES:
             _goto(page, title, marker)
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0, title
+            if title == "Territories":  # the base map comes from this server, and is drawn
+                page.locator(".js-plotly-plot .geo").first.wait_for()
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.js-plotly-plot .geo path.choroplethlocation').length > 0",
+                    timeout=60_000,
+                )
+                assert any("/app/static/topojson/world_110m.json" in u for u in context.local)
+
+        with page.expect_download() as report:
+            page.get_by_role("button", name="Executive report (.html)").click()
+        html_path = tmp_path / "report.html"
+        report.value.save_as(html_path)
+        assert "The recommended organisation" in html_path.read_text(encoding="utf-8")
 
         with page.expect_download() as download:
             page.get_by_role("button", name="assignments.csv").click()
@@ -177,6 +204,7 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         assert {"account_id", "team", "motion", "role", "reason"} <= set(rows[0])
         assert {r["account_id"] for r in rows} == _ids(UPLOAD)
         assert {r["motion"] for r in rows} <= {"field", "inside", "digital"}
+        assert context.outside == [], f"requests left the machine: {context.outside[:5]}"
     finally:
         context.close()
 
