@@ -5,7 +5,7 @@ import streamlit as st
 from segmentation import charts, geo
 from segmentation.markdown import escape as md
 from segmentation.ui import state, views
-from segmentation.ui.tables import show
+from segmentation.ui.tables import group_warnings, show
 
 st.title("Territories")
 st.caption(
@@ -38,7 +38,7 @@ if preview:
         "the Data page) to see your reps, who keeps what, and who moves."
     )
 else:
-    views.warning_list(territories.warnings)
+    views.warning_list(group_warnings(territories.warnings))
 
 teams, reps = territories.teams, territories.reps
 known = territories.disruption

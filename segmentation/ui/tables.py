@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -98,15 +99,18 @@ DECIMALS = {
 }
 
 
-def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
+def money_format(values: pd.Series | Sequence[float], symbol: str = "$") -> tuple[float, str]:
     """Pick one unit for a money column: ``$1.2M``, ``$41K``, ``$0.7K`` or ``$735``.
 
     The unit follows the column's upper quartile (so a few large values don't read as
-    ``$3267K``); decimals are kept as far as the smallest value needs them.
+    ``$3267K``), one unit up when the largest value would reach 1,000 of it (``$1.03B``, not
+    ``$1030.0M``); decimals are kept as far as the smallest value needs them.
 
     Parameters
     ----------
     values : sequence of float
+    symbol : str
+        The currency symbol (``$``, ``€``...).
 
     Returns
     -------
@@ -117,19 +121,109 @@ def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
     """
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").abs()
     numbers = numbers[np.isfinite(numbers) & (numbers > 0)]
+    sym = symbol.replace("%", "%%")
     if not len(numbers):
-        return 1.0, "$%,.0f"
+        return 1.0, f"{sym}%,.0f"
     typical = float(numbers.quantile(0.75))
-    for divisor, suffix, start in ((1e9, "B", 5e8), (1e6, "M", 5e5), (1e3, "K", 5e3)):
+    largest = float(numbers.max())
+    units = ((1e9, "B", 5e8), (1e6, "M", 5e5), (1e3, "K", 5e3))
+    for i, (divisor, suffix, start) in enumerate(units):
         if typical >= start:
+            up = units[i - 1][0] if i > 0 else None
+            if up and largest >= 999.5 * divisor and float(numbers.min()) >= 0.01 * up:
+                # The largest value would read 1000.0M: the column goes one unit up ($1.03B),
+                # unless its smallest value would then read $0.00B.
+                divisor, suffix, _ = units[i - 1]
+                smallest = float(numbers.min()) / divisor
+                return divisor, f"{sym}%.{2 if smallest < 10 else 1}f{suffix}"
             smallest = float(numbers.min()) / divisor
             decimals = 0 if smallest >= 10 else 1 if smallest >= 0.1 else 2
-            return divisor, f"$%.{decimals}f{suffix}"
-    return 1.0, "$%,.0f"
+            return divisor, f"{sym}%.{decimals}f{suffix}"
+    return 1.0, f"{sym}%,.0f"
+
+
+def value_in_unit(value: float, unit: str, symbol: str = "$") -> str:
+    """A playbook value in its own unit: ``$25,000``, ``50%``, ``4 months``, ``20 accounts per rep``.
+
+    Parameters
+    ----------
+    value : float
+    unit : str
+        The rule's unit (``USD``, ``USD per rep per year``, ``share of accounts``, ``flag``...).
+    symbol : str
+        Shown for ``USD`` (the playbook's money is in US dollars).
+
+    Returns
+    -------
+    str
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    unit = str(unit)
+    if unit.startswith("USD"):
+        rest = unit[3:].strip()
+        return f"{symbol}{value:,.0f}" + (f" {rest}" if rest else "")
+    if unit.startswith("share"):
+        return f"{value * 100:.3g}%" + unit[len("share"):]
+    if unit == "flag":
+        return "yes" if value else "no"
+    return f"{value:,g} {unit}"
+
+
+_LOSES = re.compile(
+    r"^(?P<rep>.+) loses (?P<lost>[\d,]+) of (?P<owned>[\d,]+) accounts \((?P<share>\d+%), "
+    r"above the (?P<limit>\d+%) per-quarter guideline\): phase the change\.$"
+)
+_IDLE = re.compile(r"^Rep '(?P<rep>.+)' .*: left idle\.$")
+
+
+def group_warnings(notes: Sequence[str], min_group: int = 3, names: int = 5) -> list[str]:
+    """Per-rep warnings of one kind in one line: "12 reps lose more than 25%..." (not 12 lines).
+
+    Parameters
+    ----------
+    notes : sequence of str
+        Warnings as the territory stage writes them, in order.
+    min_group : int
+        Fewer notes of a kind than this stay as they are.
+    names : int
+        Reps named in a grouped line before "and N more".
+
+    Returns
+    -------
+    list of str
+        The other notes unchanged and in order; each group where its first note was.
+    """
+    groups: dict[str, list[tuple[int, re.Match]]] = {"loses": [], "idle": []}
+    for i, note in enumerate(notes):
+        for kind, pattern in (("loses", _LOSES), ("idle", _IDLE)):
+            match = pattern.match(note)
+            if match:
+                groups[kind].append((i, match))
+                break
+    replace: dict[int, str | None] = {}
+    for kind, members in groups.items():
+        if len(members) < min_group:
+            continue
+        shown = members[:names]
+        more = f" and {len(members) - len(shown)} more" if len(members) > len(shown) else ""
+        if kind == "loses":
+            limit = members[0][1]["limit"]
+            who = ", ".join(f"{m['rep']} ({m['lost']} of {m['owned']}, {m['share']})" for _, m in shown)
+            line = (
+                f"{len(members)} reps lose more than the {limit} of their accounts a quarter the "
+                f"guideline allows: phase the change. {who}{more}."
+            )
+        else:
+            who = ", ".join(f"'{m['rep']}'" for _, m in shown)
+            line = f"{len(members)} reps in the roster match no team with accounts and are left idle: {who}{more}."
+        for j, (i, _) in enumerate(members):
+            replace[i] = line if j == 0 else None
+    return [replace.get(i, note) for i, note in enumerate(notes) if replace.get(i, note) is not None]
 
 
 def display_frame(
-    frame: pd.DataFrame, columns: Sequence[str] | None = None
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, currency: str = "$"
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """A copy of ``frame`` ready to show, and the format of each column.
 
@@ -156,8 +250,12 @@ def display_frame(
         label = LABELS.get(col, col.replace("_", " ").capitalize() if col.islower() else col)
         values = out[col]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if col in MONEY and numeric:
-            divisor, fmt = money_format(values)
+        if col == "value" and "unit" in frame.columns:
+            # The playbook: every rule's value in its own unit (%, months, accounts, USD).
+            out[col] = [value_in_unit(v, u, currency) for v, u in zip(values, frame["unit"])]
+            formats[col] = {"label": "Value", "kind": "text", "format": None}
+        elif col in MONEY and numeric:
+            divisor, fmt = money_format(values, currency)
             out[col] = values.astype("float64") / divisor
             formats[col] = {"label": label, "kind": "money", "format": fmt}
         elif col in SHARES and numeric:
@@ -186,12 +284,13 @@ def show(
     height: int | str = "auto",
     widths: Mapping[str, str] | None = None,
     help: Mapping[str, str] | None = None,
+    currency: str = "$",
     **kwargs,
 ):
     """Draw a table with plain headers and formatted numbers (``st.dataframe``)."""
     import streamlit as st
 
-    data, formats = display_frame(frame, columns)
+    data, formats = display_frame(frame, columns, currency=currency)
     widths = widths or {}
     help = help or {}
     config = {}
