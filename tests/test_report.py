@@ -217,3 +217,51 @@ def test_territory_summary_counts_every_account():
     assert (usa["accounts"], usa["value"], usa["reps"], usa["team"]) == (2, 400.0, 1, "A")
     assert set(places.subdivisions["code"]) == {"US-NY", "US-CA", "CA-ON"}
     assert "2 accounts are not on the map" in places.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([5e6, 20e6, 1.03e9], (1e9, "$%.2fB")),  # $1.03B, not $1030.0M
+        ([5e3, 2e4, 3e4], (1e3, "$%.1fK")),
+        ([1e3, 1e3, 999.9e6], (1e6, "$%.2fM")),  # $0.00B would hide the small ones
+    ],
+)
+def test_money_column_never_reads_a_thousand_of_its_unit(values, expected):
+    from segmentation.ui.tables import money_format
+
+    assert money_format(values) == expected
+    assert money_format(values, "€")[1] == expected[1].replace("$", "€")
+
+
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [
+        (25_000, "USD", "$25,000"),
+        (500_000, "USD per rep per year", "$500,000 per rep per year"),
+        (0.5, "share of accounts", "50% of accounts"),
+        (0.001, "share of annual revenue", "0.1% of annual revenue"),
+        (4, "months", "4 months"),
+        (0, "flag", "no"),
+        (20, "accounts per rep", "20 accounts per rep"),
+    ],
+)
+def test_playbook_values_read_in_their_unit(value, unit, text):
+    from segmentation.ui.tables import value_in_unit
+
+    assert value_in_unit(value, unit) == text
+
+
+@pytest.mark.parametrize("count, lines", [(2, 4), (3, 3), (40, 3)])
+def test_per_rep_warnings_are_grouped(count, lines):
+    from segmentation.ui.tables import group_warnings
+
+    notes = ["first", *(
+        f"Rep {i} loses 10 of 20 accounts (50%, above the 25% per-quarter guideline): phase the change."
+        for i in range(count)
+    ), "last"]  # fmt: skip
+    grouped = group_warnings(notes)
+    assert grouped[0] == "first" and grouped[-1] == "last"
+    assert len(grouped) == (count + 2 if count < 3 else lines)
+    if count >= 3:
+        assert grouped[1].startswith(f"{count} reps lose more than the 25%")
