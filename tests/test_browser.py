@@ -230,6 +230,20 @@ def test_screenshots(app_url, browser, tmp_path):
                 )
             page.wait_for_timeout(1500)  # let plotly finish drawing
             _shoot(page, folder / f"{i}-{title.lower().replace(' ', '-')}.png")
+            if title == "Territories":  # the map, close up, on its states and provinces tab
+                page.get_by_role("tab", name="US states and Canadian provinces").click()
+                page.wait_for_timeout(2000)
+                page.locator('[data-testid="stTabs"]').last.screenshot(
+                    path=str(folder / "4b-territory-map.png")
+                )
+            if title == "Export":  # the executive report, as a VP opens it
+                with page.expect_download() as report:
+                    page.get_by_role("button", name="Executive report (.html)").click()
+                viewer = context.new_page()
+                viewer.set_viewport_size({"width": 1100, "height": 1400})
+                viewer.set_content(Path(report.value.path()).read_text(encoding="utf-8"))
+                viewer.screenshot(path=str(folder / "6-report.png"))
+                viewer.close()
             if title == "Segments":  # and its controls, opened
                 page.get_by_text("Change the segments").first.click()
                 page.get_by_text("Build customer types from").first.wait_for()
