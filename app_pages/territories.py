@@ -97,7 +97,7 @@ else:
             )
             show(
                 frame,
-                ["place", *(["kind"] if "kind" in frame.columns else []), "accounts", "value",
-                 "reps", "rep_equivalents", "team", "team_share", "balance"],
+                ["place", "accounts", "value", "reps", "rep_equivalents", "balance", "team",
+                 "team_share"],
                 key=f"territory_places_{scope}",
             )  # fmt: skip

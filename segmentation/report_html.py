@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.clustering import format_money
-from segmentation.summary import playbook_changes
+from segmentation.summary import group_warnings, playbook_changes, value_in_unit
 
 if TYPE_CHECKING:
     from segmentation.pipeline import Run
@@ -195,7 +195,6 @@ def executive_report(run: Run) -> str:
     seg = run.segmentation
     plan = run.team_plan.plan
     teams = plan.teams
-    named = teams[teams["headcount"] > 0]
     reps_total = int(teams["headcount"].sum())
     verdict = str(seg.types.quality.get("verdict", ""))
     clarity = {
@@ -416,7 +415,7 @@ def _reps(run: Run, sym: str) -> list[str]:
     ))  # fmt: skip
     if len(reps) > MAX_ROWS * 2:
         out.append(f'<p class="note">{len(reps) - MAX_ROWS * 2} more reps in the Excel workbook.</p>')
-    warnings = [w for w in territories.warnings if _plain(w)]
+    warnings = [w for w in group_warnings(territories.warnings) if _plain(w)]
     if warnings:
         out.append('<div class="warn"><ul>' + "".join(f"<li>{_e(w)}</li>" for w in warnings[:MAX_NOTES]) + "</ul></div>")
     out.append("</section>")
@@ -485,18 +484,7 @@ def _assumptions(run: Run) -> list[str]:
 
 
 def _value_text(value: float, unit: str) -> str:
-    """A rule's value in its unit: ``$25,000``, ``50%``, ``4 months``, ``20 accounts per rep``."""
-    unit = str(unit)
-    if unit.startswith("USD"):
-        rest = unit[3:].strip()
-        return f"${value:,.0f}" + (f" {rest}" if rest else "")
-    if unit.startswith("share"):
-        return f"{value * 100:.3g}%" + unit[len("share"):]
-    if unit == "flag":
-        return "yes" if value else "no"
-    if value == 1 and unit.endswith("s") and " " not in unit:
-        unit = unit[:-1]  # "1 hour", not "1 hours"
-    return f"{value:,g} {unit}"
+    return value_in_unit(value, unit)
 
 
 def _notes(run: Run) -> list[str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from segmentation.markdown import escape
 from segmentation.playbook import Playbook, Rule, load_playbook
@@ -98,17 +100,20 @@ def plan_summary(run: Run) -> str:
     if changed:
         lines += ["", "## Playbook changes from the defaults", ""]
         lines += [
-            f"- {rule.label}: {rule.value:g} {rule.unit} (default {default:g})"
+            f"- {rule.label}: {value_in_unit(rule.value, rule.unit)} "
+            f"(default {value_in_unit(default, rule.unit)})"
             for rule, default in changed
         ]
-    if run.warnings:
+    # Per-rep notes of one kind read as one line ("24 reps would lose more than 25%...").
+    caveats = group_warnings(run.warnings)
+    if caveats:
         # One page: the first caveats in full, the count of the rest (all are in report.json).
-        shown = run.warnings[:MAX_CAVEATS]
+        shown = caveats[:MAX_CAVEATS]
         lines += ["", "## Caveats", ""]
         lines += [f"- {inert(note)}" for note in shown]
-        if len(run.warnings) > len(shown):
+        if len(caveats) > len(shown):
             lines.append(
-                f"- … and {len(run.warnings) - len(shown)} more in report.json "
+                f"- … and {len(caveats) - len(shown)} more in report.json "
                 "(warnings) and on the app's pages."
             )
     lines += [
@@ -127,3 +132,83 @@ def playbook_changes(playbook: Playbook) -> list[tuple[Rule, float]]:
         for rule_id, rule in playbook.rules.items()
         if rule_id in shipped.rules and rule.value != shipped.value(rule_id)
     ]
+
+
+def value_in_unit(value: float, unit: str, symbol: str = "$") -> str:
+    """A playbook value in its own unit: ``$25,000``, ``50%``, ``4 months``, ``20 accounts per rep``.
+
+    Parameters
+    ----------
+    value : float
+    unit : str
+        The rule's unit (``USD``, ``USD per rep per year``, ``share of accounts``, ``flag``...).
+    symbol : str
+        Shown for ``USD`` (the playbook's money is in US dollars).
+
+    Returns
+    -------
+    str
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    unit = str(unit)
+    if unit.startswith("USD"):
+        rest = unit[3:].strip()
+        return f"{symbol}{value:,.0f}" + (f" {rest}" if rest else "")
+    if unit.startswith("share"):
+        return f"{value * 100:.3g}%" + unit[len("share"):]
+    if unit == "flag":
+        return "yes" if value else "no"
+    return f"{value:,g} {unit}"
+
+
+_LOSES = re.compile(
+    r"^(?P<rep>.+) loses (?P<lost>[\d,]+) of (?P<owned>[\d,]+) accounts \((?P<share>\d+%), "
+    r"above the (?P<limit>\d+%) per-quarter guideline\): phase the change\.$"
+)
+_IDLE = re.compile(r"^Rep '(?P<rep>.+)' .*: left idle\.$")
+
+
+def group_warnings(notes: Sequence[str], min_group: int = 3, names: int = 5) -> list[str]:
+    """Per-rep warnings of one kind in one line: "12 reps lose more than 25%..." (not 12 lines).
+
+    Parameters
+    ----------
+    notes : sequence of str
+        Warnings as the territory stage writes them, in order.
+    min_group : int
+        Fewer notes of a kind than this stay as they are.
+    names : int
+        Reps named in a grouped line before "and N more".
+
+    Returns
+    -------
+    list of str
+        The other notes unchanged and in order; each group where its first note was.
+    """
+    groups: dict[str, list[tuple[int, re.Match]]] = {"loses": [], "idle": []}
+    for i, note in enumerate(notes):
+        for kind, pattern in (("loses", _LOSES), ("idle", _IDLE)):
+            match = pattern.match(note)
+            if match:
+                groups[kind].append((i, match))
+                break
+    replace: dict[int, str | None] = {}
+    for kind, members in groups.items():
+        if len(members) < min_group:
+            continue
+        shown = members[:names]
+        more = f" and {len(members) - len(shown)} more" if len(members) > len(shown) else ""
+        if kind == "loses":
+            limit = members[0][1]["limit"]
+            who = ", ".join(f"{m['rep']} ({m['lost']} of {m['owned']}, {m['share']})" for _, m in shown)
+            line = (
+                f"{len(members)} reps would lose more than {limit} of their accounts, above the "
+                f"per-quarter guideline: phase the change. {who}{more}."
+            )
+        else:
+            who = ", ".join(f"'{m['rep']}'" for _, m in shown)
+            line = f"{len(members)} reps in the roster match no team with accounts and are left idle: {who}{more}."
+        for j, (i, _) in enumerate(members):
+            replace[i] = line if j == 0 else None
+    return [replace.get(i, note) for i, note in enumerate(notes) if replace.get(i, note) is not None]

@@ -81,8 +81,8 @@ def test_report_requests_nothing_from_outside(request, which):
     for name, value in tags.attrs:
         if name == "xmlns":
             continue
-        assert not re.search(r"(https?:)?//", value, re.I), (name, value)
-    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page.split("</style>")[0], re.I)
+        assert not re.search(r"(https?:)?//", value, re.IGNORECASE), (name, value)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", page.split("</style>")[0], re.IGNORECASE)
     assert "default-src 'none'" in page  # and the page forbids any request a later edit adds
 
 
@@ -91,7 +91,7 @@ def test_report_has_no_jargon(request, which):
     page = executive_report(_runs(request, which))
     text = re.sub(r"<[^>]+>", " ", page.split("</style>")[1])
     for word in ("silhouette", "ARI", "KMeans", "bootstrap", *JARGON):
-        assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.I), word
+        assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.IGNORECASE), word
 
 
 def test_report_shows_customer_text_as_text(hostile_run):
@@ -247,14 +247,14 @@ def test_money_column_never_reads_a_thousand_of_its_unit(values, expected):
     ],
 )
 def test_playbook_values_read_in_their_unit(value, unit, text):
-    from segmentation.ui.tables import value_in_unit
+    from segmentation.summary import value_in_unit
 
     assert value_in_unit(value, unit) == text
 
 
 @pytest.mark.parametrize("count, lines", [(2, 4), (3, 3), (40, 3)])
 def test_per_rep_warnings_are_grouped(count, lines):
-    from segmentation.ui.tables import group_warnings
+    from segmentation.summary import group_warnings
 
     notes = ["first", *(
         f"Rep {i} loses 10 of 20 accounts (50%, above the 25% per-quarter guideline): phase the change."
@@ -264,4 +264,41 @@ def test_per_rep_warnings_are_grouped(count, lines):
     assert grouped[0] == "first" and grouped[-1] == "last"
     assert len(grouped) == (count + 2 if count < 3 else lines)
     if count >= 3:
-        assert grouped[1].startswith(f"{count} reps lose more than the 25%")
+        assert grouped[1].startswith(f"{count} reps would lose more than 25% of their accounts")
+
+
+class _Swap:
+    """A run with some attributes replaced (the plan as another helper's headcount model shapes it)."""
+
+    def __init__(self, base, **parts):
+        self._base = base
+        self.__dict__.update(parts)
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+
+@pytest.mark.parametrize("with_money", [False, True])
+def test_cost_and_hiring_appear_only_when_the_plan_has_them(sample_run, with_money):
+    plan = sample_run.team_plan.plan
+    teams = plan.teams
+    extra = {}
+    if with_money:
+        teams = teams.assign(
+            bookings=teams["headcount"] * 900_000.0,
+            cost=teams["headcount"] * 250_000.0,
+            cost_of_sales=0.28,
+        )
+        extra["hiring"] = pd.DataFrame(
+            {"team": ["Field · Farmers"] * 2, "month": [1, 2], "hires": [3.0, 1.0],
+             "reps": [20.0, 21.0], "ramped_reps": [18.0, 19.0], "capacity": [1e6, 1.1e6],
+             "bookings_target": [1.2e6, 1.2e6]}
+        )  # fmt: skip
+    fake_plan = _Swap(plan, teams=teams, **extra)
+    fake = _Swap(sample_run, team_plan=_Swap(sample_run.team_plan, plan=fake_plan))
+    page = executive_report(fake)
+    assert ("Yearly cost" in page) is with_money
+    assert ("yearly cost of the reps" in page) is with_money
+    assert ("<h3>Hiring plan</h3>" in page) is with_money
+    if with_money:
+        assert "28%" in page and "Reps after 2 months" in page

@@ -47,7 +47,7 @@ def test_playbook_changes_are_listed_with_the_default(sample_run):
     changed = sample_run.playbook.with_values(motion_field_min=50_000)
     text = plan_summary(_WithPlaybook(sample_run, changed))
     section = text.split("## Playbook changes from the defaults")[1]
-    assert "50000 USD (default 25000)" in section.splitlines()[2]
+    assert "$50,000 (default $25,000)" in section.splitlines()[2]
     assert "## Playbook changes" not in plan_summary(sample_run)
 
 

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from segmentation.summary import group_warnings, value_in_unit  # noqa: F401  (the app's helpers)
 
 LABELS: dict[str, str] = {
     "customer_type": "Customer type",
@@ -140,86 +141,6 @@ def money_format(values: pd.Series | Sequence[float], symbol: str = "$") -> tupl
             decimals = 0 if smallest >= 10 else 1 if smallest >= 0.1 else 2
             return divisor, f"{sym}%.{decimals}f{suffix}"
     return 1.0, f"{sym}%,.0f"
-
-
-def value_in_unit(value: float, unit: str, symbol: str = "$") -> str:
-    """A playbook value in its own unit: ``$25,000``, ``50%``, ``4 months``, ``20 accounts per rep``.
-
-    Parameters
-    ----------
-    value : float
-    unit : str
-        The rule's unit (``USD``, ``USD per rep per year``, ``share of accounts``, ``flag``...).
-    symbol : str
-        Shown for ``USD`` (the playbook's money is in US dollars).
-
-    Returns
-    -------
-    str
-    """
-    if value is None or pd.isna(value):
-        return "—"
-    unit = str(unit)
-    if unit.startswith("USD"):
-        rest = unit[3:].strip()
-        return f"{symbol}{value:,.0f}" + (f" {rest}" if rest else "")
-    if unit.startswith("share"):
-        return f"{value * 100:.3g}%" + unit[len("share"):]
-    if unit == "flag":
-        return "yes" if value else "no"
-    return f"{value:,g} {unit}"
-
-
-_LOSES = re.compile(
-    r"^(?P<rep>.+) loses (?P<lost>[\d,]+) of (?P<owned>[\d,]+) accounts \((?P<share>\d+%), "
-    r"above the (?P<limit>\d+%) per-quarter guideline\): phase the change\.$"
-)
-_IDLE = re.compile(r"^Rep '(?P<rep>.+)' .*: left idle\.$")
-
-
-def group_warnings(notes: Sequence[str], min_group: int = 3, names: int = 5) -> list[str]:
-    """Per-rep warnings of one kind in one line: "12 reps lose more than 25%..." (not 12 lines).
-
-    Parameters
-    ----------
-    notes : sequence of str
-        Warnings as the territory stage writes them, in order.
-    min_group : int
-        Fewer notes of a kind than this stay as they are.
-    names : int
-        Reps named in a grouped line before "and N more".
-
-    Returns
-    -------
-    list of str
-        The other notes unchanged and in order; each group where its first note was.
-    """
-    groups: dict[str, list[tuple[int, re.Match]]] = {"loses": [], "idle": []}
-    for i, note in enumerate(notes):
-        for kind, pattern in (("loses", _LOSES), ("idle", _IDLE)):
-            match = pattern.match(note)
-            if match:
-                groups[kind].append((i, match))
-                break
-    replace: dict[int, str | None] = {}
-    for kind, members in groups.items():
-        if len(members) < min_group:
-            continue
-        shown = members[:names]
-        more = f" and {len(members) - len(shown)} more" if len(members) > len(shown) else ""
-        if kind == "loses":
-            limit = members[0][1]["limit"]
-            who = ", ".join(f"{m['rep']} ({m['lost']} of {m['owned']}, {m['share']})" for _, m in shown)
-            line = (
-                f"{len(members)} reps lose more than the {limit} of their accounts a quarter the "
-                f"guideline allows: phase the change. {who}{more}."
-            )
-        else:
-            who = ", ".join(f"'{m['rep']}'" for _, m in shown)
-            line = f"{len(members)} reps in the roster match no team with accounts and are left idle: {who}{more}."
-        for j, (i, _) in enumerate(members):
-            replace[i] = line if j == 0 else None
-    return [replace.get(i, note) for i, note in enumerate(notes) if replace.get(i, note) is not None]
 
 
 def display_frame(
