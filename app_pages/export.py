@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from segmentation.report_html import currency_symbol
 from segmentation.ui import state, views
 from segmentation.ui.exports import downloads
 from segmentation.ui.tables import show
@@ -56,4 +57,4 @@ with st.container(border=True):
     st.markdown(views.demote_headings(run.summary()))
 
 st.subheader("Assignments (first 100 rows)")
-show(assignments.head(100), key="assignments_preview")
+show(assignments.head(100), key="assignments_preview", currency=currency_symbol(run))

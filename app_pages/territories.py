@@ -3,6 +3,7 @@
 import streamlit as st
 
 from segmentation import charts, geo
+from segmentation.report_html import currency_symbol
 from segmentation.markdown import escape as md
 from segmentation.ui import state, views
 from segmentation.ui.tables import group_warnings, show
@@ -77,6 +78,7 @@ if places.countries.empty:
     st.info("No map: the file has no country or state column we could read.")
 else:
     team_colors = charts.team_colors(team_plan.plan.teams["team"])
+    currency = currency_symbol(state.loaded())
     st.caption(
         "Each place takes the colour of the team holding most of its value. **Load** is the "
         "value per rep of the reps covering the place against the average rep: 1.00 is "
@@ -91,7 +93,7 @@ else:
     ):
         with tab:
             st.plotly_chart(
-                charts.territory_map(frame, team_colors, scope=scope),
+                charts.territory_map(frame, team_colors, scope=scope, currency=currency),
                 key=f"territory_map_{scope}",
                 config={"topojsonURL": geo.TOPOJSON_ROUTE, "displaylogo": False},
             )
@@ -99,5 +101,5 @@ else:
                 frame,
                 ["place", "accounts", "value", "reps", "rep_equivalents", "balance", "team",
                  "team_share"],
-                key=f"territory_places_{scope}",
+                key=f"territory_places_{scope}", currency=currency,
             )  # fmt: skip

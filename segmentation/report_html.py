@@ -80,19 +80,20 @@ svg text { font-family: "Segoe UI", Helvetica, Arial, sans-serif; }
 """
 
 
-def currency_symbol(run: Run) -> str:
+def currency_symbol(run) -> str:
     """The symbol money is shown with: the file's currency when it names one, else ``$``.
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.pipeline.Run or segmentation.pipeline.LoadedAccounts
 
     Returns
     -------
     str
         ``$``, ``€``, ``£``... or the ISO code and a space (``CHF ``) for other currencies.
     """
-    units = getattr(run.loaded.prepared, "units", None) or {}
+    loaded = getattr(run, "loaded", run)
+    units = getattr(loaded.prepared, "units", None) or {}
     for name in ("deal_size", "annual_revenue"):
         entry = units.get(name) if isinstance(units, dict) else None
         code = entry.get("currency") if isinstance(entry, dict) else None

@@ -302,3 +302,25 @@ def test_cost_and_hiring_appear_only_when_the_plan_has_them(sample_run, with_mon
     assert ("<h3>Hiring plan</h3>" in page) is with_money
     if with_money:
         assert "28%" in page and "Reps after 2 months" in page
+
+
+@pytest.mark.parametrize(
+    "units, symbol",
+    [
+        (None, "$"),
+        ({"deal_size": {"currency": "EUR"}}, "€"),
+        ({"annual_revenue": {"currency": "GBP"}}, "£"),
+        ({"deal_size": {"currency": "CHF"}}, "CHF "),
+        ({"deal_size": {"currency": None}}, "$"),
+    ],
+)
+def test_money_uses_the_files_currency(sample_run, units, symbol):
+    from segmentation.report_html import currency_symbol
+
+    prepared = _Swap(sample_run.loaded.prepared, units=units)
+    fake = _Swap(sample_run, loaded=_Swap(sample_run.loaded, prepared=prepared))
+    assert currency_symbol(fake) == symbol
+    page = executive_report(fake)
+    assert re.search(re.escape(symbol) + r"\d[\d.]*[KMB]</td>", page)  # typical deals in that currency
+    if symbol != "$":
+        assert not re.search(r"\$\d[\d.]*[KMB]</td>", page)
