@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -528,18 +528,33 @@ def report_pdf(page: str, *, timeout: float = 120.0) -> bytes | None:
     browser = chromium_path()
     if browser is None:
         return None
-    with tempfile.TemporaryDirectory(prefix="segmentation-report-") as folder:
-        source = Path(folder) / "report.html"
-        target = Path(folder) / "report.pdf"
-        source.write_text(page, encoding="utf-8")
+    # The page goes in through a pipe and the PDF comes out through one: the report (customer
+    # names) is never written to disk nor shown in the process list. The profile folder holds
+    # only the browser's own state and is removed at once.
+    with tempfile.TemporaryDirectory(prefix="segmentation-pdf-") as profile:
         command = [
             browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
             "--disable-background-networking", "--disable-component-update", "--no-first-run",
-            f"--user-data-dir={Path(folder) / 'profile'}", f"--print-to-pdf={target}",
-            source.as_uri(),
+            "--disable-extensions", f"--user-data-dir={profile}", "--print-to-pdf=/dev/stdout",
+            "file:///dev/stdin",
         ]  # fmt: skip
+        if not hasattr(os, "memfd_create"):
+            return None  # only Linux has anonymous in-memory files: no PDF rather than a temp file
+        # Chromium reads a file:// URL by its size: a pipe reads as empty, an in-memory file
+        # (memfd, never on disk) as the page.
+        source = os.memfd_create("report.html")
         try:
-            subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+            data = memoryview(page.encode("utf-8"))
+            while data:
+                data = data[os.write(source, data):]
+            os.lseek(source, 0, os.SEEK_SET)
+            done = subprocess.run(
+                command, stdin=source, capture_output=True, timeout=timeout, check=False
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
-        return target.read_bytes() if target.is_file() and target.stat().st_size else None
+        finally:
+            os.close(source)
+    pdf = done.stdout
+    start = pdf.find(b"%PDF-")
+    return pdf[start:] if start >= 0 and b"%%EOF" in pdf[-1024:] else None
