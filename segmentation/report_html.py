@@ -14,12 +14,14 @@ itself and can never become a tag or a link.
 from __future__ import annotations
 
 import html
+import http.server
 import math
-import os
 import re
+import secrets
 import shutil
 import subprocess
 import tempfile
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -528,33 +530,48 @@ def report_pdf(page: str, *, timeout: float = 120.0) -> bytes | None:
     browser = chromium_path()
     if browser is None:
         return None
-    # The page goes in through a pipe and the PDF comes out through one: the report (customer
-    # names) is never written to disk nor shown in the process list. The profile folder holds
-    # only the browser's own state and is removed at once.
-    with tempfile.TemporaryDirectory(prefix="segmentation-pdf-") as profile:
-        command = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-            "--disable-background-networking", "--disable-component-update", "--no-first-run",
-            "--disable-extensions", f"--user-data-dir={profile}", "--print-to-pdf=/dev/stdout",
-            "file:///dev/stdin",
-        ]  # fmt: skip
-        if not hasattr(os, "memfd_create"):
-            return None  # only Linux has anonymous in-memory files: no PDF rather than a temp file
-        # Chromium reads a file:// URL by its size: a pipe reads as empty, an in-memory file
-        # (memfd, never on disk) as the page.
-        source = os.memfd_create("report.html")
-        try:
-            data = memoryview(page.encode("utf-8"))
-            while data:
-                data = data[os.write(source, data):]
-            os.lseek(source, 0, os.SEEK_SET)
-            done = subprocess.run(
-                command, stdin=source, capture_output=True, timeout=timeout, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        finally:
-            os.close(source)
+    # The page is served once from memory on the loopback interface, at a random path, and the
+    # PDF comes back on stdout: the report (customer names) never touches the disk nor the
+    # process list. (Chromium reads a file:// URL by its size and extension, so neither a pipe
+    # nor an in-memory file works.) The profile folder holds only the browser's own state.
+    body = page.encode("utf-8")
+    token = secrets.token_urlsafe(16)
+
+    class _Once(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # the http.server API names it so
+            if self.path != f"/{token}/report.html":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # nothing about the request reaches a log
+            pass
+
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Once)
+    except OSError:
+        return None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="segmentation-pdf-") as profile:
+            command = [
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--disable-extensions", f"--user-data-dir={profile}", "--print-to-pdf=/dev/stdout",
+                f"http://127.0.0.1:{server.server_address[1]}/{token}/report.html",
+            ]  # fmt: skip
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+            except (OSError, subprocess.TimeoutExpired):
+                return None
+    finally:
+        server.shutdown()
+        server.server_close()
     pdf = done.stdout
     start = pdf.find(b"%PDF-")
     return pdf[start:] if start >= 0 and b"%%EOF" in pdf[-1024:] else None
