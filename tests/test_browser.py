@@ -174,6 +174,18 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
         _goto(page, "Data", "Column mapping")
+        # An old Excel file is refused with a message on the page that says what to do.
+        old_excel = tmp_path / "accounts.xls"
+        old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+        _act(
+            page,
+            lambda: page.locator(".st-key-accounts_upload input[type=file]").set_input_files(
+                str(old_excel)
+            ),
+            "Excel 97-2003",
+        )
+        page.locator('[data-testid="stAlertContentError"]').get_by_text("accounts.xls").wait_for()
+
         _upload(page, UPLOAD, f"In use: {UPLOAD.name}")
         expected_rows = _data_rows(UPLOAD)
         page.get_by_text(f"{expected_rows:,}", exact=True).first.wait_for()
@@ -194,6 +206,10 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         html_path = tmp_path / "report.html"
         report.value.save_as(html_path)
         assert "The recommended organisation" in html_path.read_text(encoding="utf-8")
+        if page.get_by_role("button", name="Executive report (.pdf)").count():
+            with page.expect_download() as printed:
+                page.get_by_role("button", name="Executive report (.pdf)").click()
+            assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
 
         with page.expect_download() as download:
             page.get_by_role("button", name="assignments.csv").click()
