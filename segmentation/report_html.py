@@ -44,6 +44,9 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "
 MAX_ROWS = 12
 """Rows of a table before the rest is summed up in one line (the page stays a few pages long)."""
 
+MAX_REPS = 30
+"""Reps listed by name; a larger team's remaining reps are counted (all are in the workbook)."""
+
 MAX_NOTES = 6
 """Data notes shown; the rest are counted (all are in report.json)."""
 
@@ -409,15 +412,18 @@ def _reps(run: Run, sym: str) -> list[str]:
     rows = [
         [_e(r["rep"]), _e(r["team"]), _num(r["accounts"]), _money(r["value"], sym)]
         + [_num(r[c]) for c in cols]
-        for _, r in ordered.head(MAX_ROWS * 2).iterrows()
+        for _, r in ordered.head(MAX_REPS).iterrows()
     ]
     labels = {"kept": "Kept", "moved_in": "New to them", "moved_out": "Handed on"}
     out.append(_table(
         ["Rep", "Team", "Accounts", "Yearly potential", *[labels[c] for c in cols]],
         rows, numeric=set(range(2, 4 + len(cols))),
     ))  # fmt: skip
-    if len(reps) > MAX_ROWS * 2:
-        out.append(f'<p class="note">{len(reps) - MAX_ROWS * 2} more reps in the Excel workbook.</p>')
+    if len(reps) > MAX_REPS:
+        rest = len(reps) - MAX_REPS
+        out.append(
+            f'<p class="note">{rest} more {"rep" if rest == 1 else "reps"} in the Excel workbook.</p>'
+        )
     warnings = [w for w in group_warnings(territories.warnings) if _plain(w)]
     if warnings:
         out.append('<div class="warn"><ul>' + "".join(f"<li>{_e(w)}</li>" for w in warnings[:MAX_NOTES]) + "</ul></div>")
