@@ -101,21 +101,31 @@ def locate(country: pd.Series | None, region: pd.Series | None) -> pd.DataFrame:
     """
     index = (country if country is not None else region).index
     lookup = _lookup()
+    n = len(index)
 
-    def code(values: pd.Series | None, kind: str) -> pd.Series:
+    def codes(values: pd.Series | None) -> tuple[np.ndarray, list[str]]:
+        # A million accounts name a few hundred places: match each distinct spelling once.
         if values is None:
-            return pd.Series(pd.NA, index=index, dtype="str")
-        keys = values.astype("str").map(_key, na_action="ignore")
-        return keys.map(lookup[kind]).astype("str")
+            return np.full(n, -1), []
+        found, uniques = pd.factorize(values.astype("str"))
+        return found, [_key(u) for u in uniques]
 
-    nation = code(country, "country")
-    state = code(region, "us_state")
-    province = code(region, "ca_province")
-    blank = nation.isna() & (country.isna() if country is not None else True)
-    nation = nation.mask(blank & state.notna(), US).mask(blank & province.notna(), CANADA)
-    sub = pd.Series(pd.NA, index=index, dtype="str")
-    sub = sub.mask((nation == US) & state.notna(), "US-" + state)
-    sub = sub.mask((nation == CANADA) & province.notna(), "CA-" + province)
+    def take(found: np.ndarray, keys: list[str], kind: str, prefix: str = "") -> np.ndarray:
+        table = lookup[kind]
+        matched = [prefix + table[k] if k in table else None for k in keys]
+        return np.array([*matched, None], dtype=object)[found]  # -1 (blank) takes the None
+
+    country_found, country_keys = codes(country)
+    region_found, region_keys = codes(region)
+    nation = take(country_found, country_keys, "country")
+    state = take(region_found, region_keys, "us_state", "US-")
+    province = take(region_found, region_keys, "ca_province", "CA-")
+    has_state, has_province = pd.notna(state), pd.notna(province)
+    blank = country_found < 0  # no country given: a state or province says which
+    nation = np.where(blank & has_state, US, np.where(blank & has_province, CANADA, nation))
+    sub = np.where((nation == US) & has_state, state, np.where((nation == CANADA) & has_province, province, None))
+    nation = pd.Series(nation, index=index, dtype="str")
+    sub = pd.Series(sub, index=index, dtype="str")
     return pd.DataFrame({"country": nation, "subdivision": sub}, index=index)
 
 
