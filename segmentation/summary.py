@@ -21,9 +21,10 @@ MAX_CAVEATS = 8
 
 # What can make text inside a line do something in Markdown (Streamlit's and GitHub's): emphasis,
 # code, links and images, HTML, table pipes, strikethrough and maths (each between two ``~`` or
-# two ``$``: one alone is text), entities, and the starts of GitHub's autolinks. Text mid-line with none of these renders as itself.
+# two ``$``: one alone is text), entities, the starts of GitHub's autolinks, and Streamlit's
+# ``:emoji:`` and ``:material/icon:`` shortcodes. Text mid-line with none of these renders as itself.
 _ACTIVE = re.compile(
-    r"[\\`*{}\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~.*~|&#?\w+;|://|www\.|@|mailto:|xmpp:|\$.*\$", re.IGNORECASE
+    r"[\\`*{}\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~.*~|&#?\w+;|://|www\.|@|mailto:|xmpp:|\$.*\$|:[\w/+-]+:", re.IGNORECASE
 )
 
 

@@ -168,6 +168,8 @@ def test_cli_excel_csv_flag(tmp_path, flag, bom):
         ("from $1 to $2", False),
         ("a|b", False),
         ("AT&amp;T", False),
+        ("Ops :rocket: team", False),
+        ("Region: EMEA", True),
     ],
 )
 def test_summary_text_is_plain_unless_markdown_would_act(text, plain):
