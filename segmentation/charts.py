@@ -410,16 +410,20 @@ def team_colors(teams: pd.Series | list[str]) -> dict[str, str]:
 
 
 def _place_hover(frame: pd.DataFrame, currency: str = "$") -> list[str]:
+    # Plotly reads hover text and legend names as HTML (links included): team names can hold a
+    # user's vertical renames, so they are escaped.
+    import html
+
     lines = []
     for row in frame.itertuples(index=False):
         balance = (
             f"{row.balance:.2f}× the average load per rep" if pd.notna(row.balance) else "no rep"
         )
         lines.append(
-            f"<b>{row.place}</b><br>{int(row.accounts):,} accounts · "
+            f"<b>{html.escape(str(row.place))}</b><br>{int(row.accounts):,} accounts · "
             f"{format_money(row.value).replace('$', currency, 1)} potential<br>"
             f"{int(row.reps):,} reps ({row.rep_equivalents:.1f} full-time) · {balance}<br>"
-            f"Most value: {row.team} ({row.team_share:.0%})"
+            f"Most value: {html.escape(str(row.team))} ({row.team_share:.0%})"
         )
     return lines
 
@@ -448,6 +452,8 @@ def territory_map(
     -------
     plotly.graph_objects.Figure
     """
+    import html
+
     fig = go.Figure()
     size_ref = float(places["accounts"].max()) if len(places) else 1.0
     for team in [t for t in colors if t in set(places["team"].astype(str))]:
@@ -458,14 +464,16 @@ def territory_map(
                 go.Choropleth(
                     locations=part["code"], locationmode="ISO-3", z=[1] * len(part),
                     colorscale=[[0, colors[team]], [1, colors[team]]], showscale=False,
-                    marker_line_color="white", marker_line_width=0.5, name=_short(team, 40),
+                    marker_line_color="white", marker_line_width=0.5,
+                    name=html.escape(_short(team, 40)),
                     showlegend=True, text=hover, hovertemplate="%{text}<extra></extra>",
                 )
             )  # fmt: skip
         else:
             fig.add_trace(
                 go.Scattergeo(
-                    lat=part["lat"], lon=part["lon"], mode="markers", name=_short(team, 40),
+                    lat=part["lat"], lon=part["lon"], mode="markers",
+                    name=html.escape(_short(team, 40)),
                     marker={"size": 8 + 34 * np.sqrt(part["accounts"] / size_ref),
                             "color": colors[team], "opacity": 0.8,
                             "line": {"color": "white", "width": 1}},

@@ -326,3 +326,17 @@ def test_money_uses_the_files_currency(sample_run, units, symbol):
     assert re.search(re.escape(symbol) + r"\d[\d.]*[KMB]</td>", page)  # typical deals in that currency
     if symbol != "$":
         assert not re.search(r"\$\d[\d.]*[KMB]</td>", page)
+
+
+def test_territory_map_shows_team_names_as_text():
+    from segmentation.charts import territory_map
+
+    places = pd.DataFrame(
+        {"code": ["USA"], "place": ["United States"], "lat": [39.5], "lon": [-99.0],
+         "accounts": [3], "value": [1e6], "reps": [1], "rep_equivalents": [1.0],
+         "team": ['<a href="https://evil.example">Field</a>'], "team_share": [1.0],
+         "value_per_rep": [1e6], "balance": [1.0]}
+    )  # fmt: skip
+    fig = territory_map(places, {'<a href="https://evil.example">Field</a>': "#123456"})
+    assert "<a " not in fig.data[0].name and "<a " not in fig.data[0].text[0]
+    assert "&lt;a href" in fig.data[0].text[0]
