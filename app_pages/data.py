@@ -11,7 +11,9 @@ st.caption(
     "Excel). Everything stays in this browser session's memory; nothing is written to disk."
 )
 
-FILE_TYPES = ["csv", "tsv", "txt", "xlsx"]
+# .xls is accepted here so the reader can say what to do with it (save as .xlsx or CSV);
+# refused by the uploader itself, its message was easy to miss.
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
 accounts_col, deals_col, roster_col = st.columns(3)
 with accounts_col:
     st.file_uploader("Accounts export", type=FILE_TYPES, key="accounts_upload")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from segmentation.report_html import currency_symbol
 from segmentation.ui import state, views
 from segmentation.ui.exports import downloads
 from segmentation.ui.tables import show
@@ -25,9 +26,17 @@ cols[2].metric(
     help="Upload a rep roster (Data or Territories page) to name a rep for every account.",
 )  # fmt: skip
 
-files = downloads(run)
-main, more = files[:4], files[4:]
-grid = st.columns(4)
+excel_csv = st.toggle(
+    "CSV files for Excel", key="excel_csv",
+    help="Adds a UTF-8 byte-order mark so Excel shows accented and other non-ASCII names "
+    "intact. Leave off for a CRM import (the same bytes as `python -m segmentation run`; "
+    "`--excel-csv` there does the same).",
+)  # fmt: skip
+files = downloads(run, excel_csv=excel_csv)
+# The executive report leads with the CRM files; its PDF sits beside it when this machine can print.
+n_main = 5 if any(item.key == "download_report_pdf" for item in files) else 4
+main, more = files[:n_main], files[n_main:]
+grid = st.columns(n_main)
 for col, item in zip(grid, main):
     with col.container(border=True):
         st.download_button(
@@ -48,4 +57,4 @@ with st.container(border=True):
     st.markdown(views.demote_headings(run.summary()))
 
 st.subheader("Assignments (first 100 rows)")
-show(assignments.head(100), key="assignments_preview")
+show(assignments.head(100), key="assignments_preview", currency=currency_symbol(run))

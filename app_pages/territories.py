@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from segmentation import charts
+from segmentation import charts, geo
+from segmentation.report_html import currency_symbol
 from segmentation.markdown import escape as md
 from segmentation.ui import state, views
-from segmentation.ui.tables import show
+from segmentation.ui.tables import group_warnings, show
 
 st.title("Territories")
 st.caption(
@@ -38,7 +39,7 @@ if preview:
         "the Data page) to see your reps, who keeps what, and who moves."
     )
 else:
-    views.warning_list(territories.warnings)
+    views.warning_list(group_warnings(territories.warnings))
 
 teams, reps = territories.teams, territories.reps
 known = territories.disruption
@@ -70,3 +71,35 @@ show(reps, ["rep", "team", "accounts", "value", *moves], key="territory_reps")
 if len(known) and not preview:
     with st.expander(f"Every account that changes owner ({len(known):,})"):
         show(known, key="disruption")
+
+st.subheader("Where the accounts are")
+places = geo.territory_summary(team_plan.book, territories.rep)
+if places.countries.empty:
+    st.info("No map: the file has no country or state column we could read.")
+else:
+    team_colors = charts.team_colors(team_plan.plan.teams["team"])
+    currency = currency_symbol(state.loaded())
+    st.caption(
+        "Each place takes the colour of the team holding most of its value. **Load** is the "
+        "value per rep of the reps covering the place against the average rep: 1.00 is "
+        "average, 1.30 is 30% more." + ("" if not preview else " Placeholder reps until a roster is uploaded.")
+    )
+    views.warning_list(places.warnings)
+    tabs = ["Countries"] + (["US states and Canadian provinces"] if len(places.subdivisions) else [])
+    for tab, frame, scope in zip(
+        st.tabs(tabs),
+        [places.countries, places.subdivisions],
+        ["world", "north america"],
+    ):
+        with tab:
+            st.plotly_chart(
+                charts.territory_map(frame, team_colors, scope=scope, currency=currency),
+                key=f"territory_map_{scope}",
+                config={"topojsonURL": geo.TOPOJSON_ROUTE, "displaylogo": False},
+            )
+            show(
+                frame,
+                ["place", "accounts", "value", "reps", "rep_equivalents", "balance", "team",
+                 "team_share"],
+                key=f"territory_places_{scope}", currency=currency,
+            )  # fmt: skip

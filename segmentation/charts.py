@@ -526,3 +526,104 @@ def competitor_heatmap(table: pd.DataFrame, max_competitors: int = 12) -> go.Fig
     )  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     return _style(fig, height=max(300, 34 * len(rate) + 120), legend=False)
+TEAM_PALETTE: tuple[str, ...] = (
+    "#1f4e79", "#E45756", "#54A24B", "#F58518", "#72B7B2", "#B279A2",
+    "#EECA3B", "#9D755D", "#FF9DA6", "#4C78A8", "#A05195", "#00A6A6",
+)  # fmt: skip
+"""Team colours on the territory map, in the plan's team order."""
+
+
+def team_colors(teams: pd.Series | list[str]) -> dict[str, str]:
+    """A fixed colour per team, in the order the plan lists them."""
+    ordered = list(dict.fromkeys(str(t) for t in teams))
+    return {name: TEAM_PALETTE[i % len(TEAM_PALETTE)] for i, name in enumerate(ordered)}
+
+
+def _place_hover(frame: pd.DataFrame, currency: str = "$") -> list[str]:
+    # Plotly reads hover text and legend names as HTML (links included): team names can hold a
+    # user's vertical renames, so they are escaped.
+    import html
+
+    lines = []
+    for row in frame.itertuples(index=False):
+        balance = (
+            f"{row.balance:.2f}× the average load per rep" if pd.notna(row.balance) else "no rep"
+        )
+        lines.append(
+            f"<b>{html.escape(str(row.place))}</b><br>{int(row.accounts):,} accounts · "
+            f"{format_money(row.value).replace('$', currency, 1)} potential<br>"
+            f"{int(row.reps):,} reps ({row.rep_equivalents:.1f} full-time) · {balance}<br>"
+            f"Most value: {html.escape(str(row.team))} ({row.team_share:.0%})"
+        )
+    return lines
+
+
+def territory_map(
+    places: pd.DataFrame, colors: dict[str, str], *, scope: str = "world", currency: str = "$"
+) -> go.Figure:
+    """Accounts by place, coloured by the team holding most of each place's value.
+
+    Countries (``scope="world"``) are filled shapes keyed by ISO alpha-3; US states and Canadian
+    provinces (``scope="north america"``) are bubbles sized by accounts at each centroid. The
+    base map is read from the figure config's ``topojsonURL`` (see
+    :data:`segmentation.geo.TOPOJSON_ROUTE`): pass it to ``st.plotly_chart(config=...)``.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        :class:`segmentation.geo.Territories` ``countries`` or ``subdivisions``.
+    colors : dict of str to str
+        Team → colour (:func:`team_colors`).
+    scope : {"world", "north america"}
+    currency : str
+        The symbol money is shown with.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import html
+
+    fig = go.Figure()
+    size_ref = float(places["accounts"].max()) if len(places) else 1.0
+    for team in [t for t in colors if t in set(places["team"].astype(str))]:
+        part = places[places["team"].astype(str) == team]
+        hover = _place_hover(part, currency)
+        if scope == "world":
+            fig.add_trace(
+                go.Choropleth(
+                    locations=part["code"], locationmode="ISO-3", z=[1] * len(part),
+                    colorscale=[[0, colors[team]], [1, colors[team]]], showscale=False,
+                    marker_line_color="white", marker_line_width=0.5,
+                    name=html.escape(_short(team, 40)),
+                    showlegend=True, text=hover, hovertemplate="%{text}<extra></extra>",
+                )
+            )  # fmt: skip
+        else:
+            fig.add_trace(
+                go.Scattergeo(
+                    lat=part["lat"], lon=part["lon"], mode="markers",
+                    name=html.escape(_short(team, 40)),
+                    marker={"size": 8 + 34 * np.sqrt(part["accounts"] / size_ref),
+                            "color": colors[team], "opacity": 0.8,
+                            "line": {"color": "white", "width": 1}},
+                    text=hover, hovertemplate="%{text}<extra></extra>",
+                )
+            )  # fmt: skip
+    geo = {
+        "scope": scope, "resolution": 110, "showcountries": True, "countrycolor": "#bbbbbb",
+        "showland": True, "landcolor": "#f2f2f2", "showframe": False, "showlakes": False,
+        "projection_type": "natural earth" if scope == "world" else "conic conformal",
+    }  # fmt: skip
+    if scope == "world":
+        # Whole world, centred on Greenwich: plotly otherwise centres on the first shapes drawn.
+        geo.update(lonaxis_range=[-180, 180], lataxis_range=[-60, 85], center={"lon": 0, "lat": 20},
+                   projection_rotation={"lon": 0})  # fmt: skip
+    if scope != "world":
+        geo.update(showsubunits=True, subunitcolor="#cccccc", lataxis_range=[22, 65],
+                   lonaxis_range=[-135, -55], projection_type="albers usa"
+                   if not places["code"].astype(str).str.startswith("CA-").any() else "conic conformal")  # fmt: skip
+        if geo["projection_type"] == "albers usa":
+            geo["scope"] = "usa"
+    fig.update_layout(geo=geo)
+    return _style(fig, height=460)

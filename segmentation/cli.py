@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         "is_closed, close_date, created, product, deal, competitor, loss_reason) to a column of "
         "the opportunities file (repeatable)",
     )
+    run.add_argument(
+        "--excel-csv",
+        action="store_true",
+        help="write the CSVs with a UTF-8 byte-order mark so Excel shows accents and other "
+        "non-ASCII names intact (default: plain UTF-8, as CRM importers expect)",
+    )
     _add_reading_options(run)
     _add_meaning_options(run)
     run.add_argument(
@@ -344,7 +350,7 @@ def _run(args: argparse.Namespace) -> int:
         market=_existing(args.market) if args.market else None,
         market_overrides=market_map,
     )
-    files = result.files()
+    files = result.files(excel_csv=args.excel_csv)
     outputs = write_outputs(files, out)
     summary = result.report()
     verdict = summary["quality"].get("verdict")

@@ -85,13 +85,38 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def teams_zip(assignments: pd.DataFrame) -> bytes:
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def excel_csv(data: bytes) -> bytes:
+    """The same CSV with a UTF-8 byte-order mark, so Excel opens ``Zürich`` as ``Zürich``.
+
+    Excel reads a CSV without a BOM in the machine's legacy code page (``ZÃ¼rich``); CRM
+    importers and scripts read either. The CLI writes no BOM unless ``--excel-csv`` asks, so
+    ``assignments.csv`` stays byte-compatible with earlier runs.
+
+    Parameters
+    ----------
+    data : bytes
+        A UTF-8 CSV (as from :func:`to_csv_bytes`).
+
+    Returns
+    -------
+    bytes
+        ``data`` with one BOM in front (never two).
+    """
+    return data if data.startswith(UTF8_BOM) else UTF8_BOM + data
+
+
+def teams_zip(assignments: pd.DataFrame, *, bom: bool = False) -> bytes:
     """One CSV per team, in a zip, for loading each team's book separately.
 
     Parameters
     ----------
     assignments : pandas.DataFrame
         The per-account assignments, with a ``team`` column.
+    bom : bool
+        Write each CSV with a UTF-8 byte-order mark (:func:`excel_csv`), for Excel.
 
     Returns
     -------
@@ -110,7 +135,8 @@ def teams_zip(assignments: pd.DataFrame) -> bytes:
             name = _file_name("<NA>" if pd.isna(team) else str(team), used)
             info = zipfile.ZipInfo(f"{name}.csv", date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, to_csv_bytes(book))
+            data = to_csv_bytes(book)
+            archive.writestr(info, excel_csv(data) if bom else data)
     return buffer.getvalue()
 
 

@@ -20,6 +20,7 @@ from segmentation.accounts import PreparedAccounts, prepare_accounts, status_fro
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types, feature_label
 from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
+from segmentation.export import excel_csv as add_bom
 from segmentation.features import feature_note, feature_report, resolve_feature_names
 from segmentation.ingest import ReadInfo, read_table
 from segmentation.market import (
@@ -297,8 +298,12 @@ class Run:
             }
         )
 
-    def files(self) -> dict[str, bytes]:
-        """The output files by name, as bytes: identical input and seed give identical bytes."""
+    def files(self, *, excel_csv: bool = False) -> dict[str, bytes]:
+        """The output files by name, as bytes: identical input and seed give identical bytes.
+
+        ``excel_csv=True`` writes the CSVs with a UTF-8 byte-order mark, so Excel shows
+        non-ASCII names intact (``--excel-csv``); by default they have none.
+        """
         files = {
             "assignments.csv": to_csv_bytes(self.team_plan.assignments),
             "segments.csv": to_csv_bytes(self.team_plan.plan.segments),
@@ -309,12 +314,15 @@ class Run:
             files["disruption.csv"] = to_csv_bytes(territories.disruption)
         if self.battlefield is not None:
             files.update(self.battlefield.files())
+        if excel_csv:
+            files = {name: add_bom(data) for name, data in files.items()}
         files["report.json"] = report_json(self.report())
+        files["report.html"] = self.report_html().encode("utf-8")
         return files
 
-    def teams_zip(self) -> bytes:
-        """One CSV per team, zipped."""
-        return teams_zip(self.team_plan.assignments)
+    def teams_zip(self, *, excel_csv: bool = False) -> bytes:
+        """One CSV per team, zipped (with a UTF-8 byte-order mark each when ``excel_csv``)."""
+        return teams_zip(self.team_plan.assignments, bom=excel_csv)
 
     def excel(self) -> bytes:
         """A workbook with the assignments, segments, teams and the playbook used."""
@@ -338,6 +346,12 @@ class Run:
     def summary(self) -> str:
         """A one-page plan summary in Markdown, for a VP to forward."""
         return plan_summary(self)
+
+    def report_html(self) -> str:
+        """The executive report: one self-contained HTML page (see :mod:`segmentation.report_html`)."""
+        from segmentation.report_html import executive_report
+
+        return executive_report(self)
 
 
 def load_accounts(

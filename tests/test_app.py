@@ -322,9 +322,9 @@ def test_export_page_offers_every_file_and_the_summary():
         "assignments.csv",
         "Team CSVs (zip)",
         "Excel workbook",
-        "Plan summary (.md)",
+        "Executive report (.html)",
     ]
-    assert {"segments.csv", "teams.csv", "report.json"} <= set(labels)
+    assert {"Plan summary (.md)", "segments.csv", "teams.csv", "report.json"} <= set(labels)
     assert "Sales coverage plan" in _texts(at)
     assert _metric(at, "Accounts in the plan") == "2,000"
 

@@ -37,7 +37,7 @@ TOO_SMALL = FIXTURES / "tools" / "salesforce_report_accounts.csv"  # report expo
 PAGES = [  # sidebar title, a text only that page shows
     ("Segments", "How many customer types?"),
     ("Team plan", "Recommendation per segment"),
-    ("Territories", "Balance per rep"),
+    ("Territories", "Where the accounts are"),
     ("Export", "Plan summary"),
 ]
 pytestmark = pytest.mark.browser
@@ -121,6 +121,20 @@ def browser():
 
 def _open(browser, url):
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    # Nothing leaves the machine: any request to another host is blocked, recorded and fails
+    # the test at the end (a favicon from a font CDN did, before the emoji icon).
+    context.outside = []
+    context.local = []
+
+    def guard(route):
+        address = route.request.url
+        if address.startswith((url + "/", "data:", "blob:")) or address == url:
+            context.local.append(address)
+            return route.continue_()
+        context.outside.append(address)
+        return route.abort()
+
+    context.route("**/*", guard)
     tab = context.new_page()
     tab.set_default_timeout(120_000)
     tab.goto(url)
@@ -160,6 +174,18 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0
 
         _goto(page, "Data", "Column mapping")
+        # An old Excel file is refused with a message on the page that says what to do.
+        old_excel = tmp_path / "accounts.xls"
+        old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+        _act(
+            page,
+            lambda: page.locator(".st-key-accounts_upload input[type=file]").set_input_files(
+                str(old_excel)
+            ),
+            "Excel 97-2003",
+        )
+        page.locator('[data-testid="stAlertContentError"]').get_by_text("accounts.xls").wait_for()
+
         _upload(page, UPLOAD, f"In use: {UPLOAD.name}")
         expected_rows = _data_rows(UPLOAD)
         page.get_by_text(f"{expected_rows:,}", exact=True).first.wait_for()
@@ -167,6 +193,23 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         for title, marker in PAGES:
             _goto(page, title, marker)
             assert page.locator('[data-testid="stAlertContentError"]').count() == 0, title
+            if title == "Territories":  # the base map comes from this server, and is drawn
+                page.locator(".js-plotly-plot .geo").first.wait_for()
+                page.wait_for_function(
+                    "() => document.querySelectorAll('.js-plotly-plot .geo path.choroplethlocation').length > 0",
+                    timeout=60_000,
+                )
+                assert any("/app/static/topojson/world_110m.json" in u for u in context.local)
+
+        with page.expect_download() as report:
+            page.get_by_role("button", name="Executive report (.html)").click()
+        html_path = tmp_path / "report.html"
+        report.value.save_as(html_path)
+        assert "The recommended organisation" in html_path.read_text(encoding="utf-8")
+        if page.get_by_role("button", name="Executive report (.pdf)").count():
+            with page.expect_download() as printed:
+                page.get_by_role("button", name="Executive report (.pdf)").click()
+            assert Path(printed.value.path()).read_bytes().startswith(b"%PDF")
 
         with page.expect_download() as download:
             page.get_by_role("button", name="assignments.csv").click()
@@ -177,6 +220,7 @@ def test_walk_every_page_and_download_assignments(app_url, browser, tmp_path):
         assert {"account_id", "team", "motion", "role", "reason"} <= set(rows[0])
         assert {r["account_id"] for r in rows} == _ids(UPLOAD)
         assert {r["motion"] for r in rows} <= {"field", "inside", "digital"}
+        assert context.outside == [], f"requests left the machine: {context.outside[:5]}"
     finally:
         context.close()
 
@@ -202,6 +246,20 @@ def test_screenshots(app_url, browser, tmp_path):
                 )
             page.wait_for_timeout(1500)  # let plotly finish drawing
             _shoot(page, folder / f"{i}-{title.lower().replace(' ', '-')}.png")
+            if title == "Territories":  # the map, close up, on its states and provinces tab
+                page.get_by_role("tab", name="US states and Canadian provinces").click()
+                page.wait_for_timeout(2000)
+                page.locator('[data-testid="stTabs"]').last.screenshot(
+                    path=str(folder / "4b-territory-map.png")
+                )
+            if title == "Export":  # the executive report, as a VP opens it
+                with page.expect_download() as report:
+                    page.get_by_role("button", name="Executive report (.html)").click()
+                viewer = context.new_page()
+                viewer.set_viewport_size({"width": 1100, "height": 1400})
+                viewer.set_content(Path(report.value.path()).read_text(encoding="utf-8"))
+                viewer.screenshot(path=str(folder / "6-report.png"))
+                viewer.close()
             if title == "Segments":  # and its controls, opened
                 page.get_by_text("Change the segments").first.click()
                 page.get_by_text("Build customer types from").first.wait_for()

@@ -305,7 +305,7 @@ def test_downloads_build_nothing_until_asked():
 
     items = downloads(FakeRun())
     assert [d.key for d in items][:4] == [
-        "download_assignments", "download_zip", "download_excel", "download_summary",
+        "download_assignments", "download_zip", "download_excel", "download_report_html",
     ]  # fmt: skip
 
 

@@ -27,7 +27,7 @@ def sample_run(tmp_path_factory):
 
 def test_run_writes_the_four_files(sample_run):
     assert {p.name for p in sample_run.iterdir()} >= {
-        "assignments.csv", "segments.csv", "teams.csv", "report.json",
+        "assignments.csv", "segments.csv", "teams.csv", "report.json", "report.html",
     }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from segmentation.pipeline import Run
+from segmentation.report_html import chromium_path, report_pdf
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,18 +24,25 @@ class Download:
     help: str
 
 
-def downloads(run: Run) -> list[Download]:
+def downloads(run: Run, *, excel_csv: bool = False, pdf: bool | None = None) -> list[Download]:
     """The files a VP takes away, most useful first; nothing is built until ``build()`` runs.
 
     Parameters
     ----------
     run : segmentation.pipeline.Run
+    excel_csv : bool
+        CSVs (and the team zip's) with a UTF-8 byte-order mark, so Excel shows non-ASCII
+        names intact; off, they are the CLI's bytes.
+    pdf : bool, optional
+        Offer the executive report as PDF; default: when a local headless Chromium can print it.
 
     Returns
     -------
     list of Download
     """
-    files = _Once(run.files)
+    files = _Once(lambda: run.files(excel_csv=excel_csv))
+    if pdf is None:
+        pdf = chromium_path() is not None
     out = [
         Download(
             "download_assignments", "assignments.csv", "assignments.csv", "text/csv",
@@ -44,11 +52,18 @@ def downloads(run: Run) -> list[Download]:
         ),
         Download(
             "download_zip", "Team CSVs (zip)", "teams.zip", "application/zip",
-            run.teams_zip, "A file per team, to hand each manager their book.",
+            lambda: run.teams_zip(excel_csv=excel_csv),
+            "A file per team, to hand each manager their book.",
         ),
         Download(
             "download_excel", "Excel workbook", "segmentation-plan.xlsx", XLSX, run.excel,
             "Assignments, segments, teams, customer types, verticals and the playbook used.",
+        ),
+        Download(
+            "download_report_html", "Executive report (.html)", "report.html", "text/html",
+            lambda: files()["report.html"],
+            "One page for a VP: the market, the organisation and headcount, what changes for "
+            "reps, the key assumptions. Opens in any browser, prints to PDF.",
         ),
         Download(
             "download_summary", "Plan summary (.md)", "plan-summary.md", "text/markdown",
@@ -67,6 +82,15 @@ def downloads(run: Run) -> list[Download]:
             lambda: files()["report.json"], "Everything read, found and recommended, for machines.",
         ),
     ]  # fmt: skip
+    if pdf:
+        out.insert(
+            4,
+            Download(
+                "download_report_pdf", "Executive report (.pdf)", "report.pdf", "application/pdf",
+                lambda: report_pdf(run.report_html()) or b"",
+                "The executive report as PDF, printed by this machine's browser.",
+            ),
+        )  # fmt: skip
     territories = run.team_plan.territories
     if territories is not None and not territories.disruption.empty:
         out.append(

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from segmentation.summary import group_warnings, value_in_unit  # noqa: F401  (the app's helpers)
+
 LABELS: dict[str, str] = {
     "customer_type": "Customer type",
     "customer_type_id": "Type #",
@@ -69,32 +71,47 @@ LABELS: dict[str, str] = {
     "what": "What we did",
     "count": "Values",
     "examples": "Examples",
+    "place": "Place",
+    "kind": "Kind",
+    "rep_equivalents": "Full-time reps",
+    "team_share": "Team's share of value",
+    "balance": "Load vs average rep",
+    "value_per_rep": "Value per rep",
 }
 """Engine column → header the app shows."""
 
 MONEY = {
     "median_revenue", "median_deal_size", "median_won_revenue", "total_revenue",
     "total_deal_value", "deal_size_used", "annual_potential", "value", "value_in", "value_out",
+    "value_per_rep",
     "annual_revenue", "deal_size", "won_revenue",
 }  # fmt: skip
-SHARES = {"share", "customer_share", "continuity", "confidence", "fidelity", "precision"}
+SHARES = {
+    "share", "customer_share", "continuity", "confidence", "fidelity", "precision", "team_share",
+}
 COUNTS = {
     "accounts", "customers", "prospects", "former", "partners", "other_status", "segments",
     "headcount", "reps", "kept", "moved_in", "moved_out", "unassigned", "median_employees",
     "employees", "deal_size_known", "count",
 }  # fmt: skip
-DECIMALS = {"headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min"}
+DECIMALS = {
+    "headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min", "balance",
+    "rep_equivalents",
+}
 
 
-def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
+def money_format(values: pd.Series | Sequence[float], symbol: str = "$") -> tuple[float, str]:
     """Pick one unit for a money column: ``$1.2M``, ``$41K``, ``$0.7K`` or ``$735``.
 
     The unit follows the column's upper quartile (so a few large values don't read as
-    ``$3267K``); decimals are kept as far as the smallest value needs them.
+    ``$3267K``), one unit up when the largest value would reach 1,000 of it (``$1.03B``, not
+    ``$1030.0M``); decimals are kept as far as the smallest value needs them.
 
     Parameters
     ----------
     values : sequence of float
+    symbol : str
+        The currency symbol (``$``, ``€``...).
 
     Returns
     -------
@@ -105,19 +122,29 @@ def money_format(values: pd.Series | Sequence[float]) -> tuple[float, str]:
     """
     numbers = pd.to_numeric(pd.Series(values), errors="coerce").abs()
     numbers = numbers[np.isfinite(numbers) & (numbers > 0)]
+    sym = symbol.replace("%", "%%")
     if not len(numbers):
-        return 1.0, "$%,.0f"
+        return 1.0, f"{sym}%,.0f"
     typical = float(numbers.quantile(0.75))
-    for divisor, suffix, start in ((1e9, "B", 5e8), (1e6, "M", 5e5), (1e3, "K", 5e3)):
+    largest = float(numbers.max())
+    units = ((1e9, "B", 5e8), (1e6, "M", 5e5), (1e3, "K", 5e3))
+    for i, (divisor, suffix, start) in enumerate(units):
         if typical >= start:
+            up = units[i - 1][0] if i > 0 else None
+            if up and largest >= 999.5 * divisor and float(numbers.min()) >= 0.01 * up:
+                # The largest value would read 1000.0M: the column goes one unit up ($1.03B),
+                # unless its smallest value would then read $0.00B.
+                divisor, suffix, _ = units[i - 1]
+                smallest = float(numbers.min()) / divisor
+                return divisor, f"{sym}%.{2 if smallest < 10 else 1}f{suffix}"
             smallest = float(numbers.min()) / divisor
             decimals = 0 if smallest >= 10 else 1 if smallest >= 0.1 else 2
-            return divisor, f"$%.{decimals}f{suffix}"
-    return 1.0, "$%,.0f"
+            return divisor, f"{sym}%.{decimals}f{suffix}"
+    return 1.0, f"{sym}%,.0f"
 
 
 def display_frame(
-    frame: pd.DataFrame, columns: Sequence[str] | None = None
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, *, currency: str = "$"
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """A copy of ``frame`` ready to show, and the format of each column.
 
@@ -144,8 +171,12 @@ def display_frame(
         label = LABELS.get(col, col.replace("_", " ").capitalize() if col.islower() else col)
         values = out[col]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if col in MONEY and numeric:
-            divisor, fmt = money_format(values)
+        if col == "value" and "unit" in frame.columns:
+            # The playbook: every rule's value in its own unit (%, months, accounts, USD).
+            out[col] = [value_in_unit(v, u, currency) for v, u in zip(values, frame["unit"])]
+            formats[col] = {"label": "Value", "kind": "text", "format": None}
+        elif col in MONEY and numeric:
+            divisor, fmt = money_format(values, currency)
             out[col] = values.astype("float64") / divisor
             formats[col] = {"label": label, "kind": "money", "format": fmt}
         elif col in SHARES and numeric:
@@ -174,12 +205,13 @@ def show(
     height: int | str = "auto",
     widths: Mapping[str, str] | None = None,
     help: Mapping[str, str] | None = None,
+    currency: str = "$",
     **kwargs,
 ):
     """Draw a table with plain headers and formatted numbers (``st.dataframe``)."""
     import streamlit as st
 
-    data, formats = display_frame(frame, columns)
+    data, formats = display_frame(frame, columns, currency=currency)
     widths = widths or {}
     help = help or {}
     config = {}
