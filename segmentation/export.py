@@ -400,6 +400,39 @@ def _plain_name(name: str) -> bool:
     return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
 
 
+def write_beside(files: dict[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write files into a folder one by one, each atomically, leaving every other file alone.
+
+    For files that are not a run's output set (``compare``'s): :func:`write_outputs` keeps a
+    manifest and removes an earlier run's files, which must not happen to a run's folder that a
+    compare is written into. Each file goes to a private temporary name first and is renamed
+    into place, so it is either whole or absent; links are replaced, never followed.
+
+    Raises
+    ------
+    InputError
+        When the folder cannot be created or written (one line saying what to check).
+    """
+    directory = Path(out_dir)
+    written = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            if not _plain_name(name):
+                raise ValueError(f"output file names have no folder part: {name!r}")  # a bug
+            temporary = directory / f"{_STAGING_PREFIX}{os.getpid()}-{name}"
+            try:
+                _write_file(temporary, data)
+                os.replace(temporary, directory / name)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+            written.append(directory / name)
+    except OSError as error:
+        raise InputError(_write_error(error, directory, changed=bool(written))) from None
+    return written
+
+
 def _write_file(path: Path, data: bytes) -> None:
     # O_EXCL|O_NOFOLLOW: a fresh file in our private folder, never anything a link points to.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL

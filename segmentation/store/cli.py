@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 from segmentation.errors import InputError
 from segmentation.store.compare import compare_plans
@@ -108,7 +105,7 @@ def plans(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     """``compare A B [--store URL] [--out DIR]``: compare.csv, compare.json and a summary."""
-    from segmentation.export import check_out_dir
+    from segmentation.export import check_out_dir, write_beside
 
     out = check_out_dir(args.out)
     store = PlanStore(args.store)
@@ -116,8 +113,10 @@ def compare(args: argparse.Namespace) -> int:
     result = compare_plans(store.get(args.a, roles), store.get(args.b, roles))
     for line in result.summary():
         print(line)
-    for name, data in result.files().items():
-        print(f"wrote {_write_atomic(out, name, data)}")
+    # Not through write_outputs: its manifest would make a compare written into a run's folder
+    # remove that run's files as stale.
+    for path in write_beside(result.files(), out):
+        print(f"wrote {path}")
     return 0
 
 
@@ -137,24 +136,6 @@ def show(args: argparse.Namespace) -> int:
     for path in outputs.kept:
         print(f"warning: kept {path}: an earlier run wrote it and it has changed since")
     return 0
-
-
-def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
-    # Not through write_outputs: its manifest would make a compare written into a run's
-    # folder remove that run's files as stale. A temporary file renamed into place instead.
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, folder / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise InputError(f"cannot write {folder / name}: {error.strerror}; check --out") from None
-    return folder / name
 
 
 def _whole(value) -> str:
