@@ -11,7 +11,7 @@ values where the decision is made:
 - :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together.
 """
 
-from segmentation.planner.core import (
+from segmentation.planner.core import (  # noqa: F401
     BASIS_DEAL,
     BASIS_NONE,
     BASIS_REVENUE,
