@@ -95,7 +95,7 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
     """
     gmax = pb.value("generalist_team_max")
     customers, prospects = _num(seg["customers"]), _num(seg["prospects"])
-    former, n_accounts = _num(seg["former"]), _num(seg["accounts"])
+    n_accounts = _num(seg["accounts"])
     n = len(motion)
     role = cand.role.copy()
     kind = np.full(n, "", dtype=object)
@@ -105,8 +105,9 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
     kind[motion == "digital"] = "digital"
     df = pd.DataFrame(
         {"m": motion, "p": pod, "r": cand.role, "need": need, "c": np.nan_to_num(customers),
-         # Hunter work is new business: prospects and former customers to win back.
-         "q": np.nan_to_num(prospects) + np.nan_to_num(former), "n": np.nan_to_num(n_accounts)}
+         # The generalist test asks whether farmers would also prospect: former customers are
+         # win-back hunter work but too little of it to turn account managers into generalists.
+         "q": np.nan_to_num(prospects), "n": np.nan_to_num(n_accounts)}
     )
 
     def own(i: int) -> tuple[str, list[str]]:
