@@ -399,7 +399,8 @@ def recent_deals(deals: pd.DataFrame, months: float) -> tuple[pd.DataFrame, pd.T
     mapping = map_opportunity_columns(list(deals.columns))
     if "close_date" not in mapping:
         return deals.iloc[:0], None
-    close = pd.to_datetime(deals[mapping["close_date"]], errors="coerce", format="mixed")
+    # utc=True: exports mix zone-aware and naive timestamps, which cannot be compared otherwise.
+    close = pd.to_datetime(deals[mapping["close_date"]], errors="coerce", format="mixed", utc=True)
     try:  # the opportunities module's own reading of won / lost, so both agree
         from segmentation.opportunities import _outcomes
 
