@@ -328,3 +328,15 @@ def test_treemap_can_be_sized_by_revenue():
     at.button_group(key="treemap_size").set_value("total_revenue").run()
     _ok(at)
     assert _chart(at, "treemap")["data"][0]["customdata"][0].startswith("$")
+
+
+def test_team_plan_shows_cost_hiring_and_sensitivity():
+    at = _app()
+    at.switch_page("app_pages/team_plan.py").run()
+    _ok(at)
+    sizing, hiring, tornado = _chart(at, "sizing"), _chart(at, "hiring"), _chart(at, "tornado")
+    assert [t["name"].split(" (")[0] for t in sizing["data"]] == ["Capacity", "Coverage floor", "Affordable", "Recommended"]
+    # Twelve months of reps and capacity against the bookings target.
+    assert len(hiring["data"][0]["x"]) == 12 and hiring["data"][3]["name"] == "Bookings target a month"
+    assert {t["name"] for t in tornado["data"]} == {"-20%", "+20%"}
+    assert "cost of sales" in next(m.help for m in at.metric if m.label == "Reps recommended")
