@@ -189,9 +189,22 @@ def test_no_recommended_team_costs_more_than_cost_of_sales_max(case):
         assert t.headcount >= 0
         assert t.cost == pytest.approx(t.headcount * t.loaded_cost_per_rep)
         assert t.cost <= csm * t.bookings * (1 + 1e-9) + 1e-6, t.reason
+        assert t.motion == "digital" or t.headcount > 0  # a team the bookings cannot pay for is pooled
         if t.headcount < math.ceil(round(max(t.headcount_capacity, t.headcount_coverage), 6)):
             # Fewer reps than coverage asks for: the plan says what changed and who hands over.
             assert t.coverage_change and "Hand-over" in t.transition
+
+
+def test_a_team_its_bookings_cannot_pay_for_is_pooled_into_the_cheaper_motion():
+    rows = [profile("A · Customers", 2_000, 2_000, 0, deal=60_000), profile("A · Former", 40, 0, 0, former=40, deal=60_000)]
+    plan = plan_coverage(pd.DataFrame(rows), PB)
+    row = plan.segments.set_index("segment").loc["A · Former"]
+    # Win-back hunters of their own: 40 x 0.05 x $60K = $120K a year pays for 0.24 of a $250K
+    # field rep at 50%, so Inside · Hunters; there 0.48 of a $125K inside rep, so digital.
+    assert row["bookings"] == 0 and row["team"] == "Digital" and row["pooled_from"] == "Field · Hunters"
+    assert "pooled into Inside · Hunters" in row["reason"] and "pooled into Digital" in row["reason"]
+    assert "within 4 months" in row["transition"]
+    assert list(plan.teams["team"]) == ["Field · Farmers", "Digital"]
 
 
 # --- the hiring plan ----------------------------------------------------------------------------

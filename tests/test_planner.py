@@ -64,7 +64,8 @@ def seg_row(plan, segment):
     [
         ("Healthcare · Enterprise customers", "field", "farmer"),
         ("Retail · Small prospects", "inside", "hunter"),
-        ("Manufacturing · Mid-market", "field", "generalist"),
+        # Field by deal size, but $300K of bookings pay for no field rep: pooled into inside.
+        ("Manufacturing · Mid-market", "inside", "generalist"),
         ("Software · Micro", "digital", "generalist"),
     ],
 )
@@ -136,7 +137,7 @@ def test_team_headcount_is_capacity_or_coverage_rounded_up_within_the_ceiling_an
     [
         ("Field · Farmers · Healthcare", "field", "farmer"),
         ("Inside · Hunters", "inside", "hunter"),
-        ("Field · Generalists", "field", "generalist"),
+        ("Inside · Generalists", "inside", "generalist"),
         ("Digital", "digital", "generalist"),
     ],
 )
@@ -153,7 +154,8 @@ def test_team_names_are_readable(team, motion, role):
         ({"motion_field_min": 500_000}, "Healthcare · Enterprise customers", "motion", "field", "inside"),
         ({"large_company_employees": 10_000, "motion_field_min": 250_000},
          "Healthcare · Enterprise customers", "motion", "field", "inside"),
-        ({"use_conservative_field_line": 1}, "Manufacturing · Mid-market", "motion", "field", "inside"),
+        # Inside from the start with the conservative line: nothing to pool.
+        ({"use_conservative_field_line": 1}, "Manufacturing · Mid-market", "pooled_from", "Field · Generalists", ""),
         ({"motion_digital_max": 10_000}, "Retail · Small prospects", "motion", "inside", "digital"),
         ({"farmer_customer_share_min": 0.95}, "Healthcare · Enterprise customers", "role", "farmer", "generalist"),
         ({"generalist_team_max": 0}, "Manufacturing · Mid-market", "role", "generalist", "farmer"),
@@ -182,10 +184,10 @@ def test_headcount_moves_the_right_way_with_rates(overrides, column, direction):
 @pytest.mark.parametrize(
     ("kwargs", "basis", "motion", "phrase"),
     [
-        ({"deal": 60_000, "known": 100}, "deal size field", "field", "median deal $60K"),
+        ({"deal": 60_000, "known": 2_000}, "deal size field", "field", "median deal $60K"),
         # Only 10% have a deal size and no won deals: the playbook's default for the tier of a
         # $30M company (small, < $50M): $5K, low confidence. Never a share of revenue.
-        ({"deal": 2_000, "known": 10, "revenue": 30e6}, "playbook tier default (small, low confidence)", "inside", "small company"),
+        ({"deal": 2_000, "known": 200, "revenue": 30e6}, "playbook tier default (small, low confidence)", "inside", "small company"),
         ({"revenue": 5e8}, "playbook tier default (midsize, low confidence)", "inside", "midsize company"),
         ({"employees": 20_000}, "playbook tier default (large, low confidence)", "field", "large company"),
         ({"employees": 50}, "playbook tier default (small, low confidence)", "inside", "low confidence"),
@@ -193,7 +195,7 @@ def test_headcount_moves_the_right_way_with_rates(overrides, column, direction):
     ],
 )
 def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
-    plan = plan_coverage(pd.DataFrame([profile("Any · Segment", 100, 50, 50, **kwargs)]), PB)
+    plan = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), PB)
     row = plan.segments.iloc[0]
     assert (row["deal_size_basis"], row["motion"]) == (basis, motion)
     assert phrase in row["reason"]
@@ -211,7 +213,7 @@ def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
 )
 def test_revenue_share_only_as_the_last_resort(kwargs, basis, motion, phrase):
     pb = PB.with_values(deal_size_tier_small=0, deal_size_tier_midsize=0, deal_size_tier_large=0)
-    row = plan_coverage(pd.DataFrame([profile("Any · Segment", 100, 50, 50, **kwargs)]), pb).segments.iloc[0]
+    row = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), pb).segments.iloc[0]
     assert (row["deal_size_basis"], row["motion"], row["deal_size_confidence"]) == (basis, motion, "low")
     assert phrase in row["reason"]
 
@@ -262,7 +264,7 @@ def test_large_companies_near_the_line_move_up_to_field(employees, deal, motion)
 
 
 def test_deals_per_rep_sanity_check_sends_tiny_inside_deals_to_digital():
-    prof = pd.DataFrame([profile("X · Y", 500, 100, 400, deal=1_500)])
+    prof = pd.DataFrame([profile("X · Y", 5_000, 1_000, 4_000, deal=1_500)])
     assert plan_coverage(prof, PB).segments.loc[0, "motion"] == "inside"  # 333 deals a year: fine
     plan = plan_coverage(prof, PB.with_values(quota_inside=1_000_000))  # 667 deals: not a rep's job
     assert plan.segments.loc[0, "motion"] == "digital"

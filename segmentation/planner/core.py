@@ -50,7 +50,7 @@ SEGMENT_EXTRA_COLUMNS: tuple[str, ...] = (
     "motion", "role", "team", "deal_size_basis", "deal_size_used", "deals_per_rep", "annual_potential",
     "reps_workload", "reps_capacity", "overlays", "reason", "rules", "sources", "deal_size_confidence",
     "bookings", "bookings_basis", "won_recent", "win_rate", "pipeline_expected", "named_accounts",
-    "reps_coverage", "role_detail", "transition",
+    "reps_coverage", "role_detail", "transition", "pooled_from",
 )
 
 
@@ -66,7 +66,8 @@ class Plan:
         (= ``bookings``), ``reps_workload`` (touches × hours, for reference), ``reps_capacity,
         overlays, reason, rules, sources``, then ``deal_size_confidence, bookings,
         bookings_basis, won_recent, win_rate, pipeline_expected, named_accounts, reps_coverage,
-        role_detail, transition``.
+        role_detail, transition, pooled_from`` (the team the segment was planned for when its
+        bookings paid for no rep there and it was pooled into a cheaper motion; '' otherwise).
     teams : pandas.DataFrame
         One row per team: the columns of :data:`TEAM_COLUMNS`. ``headcount`` is the
         recommendation (capacity or the coverage floor, never above the affordability ceiling);
@@ -288,13 +289,19 @@ def plan_coverage(
     # --- 5. teams: sized, costed, and any coverage change said -----------------------------------
     teams = _teams(seg, overlays, pb)
     hand = dict(zip(teams["team"], teams["transition"]))
+    decided_detail = seg["role_detail"].to_numpy(dtype=object).copy()  # the sentence quotes the decision
+    moved = _pool_unaffordable_teams(seg, teams, overlays, pb)
+    seg["pooled_from"] = np.where(moved != "", team, "")
+    if moved.any():
+        teams = _teams(seg, overlays, pb)
+        hand.update(zip(teams["team"], teams["transition"]))
     cust = np.nan_to_num(customers)
     seg["transition"] = [
         (
             f"{cust[i]:,.0f} customers move to digital (self-serve): their current owners hand them over within "
             f"{pb.value('handoff_months'):g} months, each with a named hand-over."
             if motion[i] == "digital" and cust[i] > 0
-            else hand.get(team[i], "")
+            else moved[i].strip() or hand.get(seg["team"].iat[i], "")
         )
         for i in range(n)
     ]
@@ -315,7 +322,7 @@ def plan_coverage(
             fired += pod_rules
             extra += " " + pod_why
         else:
-            where = row.team
+            where = team[i]
         if motion[i] != "digital":
             fired += [f"quota_{motion[i]}", "attainment", f"ramp_months_{motion[i]}", "ramp_productivity",
                       "attrition_annual", "time_to_fill_months", f"coverage_{motion[i]}_max"]
@@ -338,7 +345,10 @@ def plan_coverage(
                 dict.fromkeys(f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}" for o in items)
             )
             extra += f" Overlay specialists: {', '.join(parts)} — {tests}."
-        label = "digital" if motion[i] == "digital" else f"{motion[i]} {seg['role_detail'].iat[i]}"
+        label = "digital" if motion[i] == "digital" else f"{motion[i]} {decided_detail[i]}"
+        if moved[i]:
+            fired += ["cost_of_sales_max", "loaded_cost_multiplier", f"ote_{motion[i]}", "handoff_months"]
+            extra += f" {moved[i].strip()} It is covered by {seg['team'].iat[i]}."
         reasons.append(f"{row.segment}: {mot.why[i]} and {roles.why[i]} → {label} ({where}).{extra}")
         rules.append(", ".join(dict.fromkeys(fired)))
     seg["reason"], seg["rules"] = reasons, rules
@@ -447,7 +457,7 @@ def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFr
         headcount_capacity=("reps_capacity", lambda s: s.sum(min_count=1)),
         pod=("vertical", lambda s: s.astype("string").nunique()),
         overlays=("overlays", lambda s: "; ".join(dict.fromkeys(p for x in s if x for p in x.split("; ")))),
-        bookings=("bookings", "sum"),
+        bookings=("bookings", lambda s: s.sum(min_count=1)),
         named_accounts=("named_accounts", "sum"),
     ).reset_index()
     vert_first = g["vertical"].first().astype("string").reindex(teams["team"]).to_numpy()
@@ -456,7 +466,7 @@ def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFr
         _basis_mix(seg.loc[idx, "deal_size_basis"], seg.loc[idx, "accounts"].astype(float)) for idx in g.groups.values()
     ]
     teams["bookings_basis"] = [
-        _basis_mix(seg.loc[idx, "bookings_basis"], seg.loc[idx, "bookings"].astype(float).clip(lower=0) + 1e-9)
+        _basis_mix(seg.loc[idx, "bookings_basis"], seg.loc[idx, "bookings"].astype(float).fillna(0.0).clip(lower=0) + 1e-9)
         for idx in g.groups.values()
     ]
     sized = size_teams(teams, pb)
@@ -491,12 +501,53 @@ def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFr
     return teams[list(TEAM_COLUMNS)]
 
 
-def _pooled_into(t, names: set) -> str:
+def _pooled_into(t, names: set | None = None) -> str:
     """Where accounts beyond a team's reach go: field → the inside team of the same role, inside → digital."""
     if t.motion == "field":
-        same = f"{MOTION_LABELS['inside']} · {ROLE_LABELS[t.role]}"
-        return same if same in names else "an inside pool"
-    return "Digital (self-serve)"
+        return f"{MOTION_LABELS['inside']} · {ROLE_LABELS[t.role]}"
+    return "Digital"
+
+
+def _pool_unaffordable_teams(seg: pd.DataFrame, teams: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> np.ndarray:
+    """Move the segments of teams whose bookings pay for no rep into the cheaper motion, in place.
+
+    A field team that cannot afford one rep is pooled into the inside team of its role, an inside
+    team into digital; a pooled team that still cannot afford a rep moves on (two hops at most).
+    Returns, per segment, the sentences that say what changed and who hands the accounts over.
+    """
+    moved = np.full(len(seg), "", dtype=object)
+    per_rep = {
+        m: per_rep_bookings(
+            pb.value(f"quota_{m}"), pb.value("attainment"), ramp_months=pb.value(f"ramp_months_{m}"),
+            ramp_productivity=pb.value("ramp_productivity"), attrition=pb.value("attrition_annual"),
+            time_to_fill_months=pb.value("time_to_fill_months"),
+        )
+        for m in ("inside", "field")
+    }
+    for _ in range(2):
+        zero = teams[(teams["motion"] != "digital") & (teams["headcount"] == 0)]
+        if zero.empty:
+            break
+        for t in zero.itertuples(index=False):
+            sel = (seg["team"] == t.team).to_numpy()
+            moved[sel] = moved[sel] + f" {t.coverage_change} {t.transition}"
+            target = _pooled_into(t)
+            if target == "Digital":
+                seg.loc[sel, ["motion", "role", "team", "role_detail"]] = ["digital", "generalist", "Digital", "self-serve"]
+                seg.loc[sel, ["bookings", "reps_capacity", "named_accounts", "reps_coverage", "reps_workload"]] = 0.0
+                seg.loc[sel, "bookings_basis"] = "no bookings (digital)"
+            else:
+                seg.loc[sel, ["motion", "team"]] = ["inside", target]
+                named = seg.loc[sel, "customers"].astype(float).fillna(0.0)
+                seg.loc[sel, "named_accounts"] = named
+                seg.loc[sel, "reps_coverage"] = named / pb.value("coverage_inside_max")
+                seg.loc[sel, "reps_capacity"] = seg.loc[sel, "bookings"].astype(float) / per_rep["inside"]
+                seg.loc[sel, "reps_workload"] = _workload(
+                    np.full(int(sel.sum()), "inside"), seg.loc[sel, "role"].to_numpy(dtype=object),
+                    _num(seg.loc[sel, "accounts"]), pb,
+                )
+        teams = _teams(seg, overlays, pb)
+    return moved
 
 
 def _team_reason(t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: str) -> tuple[str, str, str]:

@@ -36,6 +36,7 @@ BOOKINGS_WON = "won last 12 months"
 BOOKINGS_PIPELINE = "open pipeline × win rate"
 BOOKINGS_RATES = "playbook rates"
 BOOKINGS_NONE = "no bookings (digital)"
+BOOKINGS_UNKNOWN = "unknown (no deal size)"
 
 SIZE_COLUMNS: tuple[str, ...] = (
     "per_rep_bookings", "loaded_cost_per_rep", "headcount_capacity", "headcount_coverage",
@@ -172,9 +173,12 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
     use_won = ~digital & history & (np.nan_to_num(won_recent) > 0)
     use_pipe = ~digital & history & ~use_won
     use_rates = ~digital & ~history
-    bookings = np.select([use_won, use_pipe, use_rates], [won_recent, pipeline_expected, np.nan_to_num(rates)], 0.0)
+    # Without a deal size the rates give no figure: bookings stay unknown (NaN), never a made-up 0.
+    bookings = np.select([use_won, use_pipe, use_rates], [won_recent, pipeline_expected, rates], 0.0)
+    unknown = use_rates & ~np.isfinite(rates)
     basis = np.select(
-        [digital, use_won, use_pipe], [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE], BOOKINGS_RATES
+        [digital, use_won, use_pipe, unknown], [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE, BOOKINGS_UNKNOWN],
+        BOOKINGS_RATES,
     ).astype(object)
     if months != 12:
         basis = np.where(basis == BOOKINGS_WON, f"won last {months:g} months, per year", basis)
@@ -197,6 +201,9 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
                 else f"it won nothing in the last {months:g} months and has no win rate, so no bookings are expected"
             )
             rules.append(["bookings_history_months"])
+        elif unknown[i]:
+            why.append("no deal size is known, so its bookings are unknown and only coverage sizes it")
+            rules.append([])
         else:
             src = "no opportunities with close dates cover it" if accounts is None or not has_dates else "it has no deals in the opportunities file"
             why.append(
@@ -252,8 +259,14 @@ def size_teams(teams: pd.DataFrame, pb: Playbook, *, deal_factor: float = 1.0, q
             attrition=pb.value("attrition_annual"), time_to_fill_months=pb.value("time_to_fill_months"),
         )
         loaded = pb.value(f"ote_{m}") * pb.value("loaded_cost_multiplier")
-        cap = capacity_reps(bookings, per_rep)
         floor = coverage_reps(float(t.named_accounts), pb.value(f"coverage_{m}_max"))
+        if not np.isfinite(bookings):
+            # Bookings unknown: nothing to weigh the cost against, so coverage alone sizes the
+            # team (one rep at least for a book with accounts) and the cost of sales stays unknown.
+            hc = max(math.ceil(round(floor, 6)), 1 if t.accounts > 0 else 0)
+            rows.append((per_rep, loaded, np.nan, floor, np.nan, hc, hc * loaded, np.nan))
+            continue
+        cap = capacity_reps(bookings, per_rep)
         ceiling = affordable_reps(bookings, pb.value("cost_of_sales_max"), loaded)
         hc = recommend(cap, floor, ceiling)
         cost = hc * loaded
@@ -281,7 +294,7 @@ def sensitivity(teams: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
     step = pb.value("sensitivity_change")
     base = size_teams(teams, pb)
     base_hc, base_cost = int(base["headcount"].sum()), float(base["cost"].sum())
-    base_book = float(teams.loc[teams["motion"] != "digital", "bookings"].sum())
+    base_book = float(np.nansum(teams.loc[teams["motion"] != "digital", "bookings"].to_numpy(dtype=float)))
     out = [("base", "0%", base_hc, base_cost, base_book)]
     for name, key in (("deal size", "deal_factor"), ("attainment", "attainment_factor"), ("quota", "quota_factor")):
         for sign in (-1, 1):
@@ -322,6 +335,13 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
     ]
     csm = pb.value("cost_of_sales_max")
     hc, cap, floor, ceiling = int(t.headcount), t.headcount_capacity, t.headcount_coverage, t.headcount_affordable
+    if not np.isfinite(t.bookings):
+        text = (
+            f"Bookings unknown (deal size from {t.deal_size_basis}): coverage alone says {floor:.1f} reps "
+            f"({t.named_accounts:,.0f} named accounts ÷ {pb.value(f'coverage_{m}_max'):g} a rep). Recommend {hc}: "
+            f"{_money_text(t.cost)} a year; the cost of sales cannot be checked without a deal size."
+        )
+        return text, "", "", [f"coverage_{m}_max", f"ote_{m}", "loaded_cost_multiplier"]
     parts = [
         f"Bookings {_money_text(t.bookings)} a year (deal size from {t.deal_size_basis}). "
         f"Capacity says {cap:.1f} reps (bookings ÷ {_money_text(t.per_rep_bookings)} a rep: quota × attainment, "
