@@ -305,3 +305,23 @@ def test_generated_crm_with_pipeline_is_within_a_factor_of_two(tmp_path):
     assert implied > 10
     assert implied / 2 <= teams["headcount"].sum() <= implied * 2
     assert (teams["cost"] <= PB.value("cost_of_sales_max") * teams["bookings"] + 1e-6).all()
+
+
+def test_hiring_starts_from_the_roster_so_hires_are_the_gap(tmp_path):
+    first = pipeline.run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES)
+    teams = first.team_plan.plan.teams
+    target = teams[teams["headcount"] > 0].iloc[0]
+    in_seat = int(target["headcount"]) - 2  # two seats short of the recommendation
+    roster = pd.DataFrame({"rep": [f"r{i}" for i in range(in_seat)], "team": target["team"]})
+    again = pipeline.run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES, roster=roster)
+    hiring = again.team_plan.plan.hiring
+    rows = hiring[hiring["team"] == target["team"]].set_index("month")
+    delay = math.ceil(PB.value("time_to_fill_months"))
+    # The roster's reps are in seat (and ramped) in month 1; the two missing seats start after
+    # the time to fill, alongside the first backfills.
+    assert rows.loc[1, "reps"] == pytest.approx(in_seat * (1 - PB.value("attrition_annual") / 12))
+    assert rows.loc[1, "ramped_reps"] == pytest.approx(rows.loc[1, "reps"])
+    assert rows.loc[delay, "hires"] == pytest.approx(2, abs=0.1)
+    # A team without anyone in the roster starts from zero.
+    other = hiring[hiring["team"] != target["team"]]
+    assert other.groupby("team")["reps"].first().eq(0).all()
