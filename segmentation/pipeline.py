@@ -446,12 +446,19 @@ def _recent_won_revenue(loaded: LoadedAccounts, playbook: Playbook) -> pd.Series
     # deal counts in the window exactly when it counts in the totals.
     if loaded.deals is None:
         return None
-    deals, end = recent_deals(loaded.deals, playbook.value("bookings_history_months"))
-    if end is None:
-        return None
-    if deals.empty:
-        return pd.Series(0.0, index=loaded.accounts.index)
-    return aggregate_opportunities(deals, loaded.accounts).per_account["won_revenue"]
+    # Kept on the loaded object per window: a playbook change re-plans without re-reading deals
+    # (1 s at 100k accounts).
+    cache = loaded.__dict__.setdefault("_recent_won_revenue", {})
+    months = playbook.value("bookings_history_months")
+    if months not in cache:
+        deals, end = recent_deals(loaded.deals, months)
+        if end is None:
+            cache[months] = None
+        elif deals.empty:
+            cache[months] = pd.Series(0.0, index=loaded.accounts.index)
+        else:
+            cache[months] = aggregate_opportunities(deals, loaded.accounts).per_account["won_revenue"]
+    return cache[months]
 
 
 def _headcount_summary(plan: Plan) -> dict:
