@@ -325,3 +325,14 @@ def test_hiring_starts_from_the_roster_so_hires_are_the_gap(tmp_path):
     # A team without anyone in the roster starts from zero.
     other = hiring[hiring["team"] != target["team"]]
     assert other.groupby("team")["reps"].first().eq(0).all()
+
+
+def test_a_quota_too_low_for_the_ote_is_flagged_and_the_ceiling_holds():
+    pb = PB.with_values(quota_field=600_000)
+    team = plan_coverage(pd.DataFrame([profile("A · Customers", 2_000, 2_000, 0, deal=60_000)]), pb).teams.iloc[0]
+    # $60K x 2,000 x 0.4 = $48M. A seat books $600K x 0.85 x 0.9475 = $483,225, so capacity asks
+    # 99.3 reps; at $250K loaded a seat costs 52% of what it books: the ceiling is 48M x 0.5 / 250K = 96.
+    assert team["headcount_capacity"] == pytest.approx(48_000_000 / 483_225)
+    assert team["headcount"] == 96
+    assert "Check the quota: 3.0× OTE is below the 5×" in team["reason"]
+    assert "Even capacity alone asks for more reps than the bookings pay for" in team["reason"]

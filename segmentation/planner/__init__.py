@@ -11,11 +11,7 @@ values where the decision is made:
 - :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together.
 """
 
-from segmentation.planner.core import (  # noqa: F401
-    BASIS_DEAL,
-    BASIS_NONE,
-    BASIS_REVENUE,
-    BASIS_TIER,
+from segmentation.planner.core import (
     PRODUCT_COLUMNS,
     PROFILE_COLUMNS,
     TEAM_COLUMNS,
@@ -24,6 +20,7 @@ from segmentation.planner.core import (  # noqa: F401
     plan_coverage,
     segment_products,
 )
+from segmentation.planner.motion import BASIS_DEAL, BASIS_NONE, BASIS_REVENUE, BASIS_TIER
 from segmentation.planner.specialists import OVERLAY_COLUMNS, PRODUCT_MIX_COLUMNS, VERTICAL_TEST_COLUMNS
 
 __all__ = [

@@ -21,9 +21,7 @@ from segmentation.planner.headcount import (
     team_sentence,
 )
 from segmentation.planner.hiring import HIRING_COLUMNS, hiring_plan
-from segmentation.planner.motion import (
-    BASIS_DEAL, BASIS_NONE, BASIS_REVENUE, BASIS_TIER, deal_sizes, motions,
-)
+from segmentation.planner.motion import deal_sizes, motions
 from segmentation.planner.roles import candidate_roles, resolve_roles
 from segmentation.planner.specialists import (
     _DIMENSIONS_BY_LABEL, OVERLAY_COLUMNS, PRODUCT_MIX_COLUMNS, VERTICAL_TEST_COLUMNS, _pod_sentence,
@@ -31,11 +29,6 @@ from segmentation.planner.specialists import (
 )
 from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS
-
-__all__ = [
-    "BASIS_DEAL", "BASIS_NONE", "BASIS_REVENUE", "BASIS_TIER", "PROFILE_COLUMNS", "Plan",
-    "assign_accounts", "plan_coverage", "segment_products",
-]
 
 TEAM_COLUMNS: tuple[str, ...] = (
     "team", "motion", "role", "specialization", "overlays", "segments", "accounts",
@@ -315,7 +308,8 @@ def plan_coverage(
         extra = ""
         if motion[i] == "digital":
             where = "self-serve / product-led"
-            fired.append("handoff_months") if cust[i] > 0 else None
+            if cust[i] > 0:
+                fired.append("handoff_months")
         elif pod[i]:
             where = f"{pod[i]} pod"
             pod_why, pod_rules = _pod_sentence(vt.loc[(motion[i], pod[i])], motion[i], tested, pb)

@@ -364,6 +364,13 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
             else "No rep needed: no bookings and no named accounts."
         )
         return " ".join(parts), change, transition, fired
+    if cap > ceiling:
+        # The rep economics fail before coverage does: a seat costs more of what it books than allowed.
+        parts.append(
+            f"Even capacity alone asks for more reps than the bookings pay for: a rep costs "
+            f"{t.loaded_cost_per_rep / t.per_rep_bookings:.0%} of what one books (quota {ratio:.1f}× OTE), above "
+            f"{csm:.0%}; check the quota, the OTE or the attainment."
+        )
     fired.append("handoff_months")
     months = pb.value("handoff_months")
     kept = hc * pb.value(f"coverage_{m}_max")
