@@ -695,3 +695,25 @@ def test_accounts_outside_the_plan_are_ignored_by_the_pod_tests():
     a = plan_coverage(profiles, PB, accounts=accounts).vertical_tests
     b = plan_coverage(profiles, PB, accounts=with_stray).vertical_tests
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("rows", "segment", "role", "detail"),
+    [
+        # An all-customer segment next to a big hunter team keeps account managers.
+        ([big("A · Prospects", 0.05, 8_000), profile("A · Customers", 60, 60, 0, deal=8_000)], "A · Customers", "farmer", "farmer"),
+        # Former customers next to a big farmer team are won back by hunters, never farmed.
+        ([big("A · Customers", 0.95, 60_000), profile("A · Former", 300, 0, 0, former=300, deal=60_000)], "A · Former", "hunter", "win-back hunter"),
+        # Prospect-heavy next to farmers: hunters.
+        ([big("A · Customers", 0.95, 60_000), profile("A · Prospects", 300, 0, 300, deal=60_000)], "A · Prospects", "hunter", "hunter"),
+        # Customer-heavy alone: farmers.
+        ([big("A · Customers", 0.95, 60_000)], "A · Customers", "farmer", "farmer"),
+    ],
+)
+def test_roles_follow_the_book(rows, segment, role, detail):
+    row = seg_row(plan_coverage(pd.DataFrame(rows), PB), segment)
+    # The role decided for the book, said in the reason even when a small team is later pooled
+    # into a cheaper motion because its bookings pay for no rep.
+    assert any(f"→ {m} {detail} (" in row["reason"] for m in ("field", "inside"))
+    if not row["pooled_from"]:
+        assert (row["role"], row["role_detail"]) == (role, detail)
