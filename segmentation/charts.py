@@ -447,7 +447,7 @@ def hiring_chart(hiring: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x}: target $%{y:,.0f}<extra></extra>"), secondary_y=True)  # fmt: skip
     fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_yaxes(title="Reps", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title="Bookings a month", tickprefix="$", tickformat="~s", rangemode="tozero", secondary_y=True)
+    fig.update_yaxes(title="Bookings a month", tickprefix="$", tickformat=".2~s", rangemode="tozero", secondary_y=True)
     return _style(fig, height=380)
 
 
