@@ -336,3 +336,11 @@ def test_a_quota_too_low_for_the_ote_is_flagged_and_the_ceiling_holds():
     assert team["headcount"] == 96
     assert "Check the quota: 3.0× OTE is below the 5×" in team["reason"]
     assert "Even capacity alone asks for more reps than the bookings pay for" in team["reason"]
+
+
+def test_absurd_deal_sizes_do_not_overflow_the_headcount():
+    # Found by the fuzz test: a broken export's $5e26 deal once overflowed the integer column.
+    plan = plan_coverage(pd.DataFrame([profile("A · Customers", 40, 40, 0, deal=5e26)]), PB)
+    team = plan.teams.iloc[0]
+    assert 0 < team["headcount"] <= 1e12
+    assert team["cost"] <= PB.value("cost_of_sales_max") * team["bookings"]

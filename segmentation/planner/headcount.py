@@ -38,6 +38,8 @@ BOOKINGS_RATES = "playbook rates"
 BOOKINGS_NONE = "no bookings (digital)"
 BOOKINGS_UNKNOWN = "unknown (no deal size)"
 
+MAX_REPS = 1e12
+"""Cap on any team's reps, so absurd input cannot overflow the integer headcount."""
 SIZE_COLUMNS: tuple[str, ...] = (
     "per_rep_bookings", "loaded_cost_per_rep", "headcount_capacity", "headcount_coverage",
     "headcount_affordable", "headcount", "cost", "cost_of_sales",
@@ -105,8 +107,10 @@ def recommend(capacity: float, floor: float, ceiling: float) -> int:
     Rounding happens on 6 decimals first so 5.0000000001 from float sums stays 5 reps; the
     ceiling is rounded down, so ``reps × loaded cost ≤ cost_of_sales_max × bookings`` holds.
     """
-    need = math.ceil(round(max(capacity, floor, 0.0), 6))
-    return int(min(need, math.floor(round(max(ceiling, 0.0), 6))))
+    # Absurd inputs (a $1e26 deal in a broken export) must not overflow the integer column: no
+    # team needs more reps than this, and the figures beside it show the input was absurd.
+    need = math.ceil(round(min(max(capacity, floor, 0.0), MAX_REPS), 6))
+    return int(min(need, math.floor(round(min(max(ceiling, 0.0), MAX_REPS), 6))))
 
 
 # --- bookings per segment ----------------------------------------------------------------------
