@@ -320,8 +320,9 @@ def plan_coverage(
         if motion[i] != "digital":
             fired += [f"quota_{motion[i]}", "attainment", f"ramp_months_{motion[i]}", "ramp_productivity",
                       "attrition_annual", "time_to_fill_months", f"coverage_{motion[i]}_max"]
+            capacity = f"that is {reps_capacity[i]:.1f} reps of capacity, and " if np.isfinite(reps_capacity[i]) else ""
             extra += (
-                f" Bookings: {book_why[i]}; that is {reps_capacity[i]:.1f} reps of capacity, and "
+                f" Bookings: {book_why[i]}; {capacity}"
                 f"{named[i]:,.0f} named accounts need at least {reps_coverage[i]:.1f}."
             )
         items = seg_overlays[i]
