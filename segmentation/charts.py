@@ -627,3 +627,81 @@ def territory_map(
             geo["scope"] = "usa"
     fig.update_layout(geo=geo)
     return _style(fig, height=460)
+def sizing_chart(teams: pd.DataFrame) -> go.Figure:
+    """Reps per team: capacity, the coverage floor and the affordability ceiling, with the recommendation."""
+    named = teams[teams["motion"] != "digital"]
+    data = named.iloc[::-1]  # plotly draws horizontal bars bottom-up
+    names = [_short(str(t), 40) for t in data["team"]]
+    fig = go.Figure()
+    for col, label, color in (
+        ("headcount_capacity", "Capacity (bookings ÷ what a rep books)", "#2e86c1"),
+        ("headcount_coverage", "Coverage floor (named accounts ÷ accounts a rep owns)", "#a9cce3"),
+        ("headcount_affordable", "Affordable (bookings × max cost of sales ÷ loaded cost)", "#d5dbdb"),
+    ):
+        fig.add_trace(
+            go.Bar(y=names, x=data[col], name=label, orientation="h", marker_color=color,
+                   hovertemplate="%{y}: %{x:.1f} reps<extra>" + label.split(" (")[0] + "</extra>")
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(y=names, x=data["headcount"], name="Recommended", mode="markers+text",
+                   marker={"symbol": "diamond", "size": 12, "color": "#1f4e79"},
+                   text=[f"{int(h)}" for h in data["headcount"]], textposition="middle right",
+                   customdata=np.stack([data["deal_size_basis"].astype(str), data["cost"].map(format_money)], axis=-1)
+                   if len(data) else None,
+                   hovertemplate="%{y}: %{x} reps, %{customdata[1]} a year (deal size from %{customdata[0]})<extra></extra>")
+    )  # fmt: skip
+    fig.update_layout(barmode="group", bargap=0.3)
+    fig.update_xaxes(title="Reps", rangemode="tozero")
+    fig.update_yaxes(title=None)
+    return _style(fig, height=max(300, 80 * len(data) + 80))
+
+
+def hiring_chart(hiring: pd.DataFrame) -> go.Figure:
+    """The hiring plan, all teams together: reps and ramped reps (bars), capacity against target (lines)."""
+    total = (
+        hiring.groupby("month", sort=True)[["hires", "reps", "ramped_reps", "capacity", "bookings_target"]].sum()
+        if len(hiring)
+        else pd.DataFrame(columns=["hires", "reps", "ramped_reps", "capacity", "bookings_target"])
+    )
+    months = [f"M{m}" for m in total.index]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(x=months, y=total["ramped_reps"], name="Ramped reps", marker_color="#1f4e79",
+                         hovertemplate="%{x}: %{y:.1f} ramped reps<extra></extra>"), secondary_y=False)  # fmt: skip
+    fig.add_trace(go.Bar(x=months, y=total["reps"] - total["ramped_reps"], name="Ramping reps",
+                         marker_color="#a9cce3", hovertemplate="%{x}: %{y:.1f} ramping reps<extra></extra>"),
+                  secondary_y=False)  # fmt: skip
+    fig.add_trace(go.Scatter(x=months, y=total["capacity"], name="Capacity a month", mode="lines+markers",
+                             line={"color": "#F58518"}, hovertemplate="%{x}: capacity $%{y:,.0f}<extra></extra>"),
+                  secondary_y=True)  # fmt: skip
+    fig.add_trace(go.Scatter(x=months, y=total["bookings_target"], name="Bookings target a month", mode="lines",
+                             line={"color": "#555555", "dash": "dot"},
+                             hovertemplate="%{x}: target $%{y:,.0f}<extra></extra>"), secondary_y=True)  # fmt: skip
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_yaxes(title="Reps", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="Bookings a month", tickprefix="$", tickformat=".2~s", rangemode="tozero", secondary_y=True)
+    return _style(fig, height=380)
+
+
+def tornado_chart(sensitivity: pd.DataFrame) -> go.Figure:
+    """Sensitivity: how total headcount moves with each parameter down and up (a tornado)."""
+    base = sensitivity[sensitivity["parameter"] == "base"]
+    base_hc = int(base["headcount"].iloc[0]) if len(base) else 0
+    rest = sensitivity[sensitivity["parameter"] != "base"]
+    params = list(dict.fromkeys(rest["parameter"]))
+    # Widest swing on top, as a tornado reads.
+    swing = {p: rest.loc[rest["parameter"] == p, "headcount_delta"].abs().max() for p in params}
+    params = sorted(params, key=lambda p: swing[p])
+    fig = go.Figure()
+    for change, color in (("-", "#E45756"), ("+", "#54A24B")):
+        rows = rest[rest["change"].astype(str).str.startswith(change)].set_index("parameter").reindex(params)
+        fig.add_trace(
+            go.Bar(y=params, x=rows["headcount_delta"], base=base_hc, orientation="h",
+                   name=f"{rows['change'].iloc[0] if len(rows) else change}", marker_color=color,
+                   customdata=np.stack([rows["headcount"], rows["cost"].map(format_money)], axis=-1) if len(rows) else None,
+                   hovertemplate="%{y} " + change + ": %{customdata[0]} reps, %{customdata[1]} a year<extra></extra>")
+        )  # fmt: skip
+    fig.add_vline(x=base_hc, line_color="#31333F", annotation_text=f"base {base_hc} reps", annotation_position="top")
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title="Total reps")
+    fig.update_yaxes(title=None)
+    return _style(fig, height=max(260, 70 * len(params) + 110))

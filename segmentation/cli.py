@@ -376,6 +376,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Data quality ({more}all in report.json under data_quality):")
         for note in shown:
             print(f"  - {note}")
+    from segmentation.clustering import format_money
+
+    hc = summary.get("headcount") or {}
+    if hc.get("total_bookings"):
+        print(
+            f"{hc['total_headcount']:,} reps recommended: {format_money(hc['total_cost'])} a year for "
+            f"{format_money(hc['total_bookings'])} of bookings ({hc['cost_of_sales']:.0%} cost of sales)."
+        )
     for note in result.warnings:
         print(f"warning: {note}")
     for path in outputs.written:

@@ -33,6 +33,8 @@ from segmentation.market import (
 )
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
+from segmentation.planner.headcount import recent_deals
+from segmentation.planner.hiring import hiring_plan
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
@@ -55,6 +57,8 @@ class LoadedAccounts:
     prepared: PreparedAccounts
     quality: dict
     opportunities: OpportunityAggregates | None = None
+    deals: pd.DataFrame | None = None
+    """The opportunities export as read: the bookings window is cut from it at plan time."""
 
     @property
     def accounts(self) -> pd.DataFrame:
@@ -285,6 +289,9 @@ class Run:
                 "overlays": _records(self.team_plan.plan.overlays),
                 "product_mix": _records(self.team_plan.plan.product_mix),
                 "vertical_tests": _records(self.team_plan.plan.vertical_tests),
+                "headcount": _headcount_summary(self.team_plan.plan),
+                "hiring": _records(self.team_plan.plan.hiring),
+                "sensitivity": _records(self.team_plan.plan.sensitivity),
                 "territories": (
                     None
                     if self.team_plan.territories is None
@@ -308,6 +315,7 @@ class Run:
             "assignments.csv": to_csv_bytes(self.team_plan.assignments),
             "segments.csv": to_csv_bytes(self.team_plan.plan.segments),
             "teams.csv": to_csv_bytes(self.team_plan.plan.teams),
+            "hiring.csv": to_csv_bytes(self.team_plan.plan.hiring),
         }
         territories = self.team_plan.territories
         if territories is not None and not territories.disruption.empty:
@@ -410,7 +418,7 @@ def load_accounts(
     mapping = infer_mapping(raw, overrides=overrides, ignore=list(ignore))
     prepared = prepare_accounts(raw, mapping, units=units, status_values=status_values)
     quality = quality_report(raw, mapping, prepared)
-    aggregates = None
+    aggregates = deals = None
     if opportunities is not None:
         deals, _ = read_table(opportunities, name=opportunities_name)
         aggregates = aggregate_opportunities(
@@ -419,7 +427,7 @@ def load_accounts(
         prepared = _with_deals(prepared, aggregates)
         # without a status column (or where it is blank), a won deal makes a customer
         prepared = status_from_deals(prepared, aggregates.per_account["won_deals"])
-    return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
+    return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates, deals)
 
 
 def _with_deals(prepared: PreparedAccounts, deals: OpportunityAggregates) -> PreparedAccounts:
@@ -553,7 +561,7 @@ def plan_teams(
         segmentation.profiles,
         playbook,
         plan_products(loaded, segmentation),
-        accounts=plan_accounts(loaded, segmentation),
+        accounts=plan_accounts(loaded, segmentation, playbook),
     )
     book = accounts.assign(
         segment=segmentation.segment,
@@ -570,6 +578,9 @@ def plan_teams(
     if roster is not None:
         territories = assign_territories(book, roster, seed=seed)
         rep = territories.rep
+        # The hiring plan starts from the reps already in each team: hires are the gap.
+        in_seat = territories.reps["team"].astype("string").value_counts().to_dict()
+        plan = replace(plan, hiring=hiring_plan(plan.teams, playbook, {str(k): float(v) for k, v in in_seat.items()}))
     assignments = book.assign(rep=rep)[list(ASSIGNMENT_COLUMNS)]
     assignments = assignments.assign(
         current_owner=accounts["owner"], status=accounts["status"]
@@ -596,18 +607,24 @@ def plan_products(loaded: LoadedAccounts, segmentation: Segmentation) -> pd.Data
     return segment_products(loaded.opportunities.product_revenue, segment)
 
 
-def plan_accounts(loaded: LoadedAccounts, segmentation: Segmentation) -> pd.DataFrame:
-    """Per-account segment, deal size and won / lost deals: what the vertical-pod tests compare.
+def plan_accounts(
+    loaded: LoadedAccounts, segmentation: Segmentation, playbook: Playbook | None = None
+) -> pd.DataFrame:
+    """Per-account segment, deal size and deals: what deal sizes, bookings and pod tests read.
 
     Parameters
     ----------
     loaded : LoadedAccounts
     segmentation : Segmentation
+    playbook : Playbook, optional
+        Its ``bookings_history_months`` sets the bookings window (default: the shipped playbook).
 
     Returns
     -------
     pandas.DataFrame
-        ``segment, deal_size`` and, with opportunities, ``won_deals, lost_deals``.
+        ``segment, deal_size`` and, with opportunities, ``won_deals, lost_deals, avg_won_deal,
+        open_pipeline``, and ``won_revenue_recent`` (won value in the window before the latest
+        close date) when the deals carry close dates.
     """
     accounts = loaded.accounts
     frame = pd.DataFrame(
@@ -619,8 +636,48 @@ def plan_accounts(loaded: LoadedAccounts, segmentation: Segmentation) -> pd.Data
     )
     if loaded.opportunities is not None:
         per = loaded.opportunities.per_account
-        frame = frame.assign(won_deals=per["won_deals"], lost_deals=per["lost_deals"])
+        frame = frame.assign(
+            won_deals=per["won_deals"], lost_deals=per["lost_deals"], avg_won_deal=per["avg_won_deal"],
+            open_pipeline=per["open_pipeline"],
+        )
+        recent = _recent_won_revenue(loaded, playbook if playbook is not None else load_playbook())
+        if recent is not None:
+            frame = frame.assign(won_revenue_recent=recent)
     return frame
+
+
+def _recent_won_revenue(loaded: LoadedAccounts, playbook: Playbook) -> pd.Series | None:
+    # Cut the window from the deals as read and aggregate it the way the whole file was, so a
+    # deal counts in the window exactly when it counts in the totals.
+    if loaded.deals is None:
+        return None
+    # Kept on the loaded object per window: a playbook change re-plans without re-reading deals
+    # (1 s at 100k accounts).
+    cache = loaded.__dict__.setdefault("_recent_won_revenue", {})
+    months = playbook.value("bookings_history_months")
+    if months not in cache:
+        deals, end = recent_deals(loaded.deals, months)
+        if end is None:
+            cache[months] = None
+        elif deals.empty:
+            cache[months] = pd.Series(0.0, index=loaded.accounts.index)
+        else:
+            cache[months] = aggregate_opportunities(deals, loaded.accounts).per_account["won_revenue"]
+    return cache[months]
+
+
+def _headcount_summary(plan: Plan) -> dict:
+    teams = plan.teams
+    named = teams[teams["motion"] != "digital"] if len(teams) else teams
+    bookings = float(named["bookings"].sum()) if len(named) else 0.0
+    cost = float(named["cost"].sum()) if len(named) else 0.0
+    return {
+        "total_headcount": int(teams["headcount"].sum()) if len(teams) else 0,
+        "total_cost": cost,
+        "total_bookings": bookings,
+        "cost_of_sales": cost / bookings if bookings > 0 else None,
+        "hiring_plan": "per team and month (hiring.csv)",
+    }
 
 
 def preview_territories(team_plan: TeamPlan, *, seed: int = 0) -> TerritoryResult:

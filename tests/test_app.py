@@ -409,3 +409,15 @@ def test_units_and_status_of_an_upload_are_shown_and_can_be_changed():
     _ok(at)
     assert at.session_state["units"] == {"annual_revenue": 1000.0}
     assert "set by you" in _texts(at).replace("\\", "")
+
+
+def test_team_plan_shows_cost_hiring_and_sensitivity():
+    at = _app()
+    at.switch_page("app_pages/team_plan.py").run()
+    _ok(at)
+    sizing, hiring, tornado = _chart(at, "sizing"), _chart(at, "hiring"), _chart(at, "tornado")
+    assert [t["name"].split(" (")[0] for t in sizing["data"]] == ["Capacity", "Coverage floor", "Affordable", "Recommended"]
+    # Twelve months of reps and capacity against the bookings target.
+    assert len(hiring["data"][0]["x"]) == 12 and hiring["data"][3]["name"] == "Bookings target a month"
+    assert {t["name"] for t in tornado["data"]} == {"-20%", "+20%"}
+    assert "cost of sales" in next(m.help for m in at.metric if m.label == "Reps recommended")

@@ -64,7 +64,8 @@ def seg_row(plan, segment):
     [
         ("Healthcare · Enterprise customers", "field", "farmer"),
         ("Retail · Small prospects", "inside", "hunter"),
-        ("Manufacturing · Mid-market", "field", "generalist"),
+        # Field by deal size, but $300K of bookings pay for no field rep: pooled into inside.
+        ("Manufacturing · Mid-market", "inside", "generalist"),
         ("Software · Micro", "digital", "generalist"),
     ],
 )
@@ -106,21 +107,27 @@ def test_every_fired_rule_is_a_playbook_id_with_a_source(col):
 
 def test_workload_and_capacity_are_the_documented_formulas():
     row = seg_row(PLAN, "Healthcare · Enterprise customers")
-    # 400 accounts x 24 touches x 2.5 h / 1,200 selling hours
-    assert row["reps_workload"] == pytest.approx(400 * 24 * 2.5 / 1_200)
-    potential = 180_000 * (370 * 0.2 + 30 * 0.1)
-    ramp_loss = 0.2 * 6 * (1 - 0.5) / 12
-    assert row["reps_capacity"] == pytest.approx(potential / (1_000_000 * 0.85 * (1 - ramp_loss)))
+    # 400 accounts x 24 touches x 2.5 h / 1,200 selling hours (shown for reference only)
+    assert row["reps_workload"] == pytest.approx(20.0)
+    # No opportunities: playbook rates. 370 customers renew 0.2 and expand 0.2 deals a year,
+    # 30 prospects convert 0.1: $180K x (148 + 3) = $27.18M.
+    assert row["bookings"] == pytest.approx(27_180_000)
+    # A field seat: $1M x 85%, less attrition 14% x (1.5 empty months + 6 ramp months x 50%) / 12
+    # = 5.25% of a year: $805,375; 27.18M / 805,375 = 33.75 reps.
+    assert row["reps_capacity"] == pytest.approx(27_180_000 / 805_375)
+    # Field reps own every account: 400 / 50 a rep = 8 reps of coverage.
+    assert row["reps_coverage"] == pytest.approx(8.0)
 
 
-def test_team_headcount_is_the_larger_of_the_two_rounded_up_and_digital_has_none():
+def test_team_headcount_is_capacity_or_coverage_rounded_up_within_the_ceiling_and_digital_has_none():
     teams = PLAN.teams.set_index("team")
     for name, t in teams.iterrows():
-        expected = math.ceil(max(t["headcount_workload"], np.nan_to_num(t["headcount_capacity"])) - 1e-9)
+        need = math.ceil(max(t["headcount_coverage"], t["headcount_capacity"]) - 1e-9)
         if t["motion"] == "digital":
             assert t["headcount"] == 0 and "0 reps" in t["reason"]
         else:
-            assert t["headcount"] == max(expected, 1)
+            assert t["headcount"] == min(need, math.floor(t["headcount_affordable"] + 1e-9))
+            assert t["cost"] == pytest.approx(t["headcount"] * t["loaded_cost_per_rep"])
         assert t["gap"] == pytest.approx(t["headcount_capacity"] - t["headcount_workload"])
     assert teams.loc["Field · Farmers · Healthcare", "specialization"] == "Healthcare vertical pod"
 
@@ -130,7 +137,7 @@ def test_team_headcount_is_the_larger_of_the_two_rounded_up_and_digital_has_none
     [
         ("Field · Farmers · Healthcare", "field", "farmer"),
         ("Inside · Hunters", "inside", "hunter"),
-        ("Field · Generalists", "field", "generalist"),
+        ("Inside · Generalists", "inside", "generalist"),
         ("Digital", "digital", "generalist"),
     ],
 )
@@ -147,7 +154,8 @@ def test_team_names_are_readable(team, motion, role):
         ({"motion_field_min": 500_000}, "Healthcare · Enterprise customers", "motion", "field", "inside"),
         ({"large_company_employees": 10_000, "motion_field_min": 250_000},
          "Healthcare · Enterprise customers", "motion", "field", "inside"),
-        ({"use_conservative_field_line": 1}, "Manufacturing · Mid-market", "motion", "field", "inside"),
+        # Inside from the start with the conservative line: nothing to pool.
+        ({"use_conservative_field_line": 1}, "Manufacturing · Mid-market", "pooled_from", "Field · Generalists", ""),
         ({"motion_digital_max": 10_000}, "Retail · Small prospects", "motion", "inside", "digital"),
         ({"farmer_customer_share_min": 0.95}, "Healthcare · Enterprise customers", "role", "farmer", "generalist"),
         ({"generalist_team_max": 0}, "Manufacturing · Mid-market", "role", "generalist", "farmer"),
@@ -176,20 +184,70 @@ def test_headcount_moves_the_right_way_with_rates(overrides, column, direction):
 @pytest.mark.parametrize(
     ("kwargs", "basis", "motion", "phrase"),
     [
-        ({"deal": 60_000, "known": 100}, "deal size field", "field", "median deal $60K"),
-        # Only 10% have a deal size: fall back to 0.1% of a $30M median revenue = $30K.
-        ({"deal": 2_000, "known": 10, "revenue": 30e6}, "revenue proxy", "field", "revenue proxy"),
-        ({"revenue": 5e6}, "revenue proxy", "inside", "revenue proxy"),
-        ({"employees": 20_000}, "employee tier (Gartner)", "field", "large enterprise"),
-        ({"employees": 50}, "employee tier (Gartner)", "inside", "below Gartner"),
+        ({"deal": 60_000, "known": 2_000}, "deal size field", "field", "median deal $60K"),
+        # Only 10% have a deal size and no won deals: the playbook's default for the tier of a
+        # $30M company (small, < $50M): $5K, low confidence. Never a share of revenue.
+        ({"deal": 2_000, "known": 200, "revenue": 30e6}, "playbook tier default (small, low confidence)", "inside", "small company"),
+        ({"revenue": 5e8}, "playbook tier default (midsize, low confidence)", "inside", "midsize company"),
+        ({"employees": 20_000}, "playbook tier default (large, low confidence)", "field", "large company"),
+        ({"employees": 50}, "playbook tier default (small, low confidence)", "inside", "low confidence"),
         ({}, "no size data", "inside", "inside by default"),
     ],
 )
 def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
-    plan = plan_coverage(pd.DataFrame([profile("Any · Segment", 100, 50, 50, **kwargs)]), PB)
+    plan = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), PB)
     row = plan.segments.iloc[0]
     assert (row["deal_size_basis"], row["motion"]) == (basis, motion)
     assert phrase in row["reason"]
+    assert row["deal_size_confidence"] == ("medium" if basis == "deal size field" else "low" if "tier" in basis else "none")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "basis", "motion", "phrase"),
+    [
+        # The tier defaults switched off: a revenue share is the last resort, said to be a guess.
+        ({"revenue": 30e6}, "revenue proxy (low confidence)", "field", "no source supports it"),
+        ({"employees": 20_000}, "employee tier (Gartner)", "field", "large enterprise"),
+        ({"employees": 50}, "employee tier (Gartner)", "inside", "below Gartner"),
+    ],
+)
+def test_revenue_share_only_as_the_last_resort(kwargs, basis, motion, phrase):
+    pb = PB.with_values(deal_size_tier_small=0, deal_size_tier_midsize=0, deal_size_tier_large=0)
+    row = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), pb).segments.iloc[0]
+    assert (row["deal_size_basis"], row["motion"], row["deal_size_confidence"]) == (basis, motion, "low")
+    assert phrase in row["reason"]
+
+
+def accounts_table(rows):
+    """``[(segment, n, avg_won_deal or nan, deal_size or nan)]`` -> the per-account table."""
+    return pd.DataFrame(
+        [{"segment": s, "avg_won_deal": w, "deal_size": d} for s, n, w, d in rows for _ in range(n)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "basis", "deal"),
+    [
+        # 60 of 100 accounts won deals (median $40K): their own won deals.
+        ([("A · Ent", 60, 40_000.0, np.nan), ("A · Ent", 40, np.nan, 90_000.0)], "won deals (60% of accounts)", 40_000),
+        # 30 won deals and 40 deal-size values: 70% have evidence, median of the 70 is $90K.
+        ([("A · Ent", 30, 40_000.0, np.nan), ("A · Ent", 40, np.nan, 90_000.0), ("A · Ent", 30, np.nan, np.nan)],
+         "deal size field", 90_000),
+        # No evidence in the segment; 12 accounts of the same customer type elsewhere won $70K.
+        ([("A · Ent", 100, np.nan, np.nan), ("B · Ent", 12, 70_000.0, np.nan)],
+         "won deals of similar accounts (customer type Ent)", 70_000),
+        # Only 5 similar accounts won (< 10): the playbook's tier default for 5,000 employees.
+        ([("A · Ent", 100, np.nan, np.nan), ("B · Ent", 5, 70_000.0, np.nan)],
+         "playbook tier default (large, low confidence)", 75_000),
+    ],
+)
+def test_deal_size_comes_from_the_best_evidence(rows, basis, deal):
+    prof = pd.DataFrame(
+        [profile("A · Ent", 100, 100, 0, employees=5_000), profile("B · Ent", 50, 50, 0, employees=5_000)]
+    )
+    row = plan_coverage(prof, PB, accounts=accounts_table(rows)).segments.iloc[0]
+    assert row["deal_size_basis"] == basis
+    assert row["deal_size_used"] == pytest.approx(deal)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +264,7 @@ def test_large_companies_near_the_line_move_up_to_field(employees, deal, motion)
 
 
 def test_deals_per_rep_sanity_check_sends_tiny_inside_deals_to_digital():
-    prof = pd.DataFrame([profile("X · Y", 500, 100, 400, deal=1_500)])
+    prof = pd.DataFrame([profile("X · Y", 5_000, 1_000, 4_000, deal=1_500)])
     assert plan_coverage(prof, PB).segments.loc[0, "motion"] == "inside"  # 333 deals a year: fine
     plan = plan_coverage(prof, PB.with_values(quota_inside=1_000_000))  # 667 deals: not a rep's job
     assert plan.segments.loc[0, "motion"] == "digital"
@@ -224,11 +282,11 @@ def big(segment, customers_share, deal, vertical=None):
     [
         # Both sides are full teams: split hunters and farmers.
         ([big("A · Customers", 0.9, 60_000), big("A · Prospects", 0.1, 60_000)], {"Field · Farmers", "Field · Hunters"}),
-        # The farmer side is 2 reps and 12% of the accounts: no split, and too little existing
-        # business for generalists, so the hunters cover those customers.
+        # The farmer side is small and 12% of the accounts: no split, and too little existing
+        # business for generalists; the customers keep an account manager (roles follow the book).
         (
             [big("A · Prospects", 0.1, 60_000), profile("A · Customers", 40, 36, 4, deal=60_000)],
-            {"Field · Hunters"},
+            {"Field · Hunters", "Field · Farmers"},
         ),
         # The farmer side is 4 reps but 26% of the accounts: no split, one generalist team.
         (
@@ -336,45 +394,42 @@ def test_engine_modules_do_not_import_streamlit():
 
 
 # --- reasons quote the final figures ---------------------------------------------------------
-@pytest.mark.parametrize(
-    ("segment", "team"),
-    [("Manufacturing · Mid-market", "Field · Generalists")],
-)
-def test_generalist_reason_quotes_the_final_team_figure(segment, team):
-    # Half customers: a farmer candidate (1.5 reps at farmer touches); as generalists 1.125 reps.
-    row = seg_row(PLAN, segment)
-    final = PLAN.teams.set_index("team").loc[team]
-    assert final["headcount_workload"] == pytest.approx(30 * 18 * 2.5 / 1_200)
-    assert f"needs only {max(final['headcount_workload'], final['headcount_capacity']):.1f} reps" in row["reason"]
-    assert "1.5 reps" not in row["reason"]
+def test_generalist_reason_quotes_the_figure_that_decided():
+    # Half customers, half prospects, $40K deals, no history: $40K x (15 x 0.4 + 15 x 0.1) = $300K,
+    # 0.37 reps of capacity; 30 field accounts / 50 = 0.6 reps of coverage: the team needs 0.6.
+    row = seg_row(PLAN, "Manufacturing · Mid-market")
+    assert row["bookings"] == pytest.approx(300_000)
+    assert "the team needs only 0.6 reps (≤ 5)" in row["reason"]
+    assert row["role"] == "generalist"
 
 
-def test_a_sliver_of_the_other_side_is_covered_by_the_main_role_with_the_figures():
+def test_a_sliver_of_the_other_side_keeps_its_own_role_with_the_figures():
     rows = [big("A · Prospects", 0.1, 60_000), profile("A · Customers", 40, 36, 4, deal=60_000)]
     plan = plan_coverage(pd.DataFrame(rows), PB)
-    team = plan.teams.iloc[0]
-    reason = seg_row(plan, "A · Customers")["reason"]
-    assert "the farmer side of this team would be only 2.0 reps (≤ 5) and 12% of its accounts" in reason
-    assert f"so the hunters ({team['headcount_workload']:.1f} reps) cover it" in reason
-    assert "generalist_min_other_share" in seg_row(plan, "A · Customers")["rules"]
-    # Raise the bar for a sliver and the same team becomes generalists.
-    again = plan_coverage(pd.DataFrame(rows), PB.with_values(generalist_min_other_share=0.1))
+    row = seg_row(plan, "A · Customers")
+    assert row["role"] == "farmer" and row["team"] == "Field · Farmers"
+    # $60K x (36 x 0.4 + 4 x 0.1) = $888K = 1.1 field reps; 200 + 36 customers of 2,040 accounts = 12%.
+    assert "the farmer side of this motion is only 1.1 reps (≤ 5) and 12% of its accounts" in row["reason"]
+    assert "generalist_min_other_share" in row["rules"]
+    # Raise the bar for a sliver and the same motion becomes one generalist team.
+    again = plan_coverage(pd.DataFrame(rows), PB.with_values(generalist_min_other_share=0.05))
     assert list(again.teams["team"]) == ["Field · Generalists"]
 
 
-def test_small_generalist_remainder_joins_the_full_side():
+def test_small_mixed_remainder_joins_the_full_side():
     rows = [
-        big("A · Customers", 0.9, 60_000),  # ~20 farmer reps
-        profile("A · Former", 40, 0, 0, former=40, deal=60_000),  # neither side: 1.5 generalist reps
+        big("A · Customers", 0.9, 60_000),  # ~85 farmer reps of capacity
+        # Partners and other statuses: neither side's ground, 0.8 reps of coverage.
+        profile("A · Partners", 40, 5, 5, deal=60_000),
     ]
     plan = plan_coverage(pd.DataFrame(rows), PB)
     assert list(plan.teams["team"]) == ["Field · Farmers"]
-    reason = seg_row(plan, "A · Former")["reason"]
+    reason = seg_row(plan, "A · Partners")["reason"]
     assert "so the farmers cover it" in reason and "field farmer" in reason
 
 
-def test_large_generalist_remainder_keeps_its_own_team():
-    rows = [big("A · Customers", 0.9, 60_000), profile("A · Former", 400, 0, 0, former=400, deal=60_000)]
+def test_large_mixed_remainder_keeps_its_own_team():
+    rows = [big("A · Customers", 0.9, 60_000), profile("A · Partners", 400, 50, 50, deal=60_000)]
     plan = plan_coverage(pd.DataFrame(rows), PB)
     assert set(plan.teams["team"]) == {"Field · Farmers", "Field · Generalists"}
 
@@ -640,3 +695,25 @@ def test_accounts_outside_the_plan_are_ignored_by_the_pod_tests():
     a = plan_coverage(profiles, PB, accounts=accounts).vertical_tests
     b = plan_coverage(profiles, PB, accounts=with_stray).vertical_tests
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("rows", "segment", "role", "detail"),
+    [
+        # An all-customer segment next to a big hunter team keeps account managers.
+        ([big("A · Prospects", 0.05, 8_000), profile("A · Customers", 60, 60, 0, deal=8_000)], "A · Customers", "farmer", "farmer"),
+        # Former customers next to a big farmer team are won back by hunters, never farmed.
+        ([big("A · Customers", 0.95, 60_000), profile("A · Former", 300, 0, 0, former=300, deal=60_000)], "A · Former", "hunter", "win-back hunter"),
+        # Prospect-heavy next to farmers: hunters.
+        ([big("A · Customers", 0.95, 60_000), profile("A · Prospects", 300, 0, 300, deal=60_000)], "A · Prospects", "hunter", "hunter"),
+        # Customer-heavy alone: farmers.
+        ([big("A · Customers", 0.95, 60_000)], "A · Customers", "farmer", "farmer"),
+    ],
+)
+def test_roles_follow_the_book(rows, segment, role, detail):
+    row = seg_row(plan_coverage(pd.DataFrame(rows), PB), segment)
+    # The role decided for the book, said in the reason even when a small team is later pooled
+    # into a cheaper motion because its bookings pay for no rep.
+    assert any(f"→ {m} {detail} (" in row["reason"] for m in ("field", "inside"))
+    if not row["pooled_from"]:
+        assert (row["role"], row["role_detail"]) == (role, detail)

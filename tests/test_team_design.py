@@ -98,15 +98,27 @@ def test_small_prospects_get_inside_hunters(run):
     assert (rows["motion"] == "inside").all() and (rows["role"] == "hunter").all()
 
 
-def test_slivers_and_former_customers_join_their_motions_main_team(run):
+@pytest.mark.parametrize(
+    ("status", "allowed", "detail"),
+    [
+        ("customers", {"farmer", "generalist"}, None),  # customer-heavy: account managers
+        ("prospects", {"hunter", "generalist"}, None),  # prospect-heavy: hunters
+        ("former", {"hunter"}, "win-back hunter"),  # former customers: win-back hunters
+    ],
+)
+def test_roles_follow_the_book_on_the_sample(run, status, allowed, detail):
     seg = run.team_plan.plan.segments
-    folded = seg[seg["reason"].str.contains("cover it")]
-    assert len(folded) and (folded["role"] != "generalist").all()
+    heavy = seg[(seg[status] / seg["accounts"] >= 0.5) & (seg["motion"] != "digital")]
+    assert len(heavy) and set(heavy["role"]) <= allowed
+    if detail:
+        assert (heavy["role_detail"] == detail).all()
 
 
 def test_sub_thousand_dollar_customers_go_digital(run):
     plan = run.team_plan.plan
-    small = plan.segments[(plan.segments["median_deal_size"] < 1_000) & (plan.segments["deal_size_basis"] == "deal size field")]
+    basis = plan.segments["deal_size_basis"].astype(str)
+    evidence = (basis == "deal size field") | basis.str.startswith("won deals (")
+    small = plan.segments[(plan.segments["deal_size_used"] < 1_000) & evidence]
     assert len(small) and (small["motion"] == "digital").all()
 
 
@@ -114,7 +126,10 @@ def test_every_team_reason_quotes_the_teams_table(run):
     teams = run.team_plan.plan.teams
     for t in teams[teams["motion"] != "digital"].itertuples():
         assert f"Recommend {t.headcount}" in t.reason
-        assert f"Workload says {t.headcount_workload:.1f} reps" in t.reason
+        assert f"would say {t.headcount_workload:.1f}: shown for reference only" in t.reason
+        assert f"Capacity says {t.headcount_capacity:.1f} reps" in t.reason
+        assert f"coverage says at least {t.headcount_coverage:.1f}" in t.reason
+        assert f"at most {t.headcount_affordable:.1f}" in t.reason
 
 
 # --- product overlays, measured on the sample ---------------------------------------------------
@@ -135,8 +150,8 @@ def test_overlays_are_the_enterprise_products_on_field_teams(run_with_deals):
     assert "Security" in overlays.index and "Core Platform" not in overlays.index
     for teams in overlays["teams"]:
         assert all(t.startswith("Field") for t in teams.split("; "))
-    field = plan.teams[plan.teams["motion"] == "field"]
-    assert field["overlays"].str.contains("Security").all()
+    field = plan.teams[(plan.teams["motion"] == "field") & (plan.teams["role"] == "farmer")]
+    assert len(field) and field["overlays"].str.contains("Security").all()
     assert (plan.teams.loc[plan.teams["motion"] != "field", "overlays"] == "").all()
     assert "core offer" in plan.product_mix.set_index("dimension").loc["customer type", "reason"]
 

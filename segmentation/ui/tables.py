@@ -99,6 +99,22 @@ DECIMALS = {
     "rep_equivalents",
 }
 
+# The headcount model's columns (teams, segments, hiring plan, sensitivity).
+LABELS.update({
+    "bookings": "Bookings a year", "bookings_basis": "Bookings from", "cost": "Cost a year",
+    "cost_of_sales": "Cost of sales", "headcount_coverage": "Reps by coverage (floor)",
+    "headcount_affordable": "Reps affordable (ceiling)", "named_accounts": "Named accounts",
+    "per_rep_bookings": "Bookings a rep", "loaded_cost_per_rep": "Loaded cost a rep",
+    "coverage_change": "Coverage change", "transition": "Hand-over", "deal_size_confidence": "Deal size confidence",
+    "reps_coverage": "Reps by coverage", "reps_capacity": "Reps by capacity", "role_detail": "Role (detail)",
+    "month": "Month", "hires": "Hires", "ramped_reps": "Ramped reps", "capacity": "Capacity",
+    "bookings_target": "Bookings target", "parameter": "Parameter", "change": "Change",
+    "headcount_delta": "Reps ±", "cost_delta": "Cost ±",
+})  # fmt: skip
+MONEY |= {"bookings", "cost", "per_rep_bookings", "loaded_cost_per_rep", "capacity", "bookings_target", "cost_delta"}
+SHARES |= {"cost_of_sales"}
+DECIMALS |= {"headcount_coverage", "headcount_affordable", "reps_coverage", "reps_capacity", "hires", "ramped_reps"}
+
 
 def money_format(values: pd.Series | Sequence[float], symbol: str = "$") -> tuple[float, str]:
     """Pick one unit for a money column: ``$1.2M``, ``$41K``, ``$0.7K`` or ``$735``.

@@ -576,7 +576,7 @@ def segment_recommendations(segments: pd.DataFrame, rules: Playbook) -> None:
     """Pick a segment in the table; its reason and the rules behind it (with sources) follow."""
     selected = show(
         segments,
-        ["segment", "accounts", "motion", "role", "team", "deal_size_used"],
+        ["segment", "accounts", "motion", "role", "team", "deal_size_used", "deal_size_basis", "bookings"],
         key="segments_plan",
         on_select="rerun",
         selection_mode="single-row",
