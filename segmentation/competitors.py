@@ -22,7 +22,7 @@ from segmentation.accounts import normalise_name
 
 # The planner's pod win-rate test, reused (not copied) so "beyond noise" means the same thing
 # here as for vertical pods. One narrow import: re-point it when the planner moves.
-from segmentation.planner import _win_rate_tests
+from segmentation.planner.specialists import win_rate_tests
 from segmentation.playbook import Playbook
 
 ALL = "all"
@@ -286,7 +286,7 @@ def _scope_rows(pairs, scope_of_deal, won, lost, playbook: Playbook) -> pd.DataF
     )
     group = np.arange(len(rows), dtype="int64")
     family = np.r_[codes, np.arange(len(names))]
-    tests = _win_rate_tests(group, family, rows, pd.RangeIndex(len(rows)), playbook).iloc[:n_pairs]
+    tests = win_rate_tests(group, family, rows, pd.RangeIndex(len(rows)), playbook).iloc[:n_pairs]
     alpha = playbook.value("significance_level")
     low, high = wilson_interval(out["won"].to_numpy(), out["deals"].to_numpy(), alpha)
     out = out.reset_index()

@@ -83,7 +83,7 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
         acc_group = lookup[codes]  # NA labels (-1) hit the sentinel at the end
     motion_code = pd.factorize(m_of)[0]
     deal_test = _deal_size_tests(acc_group, motion_code, accounts, gv.index, pb)
-    win_test = _win_rate_tests(acc_group, motion_code, accounts, gv.index, pb)
+    win_test = win_rate_tests(acc_group, motion_code, accounts, gv.index, pb)
     out = out.join(deal_test).join(win_test)
     if _has_deal_sizes(accounts):
         # Beyond noise: significant, and in the direction the typical deal sizes say.
@@ -165,7 +165,7 @@ def _deal_size_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
     return out
 
 
-def _win_rate_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
+def win_rate_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
     """Two-proportion z-test of each vertical's win rate against the rest of its motion."""
     k = len(index)
     cols = ["win_rate", "rest_win_rate", "closed_deals", "rest_closed_deals", "win_rate_p_value"]
