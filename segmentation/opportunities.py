@@ -134,6 +134,37 @@ class OpportunityAggregates:
     examples: list[dict] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
     competition: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
+
+    def recent_won_revenue(self, months: float) -> tuple[pd.Series | None, pd.Timestamp | None]:
+        """Won revenue per account over the last ``months`` before the latest closed deal.
+
+        The window ends at the latest deal closed (won or lost), not at an open deal's expected
+        close date, which can lie in the future. Deals are the ones joined to an account, read
+        with the same columns and won/lost words as every other figure here.
+
+        Parameters
+        ----------
+        months : float
+            The window's length (``bookings_history_months``).
+
+        Returns
+        -------
+        (pandas.Series or None, pandas.Timestamp or None)
+            Won revenue per account (index of :attr:`per_account`, 0 without a won deal in the
+            window) and the window's end; ``(None, None)`` when no closed deal has a close date.
+        """
+        history = self.history
+        if history is None:
+            return None, None
+        closed = history[(history["won"] | history["lost"]) & history["close_date"].notna()]
+        if closed.empty:
+            return None, None
+        end = closed["close_date"].max()
+        start = end - pd.DateOffset(months=int(round(months)))
+        recent = closed[closed["won"] & (closed["close_date"] > start)]
+        revenue = recent.groupby("account_row")["amount"].sum()
+        return revenue.reindex(self.per_account.index, fill_value=0.0).fillna(0.0), end
 
     def to_dict(self) -> dict:
         """JSON-ready summary of the join (not the per-account table)."""
@@ -413,6 +444,18 @@ def aggregate_opportunities(
             },
             index=deals.index,
         )
+    history = None
+    if "close_date" in mapping:
+        # Per joined deal with its close date: what a bookings window is cut from.
+        history = pd.DataFrame(
+            {
+                "account_row": table["row"],
+                "won": table["won"].to_numpy(dtype=bool),
+                "lost": table["lost"].to_numpy(dtype=bool),
+                "amount": table["amount"],
+                "close_date": _dates(deals[mapping["close_date"]])[~unmatched_mask],
+            }
+        )
     return OpportunityAggregates(
         per_account=per_account[list(PER_ACCOUNT_COLUMNS)],
         product_revenue=product_revenue,
@@ -435,6 +478,7 @@ def aggregate_opportunities(
             "open": int((~(won | lost)).sum()),
         },
         competition=competition,
+        history=history,
     )
 
 

@@ -33,7 +33,6 @@ from segmentation.market import (
 )
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
-from segmentation.planner.headcount import recent_deals
 from segmentation.planner.hiring import hiring_plan
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.profiles import explain_customer_types, segment_profiles
@@ -57,8 +56,6 @@ class LoadedAccounts:
     prepared: PreparedAccounts
     quality: dict
     opportunities: OpportunityAggregates | None = None
-    deals: pd.DataFrame | None = None
-    """The opportunities export as read: the bookings window is cut from it at plan time."""
 
     @property
     def accounts(self) -> pd.DataFrame:
@@ -418,7 +415,7 @@ def load_accounts(
     mapping = infer_mapping(raw, overrides=overrides, ignore=list(ignore))
     prepared = prepare_accounts(raw, mapping, units=units, status_values=status_values)
     quality = quality_report(raw, mapping, prepared)
-    aggregates = deals = None
+    aggregates = None
     if opportunities is not None:
         deals, _ = read_table(opportunities, name=opportunities_name)
         aggregates = aggregate_opportunities(
@@ -427,7 +424,7 @@ def load_accounts(
         prepared = _with_deals(prepared, aggregates)
         # without a status column (or where it is blank), a won deal makes a customer
         prepared = status_from_deals(prepared, aggregates.per_account["won_deals"])
-    return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates, deals)
+    return LoadedAccounts(raw, info, mapping, prepared, quality, aggregates)
 
 
 def _with_deals(prepared: PreparedAccounts, deals: OpportunityAggregates) -> PreparedAccounts:
@@ -647,22 +644,11 @@ def plan_accounts(
 
 
 def _recent_won_revenue(loaded: LoadedAccounts, playbook: Playbook) -> pd.Series | None:
-    # Cut the window from the deals as read and aggregate it the way the whole file was, so a
-    # deal counts in the window exactly when it counts in the totals.
-    if loaded.deals is None:
-        return None
-    # Kept on the loaded object per window: a playbook change re-plans without re-reading deals
-    # (1 s at 100k accounts).
+    # Kept on the loaded object per window: a playbook change re-plans without cutting it again.
     cache = loaded.__dict__.setdefault("_recent_won_revenue", {})
     months = playbook.value("bookings_history_months")
     if months not in cache:
-        deals, end = recent_deals(loaded.deals, months)
-        if end is None:
-            cache[months] = None
-        elif deals.empty:
-            cache[months] = pd.Series(0.0, index=loaded.accounts.index)
-        else:
-            cache[months] = aggregate_opportunities(deals, loaded.accounts).per_account["won_revenue"]
+        cache[months] = loaded.opportunities.recent_won_revenue(months)[0]
     return cache[months]
 
 

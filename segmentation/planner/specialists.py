@@ -166,7 +166,30 @@ def _deal_size_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
 
 
 def win_rate_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
-    """Two-proportion z-test of each vertical's win rate against the rest of its motion."""
+    """Two-proportion z-test of each group's win rate against the rest of its family.
+
+    Used for vertical pods (a vertical against the rest of its motion) and for competitors (a
+    competitor's deals against the rest of their scope).
+
+    Parameters
+    ----------
+    group : numpy.ndarray of int
+        Each account's group code (``-1`` for none), indexing ``index``.
+    motion_code : numpy.ndarray of int
+        Each group's family; the rest of a family is what a group is compared with.
+    accounts : pandas.DataFrame or None
+        Per-account ``won_deals`` and ``lost_deals``.
+    index : pandas.Index
+        The groups, in code order.
+    pb : Playbook
+        ``pod_min_closed_deals`` (enough deals on each side) and ``significance_level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per group: ``win_rate, rest_win_rate, closed_deals, rest_closed_deals,
+        win_rate_p_value`` (Bonferroni-corrected; NaN where not testable).
+    """
     k = len(index)
     cols = ["win_rate", "rest_win_rate", "closed_deals", "rest_closed_deals", "win_rate_p_value"]
     out = pd.DataFrame(index=index, columns=cols, dtype=float)
