@@ -47,9 +47,11 @@ cols = st.columns(4)
 cols[0].metric("Reps", f"{len(reps):,}")
 cols[1].metric("Teams with reps", f"{int((teams['reps'] > 0).sum()):,} of {len(teams):,}")
 worst = teams["value_cv"].max() if len(teams) else 0.0
+cv_max = state.playbook().value("balanced_cv_max")
 cols[2].metric(
     "Worst value spread", f"{worst:.2f}",
-    help="Coefficient of variation of book value across a team's reps: 0.10 reads balanced, 0.30 uneven.",
+    help=f"Coefficient of variation of book value across a team's reps: at or below {cv_max:.2f} "
+    "reads balanced (the playbook's balanced_cv_max).",
 )  # fmt: skip
 if not preview:
     cols[3].metric("Accounts that change owner", f"{len(known):,}")
@@ -64,7 +66,7 @@ else:
 continuity = [] if preview else ["continuity"]
 moves = [] if preview else ["kept", "moved_in", "moved_out", "value_in", "value_out"]
 st.subheader("Per team")
-show(teams, ["team", "reps", "accounts", "value_cv", "value_max_min", *continuity, "unassigned"],
+show(teams, ["team", "reps", "accounts", "value_cv", "balanced", "value_max_min", *continuity, "unassigned"],
      key="territory_teams")  # fmt: skip
 st.subheader("Per rep" if preview else "Per rep: accounts kept, moved in and out")
 show(reps, ["rep", "team", "accounts", "value", *moves], key="territory_reps")

@@ -35,7 +35,8 @@ class TerritoryResult:
         Rep per account (string dtype, same index as the accounts); missing when the account's
         team has no rep in the roster or every rep is at capacity (counted in ``warnings``).
     teams : pandas.DataFrame
-        Per team: ``team, reps, accounts, value_cv, value_max_min, continuity, unassigned``.
+        Per team: ``team, reps, accounts, value_cv, value_max_min, continuity, unassigned,
+        balanced`` (value_cv at or below the playbook's ``balanced_cv_max``, or fewer than 2 reps).
         ``continuity`` is the share of accounts with a known owner that keep that owner.
     reps : pandas.DataFrame
         Per rep: ``rep, team, accounts, value, kept, moved_in, moved_out, value_in, value_out``.
@@ -535,6 +536,14 @@ def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assign
             }
         )
     teams = pd.DataFrame(rows, columns=["team", "reps", "accounts", "value_cv", "value_max_min", "continuity", "unassigned"])
+    cv_max = pb.value("balanced_cv_max")
+    teams["balanced"] = teams["value_cv"].le(cv_max) | teams["reps"].lt(2)
+    for _, team in teams[~teams["balanced"] & teams["value_cv"].notna()].iterrows():
+        warnings.append(
+            f"{team['team']}: book values spread {team['value_cv']:.2f} (coefficient of variation) "
+            f"across its {team['reps']} reps, above the {cv_max:.2f} that reads balanced: a "
+            "few large accounts may dominate; check the per-rep balance."
+        )
 
     moved = known_owner & ~kept_mask
     idx = np.flatnonzero(moved)

@@ -38,7 +38,7 @@ REQUIRED_IDS = [
     "coverage_inside_max", "touches_field_hunter", "touches_field_farmer", "touches_field_generalist",
     "touches_inside_hunter", "touches_inside_farmer", "touches_inside_generalist", "hours_per_touch_field",
     "hours_per_touch_inside", "selling_hours_per_rep", "quota_inside", "quota_field", "attainment",
-    "ramp_months_inside", "ramp_months_field", "ramp_productivity", "ramping_share",
+    "ramp_months_inside", "ramp_months_field", "ramp_productivity",
     "potential_customer_rate", "potential_prospect_rate", "potential_former_rate", "balance_tolerance",
     "max_turnover_share", "significance_level", "pod_min_accounts", "pod_win_rate_diff_min",
     "pod_min_closed_deals", "product_min_group_deals", "product_min_expected", "product_mix_effect_min",

@@ -68,7 +68,7 @@ KEY_RULES: dict[str, str] = {
     "quota_field": "Field quota ($ a year)",
     "quota_inside": "Inside quota ($ a year)",
     "attainment": "Quota attainment (share)",
-    "ramping_share": "Reps ramping (share)",
+    "cost_of_sales_max": "Most cost of sales (share of bookings)",
 }
 """The playbook values shown first on the Team plan page, with short labels; the rest sit in an
 expander under their full labels."""

@@ -57,6 +57,7 @@ LABELS: dict[str, str] = {
     "value_in": "Value in",
     "value_out": "Value out",
     "value_cv": "Spread (CV)",
+    "balanced": "Balanced",
     "value_max_min": "Max ÷ min book",
     "continuity": "Owners kept",
     "unassigned": "Unassigned",
