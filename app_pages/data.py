@@ -8,7 +8,8 @@ from segmentation.ui.tables import show
 st.title("Data")
 st.caption(
     "Drop in an accounts export from Salesforce, HubSpot, Dynamics or a spreadsheet (CSV, TSV or "
-    "Excel). Everything stays in this browser session's memory; nothing is written to disk."
+    "Excel). Everything stays in this browser session's memory; nothing is written to disk "
+    "unless you save a plan (Plans page)."
 )
 
 # .xls is accepted here so the reader can say what to do with it (save as .xlsx or CSV);

@@ -2,7 +2,7 @@
 
 Results are cached per session (``scope="session"``), keyed on the SHA-256 of the uploaded bytes
 and the parameters, and bounded: one user never sees another's accounts, and a rerun that
-changes nothing is instant. Nothing is written to disk.
+changes nothing is instant. Nothing is written to disk unless the user saves a plan (Plans page).
 
 The pipeline runs in three cached stages, each keyed on everything it depends on:
 
