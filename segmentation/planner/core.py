@@ -519,14 +519,24 @@ def _pool_unaffordable_teams(seg: pd.DataFrame, teams: pd.DataFrame, overlays: p
         )
         for m in ("inside", "field")
     }
+    # A large company's buying committee is not served self-serve, whatever a bookings estimate
+    # says: its segments may pool from field into inside, never into digital (they stay on the
+    # inside team, which then says its bookings pay for no rep).
+    large = (_num(seg["median_employees"]) >= pb.value("tier_large_min_employees")) | (
+        _num(seg["median_revenue"]) >= pb.value("tier_large_min_revenue")
+    )
     for _ in range(2):
         zero = teams[(teams["motion"] != "digital") & (teams["headcount"] == 0)]
         if zero.empty:
             break
         for t in zero.itertuples(index=False):
-            sel = (seg["team"] == t.team).to_numpy()
-            moved[sel] = moved[sel] + f" {t.coverage_change} {t.transition}"
             target = _pooled_into(t)
+            sel = (seg["team"] == t.team).to_numpy()
+            if target == "Digital":
+                sel = sel & ~large
+                if not sel.any():
+                    continue
+            moved[sel] = moved[sel] + f" {t.coverage_change} {t.transition}"
             if target == "Digital":
                 seg.loc[sel, ["motion", "role", "team", "role_detail"]] = ["digital", "generalist", "Digital", "self-serve"]
                 seg.loc[sel, ["bookings", "reps_capacity", "named_accounts", "reps_coverage", "reps_workload"]] = 0.0
@@ -560,6 +570,12 @@ def _team_reason(t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: st
         f"{t.headcount_workload:.1f}: shown for reference only, as it has no upper bound."
     )
     hc = t.headcount
+    if not hc:
+        parts.append(
+            "Large companies are not moved to self-serve, so they stay here with 0 reps: their "
+            "expected bookings pay for no rep within the cost-of-sales ceiling. Give their deal "
+            "history (opportunities), or raise cost_of_sales_max, before hiring for them."
+        )
     per_rep = t.accounts / hc if hc else float("nan")
     lo, hi = pb.value(f"coverage_{t.motion}_min"), pb.value(f"coverage_{t.motion}_max")
     if np.isfinite(per_rep):
