@@ -1,5 +1,6 @@
 """Plans: save the current plan, reopen a saved one, compare any two side by side."""
 
+import pandas as pd
 import streamlit as st
 
 from segmentation.errors import InputError
@@ -49,7 +50,6 @@ st.subheader("Saved plans")
 if not saved_plans:
     st.info("No saved plans yet.")
     st.stop()
-import pandas as pd
 
 listing = pd.DataFrame([p.to_dict() for p in saved_plans])
 listing["created"] = listing["created"].str.replace("T", " ").str.replace("+00:00", " UTC")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from segmentation import charts, geo
-from segmentation.report_html import currency_symbol
 from segmentation.markdown import escape as md
+from segmentation.report_html import currency_symbol
 from segmentation.ui import state, views
 from segmentation.ui.tables import group_warnings, show
 

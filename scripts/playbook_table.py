@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing the package
     sys.path.insert(0, str(ROOT))
 
-from segmentation.playbook import load_playbook
+from segmentation.playbook import load_playbook  # noqa: E402 - after the path is set
 
 START = "<!-- playbook:start -->"
 END = "<!-- playbook:end -->"

@@ -16,7 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.errors import InputError
-from segmentation.fields import FIELD_NAMES, FIELDS_BY_NAME, MONEY_FIELDS, NON_NEGATIVE_FIELDS, STATUSES
+from segmentation.fields import (
+    FIELD_NAMES,
+    FIELDS_BY_NAME,
+    MONEY_FIELDS,
+    NON_NEGATIVE_FIELDS,
+    STATUSES,
+)
 from segmentation.numbers import (
     cell_currency,
     header_unit,

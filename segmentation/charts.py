@@ -214,7 +214,7 @@ def k_choice_chart(selection: pd.DataFrame, quality: dict | None = None) -> go.F
         if "eligible" in selection
         else pd.Series(True, index=selection.index)
     )
-    stability = selection["stability"] if "stability" in selection else np.nan
+    stability = selection.get("stability", np.nan)
     custom = np.column_stack(
         [
             pd.to_numeric(selection.get("score", np.nan), errors="coerce"),

@@ -303,10 +303,10 @@ def parse_status(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from segmentation.export import check_out_dir, write_outputs
     from segmentation.pipeline import run
     from segmentation.playbook import load_playbook
     from segmentation.roster import read_roster
-    from segmentation.export import check_out_dir, write_outputs
 
     if args.min_vertical_size < 0:
         raise InputError("--min-vertical-size must be a whole number of 0 or more")

@@ -425,9 +425,7 @@ def resolve_feature_names(
     out: list[str] = []
     for raw_name in names:
         name = str(raw_name)
-        if name in extra_columns:
-            out.append(name)
-        elif name in CANONICAL_FEATURES:
+        if name in extra_columns or name in CANONICAL_FEATURES:
             out.append(name)
         elif field_of.get(name) in CANONICAL_FEATURES:
             out.append(field_of[name])

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from segmentation.cells import unguard_text
 from segmentation.errors import InputError
 from segmentation.malformed import mend_long_rows, swallowed_lines
-from segmentation.cells import unguard_text
 
 MAX_BYTES: int = 200 * 1024 * 1024
 """Default size limit for one upload or file (200 MB)."""

@@ -416,9 +416,7 @@ def _phrase_scale(low: str, kind: str | None) -> float | None:
         # what is left once the currency is taken out is the scale letter ("$M" → "m", "TEUR" → "t")
         letters = re.sub(_CUR_SYM, "", low)
         letters = re.sub(r"[^a-z]", "", letters)
-        if len(letters) > 3:
-            letters = re.sub(_CUR_CODE, "", letters, count=1)
-        elif len(letters) > 2 and re.fullmatch(rf"{_CUR_CODE}.*|.*{_CUR_CODE}", letters):
+        if len(letters) > 3 or len(letters) > 2 and re.fullmatch(rf"{_CUR_CODE}.*|.*{_CUR_CODE}", letters):
             letters = re.sub(_CUR_CODE, "", letters, count=1)
         return _SCALE_LETTERS.get(letters)
     return None

@@ -37,9 +37,9 @@ from segmentation.planner.hiring import hiring_plan
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
+from segmentation.roster import placeholder_roster
 from segmentation.schema import Mapping, infer_mapping
 from segmentation.summary import plan_summary
-from segmentation.roster import placeholder_roster
 from segmentation.territories import TerritoryResult, account_value, assign_territories
 from segmentation.tiers import VERDICT as TIERS_VERDICT
 from segmentation.tiers import tier_types

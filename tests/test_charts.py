@@ -48,7 +48,7 @@ def test_every_chart_gives_a_type_the_same_colour():
     assert roots == colors
     assert list(tree.labels[:1]) == ["Enterprise customers"]
     # A vertical tile takes its customer type's colour.
-    for label, parent, colour in zip(tree.ids, tree.parents, tree.marker.colors):
+    for parent, colour in zip(tree.parents, tree.marker.colors, strict=True):
         if parent:
             assert colour == colors[parent]
     embedding = pd.DataFrame({"x": [0, 1, 2], "y": [0, 1, 2], "customer_type": TYPES})

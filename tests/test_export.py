@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from segmentation.errors import InputError
 from segmentation.cells import guard_text, unguard_text
+from segmentation.errors import InputError
 from segmentation.export import (
     MANIFEST,
     check_out_dir,

@@ -10,6 +10,7 @@ explore (see :data:`SCALE`). Each bug the fuzzing found has a regression test at
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -26,8 +27,8 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from segmentation.errors import InputError
 from segmentation.cells import guard_text, unguard_text
+from segmentation.errors import InputError
 from segmentation.export import excel_workbook, to_csv_bytes
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
@@ -164,10 +165,8 @@ def _attempt(function, *args, **kwargs):
 
 
 def _event(text: str) -> None:
-    try:
+    with contextlib.suppress(InvalidArgument):  # called outside a hypothesis test
         event(text)  # shown with --hypothesis-show-statistics
-    except InvalidArgument:  # called outside a hypothesis test
-        pass
 
 
 # --------------------------------------------------------------------------- reading

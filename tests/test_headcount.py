@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scripts.sample_crm import generate_accounts, generate_opportunities
 from segmentation import pipeline
 from segmentation.cli import main
 from segmentation.planner import TEAM_COLUMNS, plan_coverage
@@ -25,7 +26,6 @@ from segmentation.planner.headcount import (
 )
 from segmentation.planner.hiring import HIRING_COLUMNS, ramp_share, team_hiring
 from segmentation.playbook import load_playbook
-from scripts.sample_crm import generate_accounts, generate_opportunities
 from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 from tests.test_planner import profile
 

@@ -215,7 +215,7 @@ def _zip_bytes() -> bytes:
         (b"Name\x01\x02\x03\x04\x05\x06\x07\x08" * 20, "x.csv", "binary"),
         (b"not a workbook", "accounts.xlsx", "not one"),
         (b"Name:Revenue:Owner\nAcme:1:Jo\n", "x.csv", "single column"),
-        ("Name\nCafé\n".encode("utf-8"), "x.csv", None),
+        ("Name\nCafé\n".encode(), "x.csv", None),
     ],
 )
 def test_bad_inputs_raise_useful_errors(data, name, message):

@@ -162,7 +162,7 @@ def test_bands_among_plain_amounts_read_as_they_do_alone():
     cells = ["$2M", "USD 1,234.00", "$10M - $50M", "€5K", "$1B+", "750", "$500K to $1M", "(30)"]
     together = parse_money_range(pd.Series(cells * 3, dtype="str"))
     alone = [parse_money_range(pd.Series([c], dtype="str")) for c in cells]
-    for i, (value, failed, ranged) in enumerate(alone * 3):
+    for i, (value, _failed, ranged) in enumerate(alone * 3):
         assert together[0].iloc[i] == pytest.approx(value.iloc[0])
         assert together[2].iloc[i] == ranged.iloc[0] and not together[1].iloc[i]
 

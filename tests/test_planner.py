@@ -121,7 +121,7 @@ def test_workload_and_capacity_are_the_documented_formulas():
 
 def test_team_headcount_is_capacity_or_coverage_rounded_up_within_the_ceiling_and_digital_has_none():
     teams = PLAN.teams.set_index("team")
-    for name, t in teams.iterrows():
+    for _, t in teams.iterrows():
         need = math.ceil(max(t["headcount_coverage"], t["headcount_capacity"]) - 1e-9)
         if t["motion"] == "digital":
             assert t["headcount"] == 0 and "0 reps" in t["reason"]

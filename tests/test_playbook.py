@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from segmentation.errors import InputError
-from segmentation.playbook import ANY, CONFIDENCE_TAGS, FRAME_COLUMNS, Playbook, Range, load_playbook
+from segmentation.playbook import (
+    ANY,
+    CONFIDENCE_TAGS,
+    FRAME_COLUMNS,
+    Playbook,
+    Range,
+    load_playbook,
+)
 from segmentation.ui import controls
 
 SHIPPED = load_playbook()

@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from segmentation import ingest, workbook
-from segmentation.errors import InputError
 from segmentation.cells import guard_text, unguard_text
+from segmentation.errors import InputError
 from segmentation.export import excel_workbook, to_csv_bytes
 from segmentation.ingest import read_table
 from segmentation.pipeline import run

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.errors import InputError
-from segmentation.fields import STATUSES
 from scripts.sample_crm import (
     CUSTOMER_TYPES,
     EXPORT_COLUMNS,
@@ -29,6 +27,8 @@ from scripts.sample_crm import (
     generate_accounts,
     generate_opportunities,
 )
+from segmentation.errors import InputError
+from segmentation.fields import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 20_000  # big enough for rates to settle, fast enough to build once per module

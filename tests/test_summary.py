@@ -2,7 +2,6 @@
 
 import pytest
 
-from segmentation.markdown import escape
 from segmentation.pipeline import run
 from segmentation.summary import MAX_CAVEATS, inert, plan_summary
 from tests.conftest import SAMPLE_ACCOUNTS

@@ -21,7 +21,11 @@ from segmentation.planner.core import (
     segment_products,
 )
 from segmentation.planner.motion import BASIS_DEAL, BASIS_NONE, BASIS_REVENUE, BASIS_TIER
-from segmentation.planner.specialists import OVERLAY_COLUMNS, PRODUCT_MIX_COLUMNS, VERTICAL_TEST_COLUMNS
+from segmentation.planner.specialists import (
+    OVERLAY_COLUMNS,
+    PRODUCT_MIX_COLUMNS,
+    VERTICAL_TEST_COLUMNS,
+)
 
 __all__ = [
     "BASIS_DEAL", "BASIS_NONE", "BASIS_REVENUE", "BASIS_TIER", "OVERLAY_COLUMNS", "PRODUCT_COLUMNS",

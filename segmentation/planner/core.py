@@ -15,17 +15,35 @@ import pandas as pd
 
 from segmentation.errors import InputError
 from segmentation.fields import MOTION_LABELS, ROLE_LABELS
-from segmentation.planner._common import _check_columns, _empty, _has_deal_sizes, _num, _pct, _records, _sources
+from segmentation.planner._common import (
+    _check_columns,
+    _empty,
+    _has_deal_sizes,
+    _num,
+    _pct,
+    _records,
+    _sources,
+)
 from segmentation.planner.headcount import (
-    SENSITIVITY_COLUMNS, named_accounts, per_rep_bookings, segment_bookings, sensitivity, size_teams,
+    SENSITIVITY_COLUMNS,
+    named_accounts,
+    per_rep_bookings,
+    segment_bookings,
+    sensitivity,
+    size_teams,
     team_sentence,
 )
 from segmentation.planner.hiring import HIRING_COLUMNS, hiring_plan
 from segmentation.planner.motion import deal_sizes, motions
 from segmentation.planner.roles import candidate_roles, resolve_roles
 from segmentation.planner.specialists import (
-    _DIMENSIONS_BY_LABEL, OVERLAY_COLUMNS, PRODUCT_MIX_COLUMNS, VERTICAL_TEST_COLUMNS, _pod_sentence,
-    _product_overlays, _vertical_pods,
+    _DIMENSIONS_BY_LABEL,
+    OVERLAY_COLUMNS,
+    PRODUCT_MIX_COLUMNS,
+    VERTICAL_TEST_COLUMNS,
+    _pod_sentence,
+    _product_overlays,
+    _vertical_pods,
 )
 from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS

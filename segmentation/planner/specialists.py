@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from segmentation.playbook import Playbook
 from segmentation.planner._common import _column, _empty, _has_deal_sizes, _pct, _pval
+from segmentation.playbook import Playbook
 
 OVERLAY_COLUMNS: tuple[str, ...] = (
     "product", "dimension", "groups", "teams", "won_deals", "won_revenue", "share_in_groups",
@@ -108,10 +108,6 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
         hit = keys.get_indexer(pd.MultiIndex.from_arrays([motion, vertical])) >= 0
         pod[hit] = vertical[hit]
     return pod, out[list(VERTICAL_TEST_COLUMNS)]
-
-
-def _column(accounts: pd.DataFrame, col: str) -> np.ndarray:
-    return pd.to_numeric(accounts[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _bonferroni(p: np.ndarray, testable: np.ndarray, motion_code: np.ndarray) -> np.ndarray:

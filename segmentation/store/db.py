@@ -11,6 +11,7 @@ exist creates no file. Every value goes in as a bound parameter.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -537,10 +538,8 @@ def plan_totals(outputs: dict[str, bytes]) -> dict:
 def _create_private(path: Path) -> None:
     # The store holds customer data and the input files: readable by its owner only, whatever
     # the umask (a store tends to sit in a shared working folder for a long time).
-    try:
+    with contextlib.suppress(FileExistsError):  # another process made it first
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
-        pass  # another process made it first
 
 
 def _make_engine(url: sa.URL) -> sa.Engine:

@@ -33,6 +33,7 @@ from segmentation.clustering import feature_label
 from segmentation.errors import InputError
 from segmentation.ingest import read_table
 from segmentation.markdown import escape as md
+from segmentation.opportunities import map_opportunity_columns
 from segmentation.pipeline import (
     LoadedAccounts,
     Run,
@@ -43,7 +44,6 @@ from segmentation.pipeline import (
     preview_territories,
     segment_accounts,
 )
-from segmentation.opportunities import map_opportunity_columns
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.roster import read_roster
 from segmentation.territories import TerritoryResult
