@@ -8,9 +8,7 @@ import streamlit as st
 from segmentation.ui.plans import close_if_data_changed, follow_url
 from segmentation.ui.state import defaults
 
-st.set_page_config(
-    page_title="Sales segmentation planner", page_icon="📊", layout="wide"
-)
+st.set_page_config(page_title="Sales segmentation planner", page_icon="📊", layout="wide")
 defaults()
 follow_url()  # ?plan=NAME reopens a saved plan after a refresh or from a shared link
 

@@ -54,9 +54,11 @@ views.read_summary(loaded)
 
 st.subheader("Column mapping")
 st.caption(
-    "Which column of your file feeds each field the planner uses. Pick another column, or "
-    "(none), and apply: the segments and the plan follow. * marks a required field."
+    "Which column of your file feeds each field the planner uses, with a few of its values. "
+    "Pick another column, or (none), and apply: the segments and the plan follow. * marks a "
+    "required field."
 )
+views.mapping_checks(loaded)
 views.mapping_editor(loaded)
 
 st.subheader("Units and status")

@@ -72,7 +72,9 @@ with right:
                 "structure, and the grey line is the same measure on random data. **Stability**: how "
                 "often refits on resampled accounts agree; above 0.8 is stable."
             )
-            st.plotly_chart(charts.k_selection_chart(types.selection, quality), key="k_detail_chart")
+            st.plotly_chart(
+                charts.k_selection_chart(types.selection, quality), key="k_detail_chart"
+            )
 
 with st.expander("Every segment (vertical × customer type)"):
     show(

@@ -27,7 +27,8 @@ cost, bookings = float(named["cost"].sum()), float(named["bookings"].sum())
 cols = st.columns(5)
 cols[0].metric("Teams", len(teams))
 cols[1].metric(
-    "Reps recommended", f"{int(teams['headcount'].sum()):,}",
+    "Reps recommended",
+    f"{int(teams['headcount'].sum()):,}",
     help=f"{format_money(cost)} a year for {format_money(bookings)} of bookings"
     + (f" ({cost / bookings:.0%} cost of sales)." if bookings > 0 else "."),
 )
@@ -69,8 +70,12 @@ st.caption(
 st.plotly_chart(charts.sizing_chart(teams), key="sizing")
 changed = teams[teams["coverage_change"].astype(str) != ""]
 if len(changed):
-    with st.expander(f"Coverage changed for {len(changed)} team(s) the bookings cannot pay for", expanded=True):
-        show(changed, ["team", "headcount", "coverage_change", "transition"], key="coverage_changes")
+    with st.expander(
+        f"Coverage changed for {len(changed)} team(s) the bookings cannot pay for", expanded=True
+    ):
+        show(
+            changed, ["team", "headcount", "coverage_change", "transition"], key="coverage_changes"
+        )
 
 st.subheader("Hiring plan, month by month")
 st.caption(

@@ -84,10 +84,13 @@ else:
     st.caption(
         "Each place takes the colour of the team holding most of its value. **Load** is the "
         "value per rep of the reps covering the place against the average rep: 1.00 is "
-        "average, 1.30 is 30% more." + ("" if not preview else " Placeholder reps until a roster is uploaded.")
+        "average, 1.30 is 30% more."
+        + ("" if not preview else " Placeholder reps until a roster is uploaded.")
     )
     views.warning_list(places.warnings)
-    tabs = ["Countries"] + (["US states and Canadian provinces"] if len(places.subdivisions) else [])
+    tabs = ["Countries"] + (
+        ["US states and Canadian provinces"] if len(places.subdivisions) else []
+    )
     for tab, frame, scope in zip(
         st.tabs(tabs),
         [places.countries, places.subdivisions],

@@ -91,8 +91,15 @@ def main(argv: list[str] | None = None) -> int:
         ):
             runs = [_measure(path, mode) for _ in range(args.repeat)]
             best = min(runs)
-            rows.append([label, what, f"{best[0]:.2f}", " / ".join(f"{r[0]:.2f}" for r in runs),
-                         f"{best[1]:,}"])
+            rows.append(
+                [
+                    label,
+                    what,
+                    f"{best[0]:.2f}",
+                    " / ".join(f"{r[0]:.2f}" for r in runs),
+                    f"{best[1]:,}",
+                ]
+            )
     sys.path.insert(0, str(REPO))
     sys.path.insert(0, str(REPO / "tests"))
     from conftest import shared_string_bomb
@@ -100,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     bomb = folder / "shared_string_bomb.xlsx"
     bomb.write_bytes(shared_string_bomb(5_000_000, 2_000))
     seconds, peak, said = _measure(bomb, "plain")
-    rows.append([f"bomb ({bomb.stat().st_size / 1e3:.0f} KB)", said[:60], f"{seconds:.2f}", "",
-                 f"{peak:,}"])
+    rows.append(
+        [f"bomb ({bomb.stat().st_size / 1e3:.0f} KB)", said[:60], f"{seconds:.2f}", "", f"{peak:,}"]
+    )
     print(f"1-minute load {os.getloadavg()[0]:.1f}, started {time.strftime('%H:%M')}")
     print(table(["size", "file", "read_table s (best)", "runs", "peak RSS MB"], rows))
     return 0

@@ -29,8 +29,11 @@ COPYRIGHT = "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."
 
 def salesforce_footer(records: int) -> str:
     """The rows Salesforce appends to a report export, each preceded by an empty line."""
-    rows = (f"Grand Totals ({records} records)", "Confidential Information - Do Not Distribute",
-            COPYRIGHT)
+    rows = (
+        f"Grand Totals ({records} records)",
+        "Confidential Information - Do Not Distribute",
+        COPYRIGHT,
+    )
     return "".join(f'\n"{row}"\n' for row in rows)
 
 

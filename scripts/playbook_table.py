@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     table = render()
     if args.check:
         if region(text) != table:
-            print(f"{path}: the playbook table is out of date; run python scripts/playbook_table.py")
+            print(
+                f"{path}: the playbook table is out of date; run python scripts/playbook_table.py"
+            )
             return 1
         return 0
     new = splice(text, table)

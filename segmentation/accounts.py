@@ -33,50 +33,131 @@ from segmentation.numbers import (
 from segmentation.schema import Mapping
 
 MISSING_TOKENS: frozenset[str] = frozenset(
-    {"na", "n/a", "n.a.", "#n/a", "null", "none", "nil", "nan", "-", "--", "—", "?", "#value!", "#ref!"}
+    {
+        "na",
+        "n/a",
+        "n.a.",
+        "#n/a",
+        "null",
+        "none",
+        "nil",
+        "nan",
+        "-",
+        "--",
+        "—",
+        "?",
+        "#value!",
+        "#ref!",
+    }
 )
 """Text that means "no value" (compared case-insensitively after stripping)."""
 _MISSING_TOKENS_ARROW = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
 
 _STATUS_MAP: dict[str, str] = {
     # Salesforce account Type picklist
-    "customerdirect": "customer", "customerchannel": "customer", "customer": "customer",
-    "prospect": "prospect", "formercustomer": "former", "channelpartnerreseller": "partner",
-    "installationpartner": "partner", "technologypartner": "partner", "partner": "partner",
-    "reseller": "partner", "other": "other",
+    "customerdirect": "customer",
+    "customerchannel": "customer",
+    "customer": "customer",
+    "prospect": "prospect",
+    "formercustomer": "former",
+    "channelpartnerreseller": "partner",
+    "installationpartner": "partner",
+    "technologypartner": "partner",
+    "partner": "partner",
+    "reseller": "partner",
+    "other": "other",
     # HubSpot lifecycle stages (internal and display values)
-    "subscriber": "prospect", "lead": "prospect", "marketingqualifiedlead": "prospect",
-    "salesqualifiedlead": "prospect", "opportunity": "prospect", "evangelist": "customer",
+    "subscriber": "prospect",
+    "lead": "prospect",
+    "marketingqualifiedlead": "prospect",
+    "salesqualifiedlead": "prospect",
+    "opportunity": "prospect",
+    "evangelist": "customer",
     # Dynamics 365 relationship types
-    "competitor": "other", "consultant": "partner", "investor": "other", "press": "other",
-    "supplier": "other", "vendor": "other", "influencer": "other",
+    "competitor": "other",
+    "consultant": "partner",
+    "investor": "other",
+    "press": "other",
+    "supplier": "other",
+    "vendor": "other",
+    "influencer": "other",
     # Zoho / spreadsheets
-    "analyst": "other", "integrator": "partner", "client": "customer", "active": "customer",
-    "activecustomer": "customer", "churned": "former", "lost": "former", "inactive": "former",
-    "excustomer": "former", "pastcustomer": "former", "distributor": "partner",
+    "analyst": "other",
+    "integrator": "partner",
+    "client": "customer",
+    "active": "customer",
+    "activecustomer": "customer",
+    "churned": "former",
+    "lost": "former",
+    "inactive": "former",
+    "excustomer": "former",
+    "pastcustomer": "former",
+    "distributor": "partner",
     # German
-    "kunde": "customer", "bestandskunde": "customer", "neukunde": "customer", "stammkunde": "customer",
-    "aktiverkunde": "customer", "interessent": "prospect", "potenziellerkunde": "prospect",
-    "potentiellerkunde": "prospect", "ehemaligerkunde": "former", "exkunde": "former",
-    "verlorenerkunde": "former", "inaktiv": "former", "gekündigt": "former",
-    "vertriebspartner": "partner", "händler": "partner", "wiederverkäufer": "partner",
-    "wettbewerber": "other", "lieferant": "other", "sonstige": "other",
+    "kunde": "customer",
+    "bestandskunde": "customer",
+    "neukunde": "customer",
+    "stammkunde": "customer",
+    "aktiverkunde": "customer",
+    "interessent": "prospect",
+    "potenziellerkunde": "prospect",
+    "potentiellerkunde": "prospect",
+    "ehemaligerkunde": "former",
+    "exkunde": "former",
+    "verlorenerkunde": "former",
+    "inaktiv": "former",
+    "gekündigt": "former",
+    "vertriebspartner": "partner",
+    "händler": "partner",
+    "wiederverkäufer": "partner",
+    "wettbewerber": "other",
+    "lieferant": "other",
+    "sonstige": "other",
     # French
-    "clientactif": "customer", "ancienclient": "former", "exclient": "former",
-    "clientinactif": "former", "partenaire": "partner", "revendeur": "partner",
-    "distributeur": "partner", "concurrent": "other", "fournisseur": "other", "autre": "other",
+    "clientactif": "customer",
+    "ancienclient": "former",
+    "exclient": "former",
+    "clientinactif": "former",
+    "partenaire": "partner",
+    "revendeur": "partner",
+    "distributeur": "partner",
+    "concurrent": "other",
+    "fournisseur": "other",
+    "autre": "other",
     # Spanish, Portuguese, Italian
-    "cliente": "customer", "clienteactivo": "customer", "clienteativo": "customer",
-    "prospecto": "prospect", "clientepotencial": "prospect", "potencialcliente": "prospect",
-    "potenzialecliente": "prospect", "excliente": "former", "antiguocliente": "former",
-    "antigocliente": "former", "clienteinactivo": "former", "socio": "partner",
-    "parceiro": "partner", "distribuidor": "partner", "revendedor": "partner",
-    "rivenditore": "partner", "distributore": "partner", "competidor": "other",
-    "concorrente": "other", "proveedor": "other", "fornecedor": "other", "fornitore": "other",
-    "otro": "other", "outro": "other", "altro": "other",
+    "cliente": "customer",
+    "clienteactivo": "customer",
+    "clienteativo": "customer",
+    "prospecto": "prospect",
+    "clientepotencial": "prospect",
+    "potencialcliente": "prospect",
+    "potenzialecliente": "prospect",
+    "excliente": "former",
+    "antiguocliente": "former",
+    "antigocliente": "former",
+    "clienteinactivo": "former",
+    "socio": "partner",
+    "parceiro": "partner",
+    "distribuidor": "partner",
+    "revendedor": "partner",
+    "rivenditore": "partner",
+    "distributore": "partner",
+    "competidor": "other",
+    "concorrente": "other",
+    "proveedor": "other",
+    "fornecedor": "other",
+    "fornitore": "other",
+    "otro": "other",
+    "outro": "other",
+    "altro": "other",
     # Dutch
-    "klant": "customer", "bestaandeklant": "customer", "exklant": "former", "oudklant": "former",
-    "voormaligeklant": "former", "wederverkoper": "partner", "leverancier": "other",
+    "klant": "customer",
+    "bestaandeklant": "customer",
+    "exklant": "former",
+    "oudklant": "former",
+    "voormaligeklant": "former",
+    "wederverkoper": "partner",
+    "leverancier": "other",
     "overig": "other",
 }
 """Status words (casefolded, letters and digits only) → normalised status."""
@@ -94,7 +175,6 @@ _SIGNED_HEADER = re.compile(
 """Headers of columns that can hold real negatives (profit, growth, NPS, ...)."""
 
 
-
 def is_sentinel(values: pd.Series) -> pd.Series:
     """Placeholder numbers CRMs and spreadsheets use for "unknown": 999999…, -1, -99, -999."""
     # numpy on the float array: the same arithmetic as on the Series, without its overhead
@@ -102,7 +182,9 @@ def is_sentinel(values: pd.Series) -> pd.Series:
     mag = np.abs(v)
     with np.errstate(all="ignore"):
         digits = np.round(np.log10(np.where(mag > 0, mag, np.nan) + 1))
-        nines = (digits >= 6) & ((mag + 1) == 10.0 ** np.nan_to_num(digits, nan=0.0, posinf=np.inf, neginf=-np.inf))
+        nines = (digits >= 6) & (
+            (mag + 1) == 10.0 ** np.nan_to_num(digits, nan=0.0, posinf=np.inf, neginf=-np.inf)
+        )
     placeholder = (v == -1.0) | (v == -99.0) | (v == -999.0) | (v == -9999.0)
     return pd.Series(nines | placeholder, index=values.index)
 
@@ -174,9 +256,13 @@ def prepare_accounts(
     rownum = pd.Series(np.flatnonzero(blank_ids.to_numpy()) + 1, index=df.index[blank_ids])
     generated = ("ROW-" + rownum.astype("str").str.zfill(6)).reindex(df.index).astype("str")
     if blank_ids.any():
-        log.add("account_id", cols.get("account_id"), "generated from row number", blank_ids, generated)
+        log.add(
+            "account_id", cols.get("account_id"), "generated from row number", blank_ids, generated
+        )
         if "account_id" in cols:
-            log.warn(f"{int(blank_ids.sum())} accounts had no ID; they were given row-number IDs (ROW-000001 style).")
+            log.warn(
+                f"{int(blank_ids.sum())} accounts had no ID; they were given row-number IDs (ROW-000001 style)."
+            )
     out["account_id"] = ids.fillna(generated)
     if "account_id" in cols:
         _warn_ids_equal_once_trimmed(df[cols["account_id"]], ids, log)
@@ -188,8 +274,13 @@ def prepare_accounts(
         out["account_name"] = names
     else:
         out["account_name"] = out["account_id"].copy()
-        log.add("account_name", None, "named after the account ID (no name column)",
-                pd.Series(True, index=df.index), out["account_id"])
+        log.add(
+            "account_name",
+            None,
+            "named after the account ID (no name column)",
+            pd.Series(True, index=df.index),
+            out["account_id"],
+        )
 
     for f in ("industry", "owner", "country", "region", "parent_id", "website"):
         out[f] = text.get(f, pd.Series(pd.NA, index=df.index, dtype="str"))
@@ -198,8 +289,13 @@ def prepare_accounts(
     unit_info: dict[str, dict] = {}
     for f in MONEY_FIELDS:
         out[f], unit_info[f] = _money_unit(
-            f, _numeric(text, cols, f, log), text.get(f), cols.get(f), (units or {}).get(f),
-            out["employees"], log,
+            f,
+            _numeric(text, cols, f, log),
+            text.get(f),
+            cols.get(f),
+            (units or {}).get(f),
+            out["employees"],
+            log,
         )
     out["status"], status_info = _status(
         text.get("status"), cols.get("status"), log, df.index, status_values
@@ -244,7 +340,9 @@ def _text(s: pd.Series, f, column, log: _Log) -> pd.Series:
     if len(short):
         lowered = pc.utf8_lower(arr.take(pa.array(short)))  # what ``str.lower`` does
         token[short] = _fill(pc.is_in(lowered, value_set=_MISSING_TOKENS_ARROW.cast(arr.type)))
-    n = log.add(f, column, "missing-value text (NA, N/A, null, -) treated as blank", token, stripped)
+    n = log.add(
+        f, column, "missing-value text (NA, N/A, null, -) treated as blank", token, stripped
+    )
     if n:
         log.warn(f"{n} {column} values were text like 'N/A' or 'null' and were treated as missing.")
     blank = token | _fill(pc.equal(arr, ""))
@@ -287,7 +385,9 @@ def _warn_ids_equal_once_trimmed(raw: pd.Series, ids: pd.Series, log: _Log) -> N
 
 def _numeric(text, cols, f, log, count=False) -> pd.Series:
     if f not in text:
-        return pd.Series(np.nan, index=next(iter(text.values())).index if text else None, dtype="float64")
+        return pd.Series(
+            np.nan, index=next(iter(text.values())).index if text else None, dtype="float64"
+        )
     return _clean_number(text[f], f, cols[f], log, count=count)
 
 
@@ -295,7 +395,9 @@ def _clean_number(t: pd.Series, f, column, log: _Log, *, count: bool) -> pd.Seri
     # Employee picklists ("51-200") and revenue bands ("$10M - $50M") are ranges: their midpoint
     # keeps the account in the analysis, where a blank would drop the field.
     values, failed, ranged = parse_count(t) if count else parse_money_range(t)
-    n = log.add(f, column, "range replaced by its midpoint (open ranges by their lower bound)", ranged, t)
+    n = log.add(
+        f, column, "range replaced by its midpoint (open ranges by their lower bound)", ranged, t
+    )
     if n:
         example = "'51-200'" if count else "'$1M-$5M'"
         log.warn(f"{n} {column} values were ranges such as {example}; the midpoint was used.")
@@ -342,8 +444,13 @@ def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Se
             raise InputError(
                 f"--unit {f}: no column is mapped to {label.lower()}; map one with --map {f}=COLUMN."
             )
-        return values, {"column": None, "multiplier": None, "currency": None, "source": None,
-                        "evidence": "no column for this field"}
+        return values, {
+            "column": None,
+            "multiplier": None,
+            "currency": None,
+            "source": None,
+            "evidence": "no column for this field",
+        }
     user_mult, user_cur = user if user is not None else (None, None)
     head = header_unit(column)
     # a fixed sample of rows is enough to name a currency and see suffixes (cheap at 1M rows)
@@ -408,8 +515,13 @@ def _money_unit(f, values, t, column, user, employees, log: _Log) -> tuple[pd.Se
             "applied as they are (no exchange rate)."
         )
     multiplier = int(mult) if float(mult).is_integer() else float(mult)
-    return values, {"column": column, "multiplier": multiplier, "currency": currency,
-                    "source": source, "evidence": f"{why}; {cur_why}"}
+    return values, {
+        "column": column,
+        "multiplier": multiplier,
+        "currency": currency,
+        "source": source,
+        "evidence": f"{why}; {cur_why}",
+    }
 
 
 def _revenue_per_employee(revenue: pd.Series, employees: pd.Series) -> tuple[float | None, int]:
@@ -505,7 +617,11 @@ def _status(t, column, log, index, user=None) -> tuple[pd.Series, dict]:
                 f"--status {next(iter(user))}=...: the file has no status column; map one with "
                 "--map status=COLUMN."
             )
-        return pd.Series(pd.NA, index=index, dtype="str"), {"column": None, "source": None, "values": []}
+        return pd.Series(pd.NA, index=index, dtype="str"), {
+            "column": None,
+            "source": None,
+            "values": [],
+        }
     # a status column holds a handful of labels: work on the distinct ones, then take back
     codes, uniques = pd.factorize(t)
     u = pd.Series(uniques, dtype="str")
@@ -530,7 +646,9 @@ def _status(t, column, log, index, user=None) -> tuple[pd.Series, dict]:
         mapped_u = mapped_u.mask(by_user, folded.map(wanted))
     unknown_u = mapped_u.isna().to_numpy(dtype=bool)
     final_u = mapped_u.mask(unknown_u, "other").astype("str")
-    unknown = (codes >= 0) & unknown_u[np.maximum(codes, 0)] if len(u) else np.zeros(len(t), dtype=bool)
+    unknown = (
+        (codes >= 0) & unknown_u[np.maximum(codes, 0)] if len(u) else np.zeros(len(t), dtype=bool)
+    )
     n = log.add("status", column, "unrecognised status mapped to 'other'", unknown, t)
     if n:
         examples = ", ".join(repr(x) for x in t[unknown].drop_duplicates().head(3))
@@ -539,10 +657,17 @@ def _status(t, column, log, index, user=None) -> tuple[pd.Series, dict]:
             "place them with --status VALUE=customer|prospect|former|partner."
         )
     counts = np.bincount(codes[codes >= 0], minlength=len(u)) if len(u) else np.zeros(0, int)
-    how = np.where(by_user.to_numpy(), "set by you", np.where(unknown_u, "not recognised", "known word"))
+    how = np.where(
+        by_user.to_numpy(), "set by you", np.where(unknown_u, "not recognised", "known word")
+    )
     order = np.argsort(-counts, kind="stable")[:_STATUS_VALUES_SHOWN]
     values = [
-        {"value": str(u.iloc[i]), "count": int(counts[i]), "status": str(final_u.iloc[i]), "how": str(how[i])}
+        {
+            "value": str(u.iloc[i]),
+            "count": int(counts[i]),
+            "status": str(final_u.iloc[i]),
+            "how": str(how[i]),
+        }
         for i in order
     ]
     info = {"column": column, "source": "column", "values": values}
@@ -584,9 +709,11 @@ def status_from_deals(prepared: PreparedAccounts, won_deals: pd.Series) -> Prepa
             return replace(prepared, warnings=[*prepared.warnings, note], status=info)
         status = pd.Series(np.where(won, "customer", "prospect"), index=acc.index, dtype="str")
         change = {
-            "field": "status", "column": "opportunities",
+            "field": "status",
+            "column": "opportunities",
             "what": "no status column: customer with a won deal, prospect otherwise",
-            "count": int(len(acc)), "examples": [],
+            "count": int(len(acc)),
+            "examples": [],
         }
         note = (
             f"No status column: the {n_won:,} accounts with a won deal in the opportunities are "
@@ -600,10 +727,15 @@ def status_from_deals(prepared: PreparedAccounts, won_deals: pd.Series) -> Prepa
         status = acc["status"].mask(fill, "customer")
         k = int(fill.sum())
         change = {
-            "field": "status", "column": info["column"],
-            "what": "blank status, won deal: customer", "count": k, "examples": [],
+            "field": "status",
+            "column": info["column"],
+            "what": "blank status, won deal: customer",
+            "count": k,
+            "examples": [],
         }
-        note = f"{k:,} accounts with a blank {info['column']} have a won deal and count as customers."
+        note = (
+            f"{k:,} accounts with a blank {info['column']} have a won deal and count as customers."
+        )
         info |= {"customers_from_deals": k}
     return replace(
         prepared,
@@ -616,7 +748,14 @@ def status_from_deals(prepared: PreparedAccounts, won_deals: pd.Series) -> Prepa
 
 _DATE_FORMATS = {
     "iso": None,
-    "us": ["%m/%d/%Y", "%m/%d/%y", "%m/%d/%Y %I:%M %p", "%m/%d/%y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M"],
+    "us": [
+        "%m/%d/%Y",
+        "%m/%d/%y",
+        "%m/%d/%Y %I:%M %p",
+        "%m/%d/%y %I:%M %p",
+        "%m/%d/%Y %H:%M",
+        "%m/%d/%y %H:%M",
+    ],
     "dmy_slash": ["%d/%m/%Y", "%d/%m/%y", "%d/%m/%Y %H:%M", "%d/%m/%y %H:%M"],
     "dmy_dot": ["%d.%m.%Y", "%d.%m.%y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y %H:%M"],
     "dmy_dash": ["%d-%m-%Y", "%d-%m-%Y %H:%M"],
@@ -673,7 +812,9 @@ def _parse_dates(s: pd.Series, formats) -> pd.Series:
 # cell by cell). Non-ASCII text keeps Python's rules (:func:`_name_key_python`).
 _ASCII_WS_NOT_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f"
 _ASCII_WS = _ASCII_WS_NOT_SPACE + " "
-_LEGAL_SUFFIX = r"\b(?:inc|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|the)\b"
+_LEGAL_SUFFIX = (
+    r"\b(?:inc|llc|ltd|limited|corp|corporation|co|company|plc|gmbh|ag|sa|sas|srl|bv|nv|the)\b"
+)
 
 
 def normalise_name(names: pd.Series) -> pd.Series:
@@ -757,10 +898,14 @@ def _fill(mask) -> np.ndarray:
 
 
 def _non_ascii(arr: pa.ChunkedArray) -> np.ndarray:
-    return ~np.asarray(pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False), dtype=bool)
+    return ~np.asarray(
+        pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False), dtype=bool
+    )
 
 
-def _python_where_needed(fast: pa.ChunkedArray, text: pd.Series, slow: np.ndarray, func) -> pa.ChunkedArray:
+def _python_where_needed(
+    fast: pa.ChunkedArray, text: pd.Series, slow: np.ndarray, func
+) -> pa.ChunkedArray:
     """``fast`` with the ``slow`` rows replaced by ``func`` (Python's ``re``) on their distinct values."""
     if not slow.any():
         return fast

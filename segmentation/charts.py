@@ -496,7 +496,12 @@ def market_bubbles(attack: pd.DataFrame) -> go.Figure:
                 "%{customdata[2]:,} customers, %{customdata[1]:,} untouched<extra></extra>",
             )
         )  # fmt: skip
-    fig.update_xaxes(title="Market companies in the segment", type="log" if len(data) and data["market_accounts"].max() > 50 * max(data["market_accounts"].min(), 1) else "linear")
+    fig.update_xaxes(
+        title="Market companies in the segment",
+        type="log"
+        if len(data) and data["market_accounts"].max() > 50 * max(data["market_accounts"].min(), 1)
+        else "linear",
+    )
     fig.update_yaxes(title="Penetration (customers ÷ market)", tickformat=".0%", rangemode="tozero")
     return _style(fig, height=440)
 
@@ -505,10 +510,15 @@ def competitor_heatmap(table: pd.DataFrame, max_competitors: int = 12) -> go.Fig
     """Win rate against each competitor (columns) per segment (rows), deals in each cell."""
     data = table[table["segment"] != "all"]
     top = (
-        table[table["segment"] == "all"].sort_values("deals", ascending=False)["competitor"].head(max_competitors).tolist()
+        table[table["segment"] == "all"]
+        .sort_values("deals", ascending=False)["competitor"]
+        .head(max_competitors)
+        .tolist()
     )
     data = data[data["competitor"].isin(top)]
-    rate = data.pivot_table(index="segment", columns="competitor", values="win_rate", aggfunc="first")
+    rate = data.pivot_table(
+        index="segment", columns="competitor", values="win_rate", aggfunc="first"
+    )
     deals = data.pivot_table(index="segment", columns="competitor", values="deals", aggfunc="first")
     rate = rate.reindex(columns=[c for c in top if c in rate.columns])
     deals = deals.reindex(index=rate.index, columns=rate.columns)
@@ -526,6 +536,8 @@ def competitor_heatmap(table: pd.DataFrame, max_competitors: int = 12) -> go.Fig
     )  # fmt: skip
     fig.update_yaxes(autorange="reversed")
     return _style(fig, height=max(300, 34 * len(rate) + 120), legend=False)
+
+
 TEAM_PALETTE: tuple[str, ...] = (
     "#1f4e79", "#E45756", "#54A24B", "#F58518", "#72B7B2", "#B279A2",
     "#EECA3B", "#9D755D", "#FF9DA6", "#4C78A8", "#A05195", "#00A6A6",
@@ -627,6 +639,8 @@ def territory_map(
             geo["scope"] = "usa"
     fig.update_layout(geo=geo)
     return _style(fig, height=460)
+
+
 def sizing_chart(teams: pd.DataFrame) -> go.Figure:
     """Reps per team: capacity, the coverage floor and the affordability ceiling, with the recommendation."""
     named = teams[teams["motion"] != "digital"]
@@ -636,7 +650,11 @@ def sizing_chart(teams: pd.DataFrame) -> go.Figure:
     for col, label, color in (
         ("headcount_capacity", "Capacity (bookings ÷ what a rep books)", "#2e86c1"),
         ("headcount_coverage", "Coverage floor (named accounts ÷ accounts a rep owns)", "#a9cce3"),
-        ("headcount_affordable", "Affordable (bookings × max cost of sales ÷ loaded cost)", "#d5dbdb"),
+        (
+            "headcount_affordable",
+            "Affordable (bookings × max cost of sales ÷ loaded cost)",
+            "#d5dbdb",
+        ),
     ):
         fig.add_trace(
             go.Bar(y=names, x=data[col], name=label, orientation="h", marker_color=color,
@@ -659,7 +677,9 @@ def sizing_chart(teams: pd.DataFrame) -> go.Figure:
 def hiring_chart(hiring: pd.DataFrame) -> go.Figure:
     """The hiring plan, all teams together: reps and ramped reps (bars), capacity against target (lines)."""
     total = (
-        hiring.groupby("month", sort=True)[["hires", "reps", "ramped_reps", "capacity", "bookings_target"]].sum()
+        hiring.groupby("month", sort=True)[
+            ["hires", "reps", "ramped_reps", "capacity", "bookings_target"]
+        ].sum()
         if len(hiring)
         else pd.DataFrame(columns=["hires", "reps", "ramped_reps", "capacity", "bookings_target"])
     )
@@ -678,7 +698,13 @@ def hiring_chart(hiring: pd.DataFrame) -> go.Figure:
                              hovertemplate="%{x}: target $%{y:,.0f}<extra></extra>"), secondary_y=True)  # fmt: skip
     fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_yaxes(title="Reps", rangemode="tozero", secondary_y=False)
-    fig.update_yaxes(title="Bookings a month", tickprefix="$", tickformat=".2~s", rangemode="tozero", secondary_y=True)
+    fig.update_yaxes(
+        title="Bookings a month",
+        tickprefix="$",
+        tickformat=".2~s",
+        rangemode="tozero",
+        secondary_y=True,
+    )
     return _style(fig, height=380)
 
 
@@ -693,14 +719,23 @@ def tornado_chart(sensitivity: pd.DataFrame) -> go.Figure:
     params = sorted(params, key=lambda p: swing[p])
     fig = go.Figure()
     for change, color in (("-", "#E45756"), ("+", "#54A24B")):
-        rows = rest[rest["change"].astype(str).str.startswith(change)].set_index("parameter").reindex(params)
+        rows = (
+            rest[rest["change"].astype(str).str.startswith(change)]
+            .set_index("parameter")
+            .reindex(params)
+        )
         fig.add_trace(
             go.Bar(y=params, x=rows["headcount_delta"], base=base_hc, orientation="h",
                    name=f"{rows['change'].iloc[0] if len(rows) else change}", marker_color=color,
                    customdata=np.stack([rows["headcount"], rows["cost"].map(format_money)], axis=-1) if len(rows) else None,
                    hovertemplate="%{y} " + change + ": %{customdata[0]} reps, %{customdata[1]} a year<extra></extra>")
         )  # fmt: skip
-    fig.add_vline(x=base_hc, line_color="#31333F", annotation_text=f"base {base_hc} reps", annotation_position="top")
+    fig.add_vline(
+        x=base_hc,
+        line_color="#31333F",
+        annotation_text=f"base {base_hc} reps",
+        annotation_position="top",
+    )
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title="Total reps")
     fig.update_yaxes(title=None)

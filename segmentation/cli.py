@@ -120,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_reading_options(run)
     _add_meaning_options(run)
-    run.add_argument(
-        "--out", default="segmentation-output", metavar="DIR", help="output folder"
-    )
+    run.add_argument("--out", default="segmentation-output", metavar="DIR", help="output folder")
 
     inspect = commands.add_parser("inspect", help="show how a file is read and mapped")
     inspect.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
@@ -249,7 +247,9 @@ def parse_map(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         field_name, sep, column = pair.partition("=")
         if not sep or not field_name.strip() or not column.strip():
-            raise InputError(f"--map takes FIELD=COLUMN, e.g. --map annual_revenue='Revenue'; got {pair!r}")
+            raise InputError(
+                f"--map takes FIELD=COLUMN, e.g. --map annual_revenue='Revenue'; got {pair!r}"
+            )
         overrides[field_name.strip()] = column.strip()
     return overrides
 
@@ -263,6 +263,8 @@ def _parse_opp_map(pairs: Sequence[str]) -> dict[str, str]:
                 f"--opp-map takes FIELD=COLUMN, e.g. --opp-map amount=close_value; got {pair!r}"
             )
     return parse_map(pairs)
+
+
 def parse_units(pairs: Sequence[str]) -> dict[str, tuple[float | None, str | None]]:
     """Turn ``FIELD=UNIT`` strings (``annual_revenue=1e6``, ``deal_size=1e3 EUR``) into unit overrides."""
     from segmentation.fields import MONEY_FIELDS
@@ -273,7 +275,9 @@ def parse_units(pairs: Sequence[str]) -> dict[str, tuple[float | None, str | Non
         field_name, sep, value = pair.partition("=")
         field_name = field_name.strip()
         if not sep or not field_name or not value.strip():
-            raise InputError(f"--unit takes FIELD=UNIT, e.g. --unit annual_revenue=1e6; got {pair!r}")
+            raise InputError(
+                f"--unit takes FIELD=UNIT, e.g. --unit annual_revenue=1e6; got {pair!r}"
+            )
         if field_name not in MONEY_FIELDS:
             raise InputError(
                 f"--unit {field_name}: units apply to money fields only ({', '.join(MONEY_FIELDS)})."
@@ -403,6 +407,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from segmentation import guidance
     from segmentation.pipeline import load_accounts
 
     loaded = load_accounts(
@@ -418,6 +423,14 @@ def _inspect(args: argparse.Namespace) -> int:
         "rows_read": int(len(loaded.accounts)),
         "rows": int(len(loaded.accounts)),  # deprecated name of rows_read, kept for scripts
         "mapping": loaded.mapping.to_dict(),
+        "mapping_checks": [
+            note
+            for note in [
+                guidance.key_fields_alert(loaded.mapping),
+                *guidance.mapping_doubts(loaded.raw, loaded.mapping, loaded.accounts),
+            ]
+            if note
+        ],
         "units": loaded.prepared.units,
         "status": loaded.prepared.status,
         "warnings": loaded.warnings,
@@ -454,6 +467,8 @@ def _inspect_text(report: dict) -> str:
     unmapped = report["mapping"].get("unmapped", [])
     if unmapped:
         lines.append(f"  not mapped: {', '.join(map(str, unmapped))}")
+    for note in report.get("mapping_checks", []):
+        lines.append(f"  check: {note}")
     units = {f: u for f, u in report.get("units", {}).items() if u.get("column") is not None}
     if units:
         lines.append("")

@@ -359,7 +359,9 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
             size = min(int(self.sample_size), len(S))
             silhouettes = sampled_silhouettes(S, labelings, size, seed)
             # The baseline only needs to be right to ~0.01: a smaller sample (cost is quadratic).
-            null_silhouettes = sampled_silhouettes(null, null_labelings, min(size, NULL_SAMPLE), seed)
+            null_silhouettes = sampled_silhouettes(
+                null, null_labelings, min(size, NULL_SAMPLE), seed
+            )
         selection = pd.DataFrame(rows)
         selection.insert(1, "silhouette", silhouettes)
         selection.insert(3, "null_silhouette", null_silhouettes)
@@ -528,8 +530,10 @@ def k_curve(selection: pd.DataFrame) -> list[dict]:
     for row in selection[[c for c in K_CURVE_COLUMNS if c in selection]].to_dict("records"):
         records.append(
             {
-                c: int(v) if c == "k"
-                else bool(v) if c in ("chosen", "eligible")
+                c: int(v)
+                if c == "k"
+                else bool(v)
+                if c in ("chosen", "eligible")
                 else round(float(v), 4)
                 for c, v in row.items()
             }
@@ -708,7 +712,8 @@ def customer_types(
         raise InputError(
             "No numeric column to build customer types from" + why + ". Map employees, annual "
             "revenue or deal size, or choose numeric columns with --feature"
-            + (f" ({', '.join(offer[:6])})" if offer else "") + "."
+            + (f" ({', '.join(offer[:6])})" if offer else "")
+            + "."
         )
     model = CustomerTypeModel(n_types=n_types, random_state=seed).fit(features)
     ids_arr = model.labels_

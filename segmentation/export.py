@@ -168,7 +168,9 @@ def excel_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
     formats = {
-        "header": workbook.add_format({"bold": True, "border": 1, "align": "center", "valign": "top"}),
+        "header": workbook.add_format(
+            {"bold": True, "border": 1, "align": "center", "valign": "top"}
+        ),
         "datetime": workbook.add_format({"num_format": "YYYY-MM-DD HH:MM:SS"}),
         "date": workbook.add_format({"num_format": "YYYY-MM-DD"}),
     }

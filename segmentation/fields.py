@@ -74,5 +74,9 @@ ROLES: tuple[str, ...] = ("hunter", "farmer", "generalist")
 """Sales roles: new logos, account management, or both."""
 
 MOTION_LABELS: dict[str, str] = {"digital": "Digital", "inside": "Inside", "field": "Field"}
-ROLE_LABELS: dict[str, str] = {"hunter": "Hunters", "farmer": "Farmers", "generalist": "Generalists"}
+ROLE_LABELS: dict[str, str] = {
+    "hunter": "Hunters",
+    "farmer": "Farmers",
+    "generalist": "Generalists",
+}
 """How team names and charts say a motion and a role (plural: a team of them)."""

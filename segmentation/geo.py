@@ -123,15 +123,17 @@ def locate(country: pd.Series | None, region: pd.Series | None) -> pd.DataFrame:
     has_state, has_province = pd.notna(state), pd.notna(province)
     blank = country_found < 0  # no country given: a state or province says which
     nation = np.where(blank & has_state, US, np.where(blank & has_province, CANADA, nation))
-    sub = np.where((nation == US) & has_state, state, np.where((nation == CANADA) & has_province, province, None))
+    sub = np.where(
+        (nation == US) & has_state,
+        state,
+        np.where((nation == CANADA) & has_province, province, None),
+    )
     nation = pd.Series(nation, index=index, dtype="str")
     sub = pd.Series(sub, index=index, dtype="str")
     return pd.DataFrame({"country": nation, "subdivision": sub}, index=index)
 
 
-def territory_summary(
-    book: pd.DataFrame, rep: pd.Series | None = None
-) -> Territories:
+def territory_summary(book: pd.DataFrame, rep: pd.Series | None = None) -> Territories:
     """Accounts, value and reps per country and per US state / Canadian province.
 
     Parameters
@@ -178,8 +180,9 @@ def _summarise(book, codes: pd.Series, rep, level: str) -> pd.DataFrame:
             "code": codes[known].astype("str"),
             "team": book.loc[known, "team"].astype("str"),
             "value": pd.to_numeric(book.loc[known, "value"], errors="coerce").fillna(0.0),
-            "rep": (rep[known] if rep is not None else pd.Series(pd.NA, index=codes[known].index))
-            .astype("str"),
+            "rep": (
+                rep[known] if rep is not None else pd.Series(pd.NA, index=codes[known].index)
+            ).astype("str"),
         }
     )
     grouped = frame.groupby("code", sort=False)
@@ -209,9 +212,13 @@ def _summarise(book, codes: pd.Series, rep, level: str) -> pd.DataFrame:
         keys = out["code"]
     else:
         kinds = out["code"].str[:2].map({"US": "us_state", "CA": "ca_province"})
-        ref = table[table["kind"] != "country"].assign(
-            code=lambda t: t["kind"].map({"us_state": "US-", "ca_province": "CA-"}) + t["code"]
-        ).set_index("code")
+        ref = (
+            table[table["kind"] != "country"]
+            .assign(
+                code=lambda t: t["kind"].map({"us_state": "US-", "ca_province": "CA-"}) + t["code"]
+            )
+            .set_index("code")
+        )
         keys = out["code"]
         out["kind"] = kinds.map(KIND_LABELS)
     out["place"] = keys.map(ref["name"])

@@ -274,7 +274,9 @@ def _to_utf8(raw: bytes, name: str, encoding: str | None):
         try:
             forced_utf8 = codecs.lookup(encoding).name == "utf-8"
         except LookupError:
-            raise InputError(f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16.") from None
+            raise InputError(
+                f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16."
+            ) from None
         if forced_utf8 and _is_utf8(raw):
             # As raw.decode(encoding).lstrip("\ufeff").encode("utf-8") below: drop leading BOMs.
             skip = 0
@@ -286,7 +288,9 @@ def _to_utf8(raw: bytes, name: str, encoding: str | None):
         try:
             text = raw.decode(encoding)
         except LookupError:
-            raise InputError(f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16.") from None
+            raise InputError(
+                f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16."
+            ) from None
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{name} is not valid {encoding} (byte {exc.start}). "
@@ -360,9 +364,7 @@ def _check_text(text: str, name: str) -> str:
     sample = text[:65536]
     controls = sum(map(sample.count, _CONTROL_CHARS))
     if controls > max(2, 0.01 * len(sample)):  # a stray control character is not binary
-        raise InputError(
-            f"{name} contains binary data, not text. Export the data as CSV or .xlsx."
-        )
+        raise InputError(f"{name} contains binary data, not text. Export the data as CSV or .xlsx.")
     return text
 
 
@@ -653,7 +655,9 @@ def _refuse_single_column(header: str, name: str, delimiter: str | None) -> None
 # --------------------------------------------------------------------------- shared tidy-up
 
 
-def finish_table(df: pd.DataFrame, header: list[str], name: str, warnings: list[str], limits: Limits):
+def finish_table(
+    df: pd.DataFrame, header: list[str], name: str, warnings: list[str], limits: Limits
+):
     """Name, de-duplicate and prune columns; drop blank rows; undo our export guard.
 
     Vectorised per column.

@@ -151,7 +151,11 @@ def swallowed_lines(
             if lines is None:  # counted once, and only when a file has such a cell
                 lines = _file_lines(table, lines_above)
             line = int(lines[row])
-            label = header[position] if position < width and header[position] else f"column {position + 1}"
+            label = (
+                header[position]
+                if position < width and header[position]
+                else f"column {position + 1}"
+            )
             notes.append(
                 f"Line {line:,}: an unclosed quote in {label!r} swallowed the next "
                 f"{len(parts) - 1} line(s) (lines {line + 1:,}-{line + len(parts) - 1:,}, the first "

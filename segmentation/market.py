@@ -584,8 +584,10 @@ def _standardised(X: pd.DataFrame, training: pd.DataFrame) -> tuple[np.ndarray, 
 
 def _hunter_teams(book: pd.DataFrame, by: str) -> dict[str, str]:
     # Whitespace is new logos: the team that works the group's prospects, else its team.
-    frame = book[[by, "team"]].rename(columns={by: "segment"}).assign(
-        prospect=(book["status"].astype("str") != "customer").fillna(True).to_numpy()
+    frame = (
+        book[[by, "team"]]
+        .rename(columns={by: "segment"})
+        .assign(prospect=(book["status"].astype("str") != "customer").fillna(True).to_numpy())
     )
     frame = (
         frame.assign(n=1)

@@ -32,7 +32,9 @@ _WS_CHARS = (
 _WS = f"[{_WS_CHARS}]"
 
 # Currency words and symbols that may surround an amount.
-_CURRENCY = r"(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|MXN|US\$|A\$|C\$|R\$|[$€£¥₹])"
+_CURRENCY = (
+    r"(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|INR|SEK|NOK|DKK|PLN|BRL|MXN|US\$|A\$|C\$|R\$|[$€£¥₹])"
+)
 _SPACES = f"[{_WS_CHARS}']"  # thousands groups: any space (NBSP, narrow NBSP...), Swiss '
 _SUFFIX = {
     "": 1.0,
@@ -302,20 +304,59 @@ def _column_decimal(num: pd.Series) -> str:
 # --- units and scale written in headers ("Revenues ($M)", "Umsatz (Mio. €)", "k€") -----------------
 
 CURRENCY_CODES: dict[str, str] = {
-    "us$": "USD", "a$": "AUD", "c$": "CAD", "r$": "BRL", "$": "USD", "€": "EUR", "£": "GBP",
-    "¥": "JPY", "₹": "INR",
-    **{c.lower(): c for c in (
-        "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "CNY", "INR", "SEK", "NOK", "DKK", "PLN",
-        "BRL", "MXN",
-    )},
+    "us$": "USD",
+    "a$": "AUD",
+    "c$": "CAD",
+    "r$": "BRL",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    **{
+        c.lower(): c
+        for c in (
+            "USD",
+            "EUR",
+            "GBP",
+            "CHF",
+            "CAD",
+            "AUD",
+            "JPY",
+            "CNY",
+            "INR",
+            "SEK",
+            "NOK",
+            "DKK",
+            "PLN",
+            "BRL",
+            "MXN",
+        )
+    },
 }
 """Currency symbol or code (lower case) → ISO 4217 code. ``$`` alone is read as USD."""
 
 _SCALE_WORDS: dict[str, float] = {
-    "thousand": 1e3, "thousands": 1e3, "tausend": 1e3, "tsd": 1e3, "000": 1e3, "000s": 1e3,
-    "'000": 1e3, "'000s": 1e3, "million": 1e6, "millions": 1e6, "millionen": 1e6, "mio": 1e6,
-    "mill": 1e6, "mn": 1e6, "mm": 1e6, "billion": 1e9, "billions": 1e9, "milliarden": 1e9,
-    "mrd": 1e9, "bn": 1e9,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "tausend": 1e3,
+    "tsd": 1e3,
+    "000": 1e3,
+    "000s": 1e3,
+    "'000": 1e3,
+    "'000s": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "millionen": 1e6,
+    "mio": 1e6,
+    "mill": 1e6,
+    "mn": 1e6,
+    "mm": 1e6,
+    "billion": 1e9,
+    "billions": 1e9,
+    "milliarden": 1e9,
+    "mrd": 1e9,
+    "bn": 1e9,
 }
 _SCALE_LETTERS: dict[str, float] = {"k": 1e3, "t": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
 _CUR_SYM = r"(?:us\$|a\$|c\$|r\$|[$€£¥₹])"
@@ -416,7 +457,11 @@ def _phrase_scale(low: str, kind: str | None) -> float | None:
         # what is left once the currency is taken out is the scale letter ("$M" → "m", "TEUR" → "t")
         letters = re.sub(_CUR_SYM, "", low)
         letters = re.sub(r"[^a-z]", "", letters)
-        if len(letters) > 3 or len(letters) > 2 and re.fullmatch(rf"{_CUR_CODE}.*|.*{_CUR_CODE}", letters):
+        if (
+            len(letters) > 3
+            or len(letters) > 2
+            and re.fullmatch(rf"{_CUR_CODE}.*|.*{_CUR_CODE}", letters)
+        ):
             letters = re.sub(_CUR_CODE, "", letters, count=1)
         return _SCALE_LETTERS.get(letters)
     return None
@@ -432,7 +477,9 @@ def _phrase_currency(low: str) -> str | None:
 
 
 _CELL_CURRENCY = re.compile(rf"{_CUR_SYM}|\b{_CUR_CODE}\b", re.IGNORECASE)
-_CELL_SCALE = r"[0-9][ ]?(?:k|mm|mn|mio|m|bn|b|thousand|million|billion)s?\.?[ ]*(?:[$€£¥₹]|[a-z]{3})?[ ]*$"
+_CELL_SCALE = (
+    r"[0-9][ ]?(?:k|mm|mn|mio|m|bn|b|thousand|million|billion)s?\.?[ ]*(?:[$€£¥₹]|[a-z]{3})?[ ]*$"
+)
 
 
 def cell_currency(values: pd.Series) -> tuple[str | None, float]:
@@ -486,9 +533,24 @@ def scaled_cells(values: pd.Series) -> pd.Series:
 
 
 _UNIT_WORDS: dict[str, float] = {
-    "1": 1.0, "one": 1.0, "units": 1.0, "unit": 1.0, "none": 1.0, "k": 1e3, "t": 1e3,
-    "thousand": 1e3, "thousands": 1e3, "m": 1e6, "mm": 1e6, "mio": 1e6, "million": 1e6,
-    "millions": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
+    "1": 1.0,
+    "one": 1.0,
+    "units": 1.0,
+    "unit": 1.0,
+    "none": 1.0,
+    "k": 1e3,
+    "t": 1e3,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "billions": 1e9,
 }
 
 

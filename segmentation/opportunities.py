@@ -60,8 +60,7 @@ _WON = re.compile(
 )
 _LOST = re.compile(
     r"(?<![a-z])(?:closed[ _-]?)?lost\b|disqualified|\bdead\b|cancel|out[ -]?sold|"
-    r"\bverloren\b|\bperdu[e]?\b|\bperdid[oa]\b|\bpers[oa]\b|\bgescheitert\b|"
-    + _NOT_WON,
+    r"\bverloren\b|\bperdu[e]?\b|\bperdid[oa]\b|\bpers[oa]\b|\bgescheitert\b|" + _NOT_WON,
     re.IGNORECASE,
 )
 # Dynamics 365 opportunity state codes, as the Web API and Dataverse exports give them.
@@ -356,7 +355,9 @@ def aggregate_opportunities(
 
     amount, failed = parse_money(deals[mapping["amount"]])
     if failed.any():
-        warnings.append(f"{int(failed.sum()):,} deal amounts could not be read and count as unknown.")
+        warnings.append(
+            f"{int(failed.sum()):,} deal amounts could not be read and count as unknown."
+        )
     won, lost, outcome_notes = _outcomes(deals, mapping, overrides or {})
     warnings += outcome_notes
     cycle = _cycle_days(deals, mapping)

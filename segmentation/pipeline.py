@@ -271,7 +271,9 @@ class Run:
                 "warnings": self.warnings,
                 "changes": self.loaded.prepared.changes,
                 "opportunities": (
-                    None if self.loaded.opportunities is None else self.loaded.opportunities.to_dict()
+                    None
+                    if self.loaded.opportunities is None
+                    else self.loaded.opportunities.to_dict()
                 ),
                 "data_quality": self.loaded.quality,
                 "verticals": _records(seg.verticals.table),
@@ -445,7 +447,9 @@ def _with_deals(prepared: PreparedAccounts, deals: OpportunityAggregates) -> Pre
         "count": int(has_won.sum()),
         "examples": [],
     }
-    return replace(prepared, accounts=accounts, extra_features=extra, changes=[*prepared.changes, change])
+    return replace(
+        prepared, accounts=accounts, extra_features=extra, changes=[*prepared.changes, change]
+    )
 
 
 def segment_accounts(
@@ -577,11 +581,14 @@ def plan_teams(
         rep = territories.rep
         # The hiring plan starts from the reps already in each team: hires are the gap.
         in_seat = territories.reps["team"].astype("string").value_counts().to_dict()
-        plan = replace(plan, hiring=hiring_plan(plan.teams, playbook, {str(k): float(v) for k, v in in_seat.items()}))
+        plan = replace(
+            plan,
+            hiring=hiring_plan(
+                plan.teams, playbook, {str(k): float(v) for k, v in in_seat.items()}
+            ),
+        )
     assignments = book.assign(rep=rep)[list(ASSIGNMENT_COLUMNS)]
-    assignments = assignments.assign(
-        current_owner=accounts["owner"], status=accounts["status"]
-    )
+    assignments = assignments.assign(current_owner=accounts["owner"], status=accounts["status"])
     return TeamPlan(plan, assignments, book, territories)
 
 
@@ -634,7 +641,9 @@ def plan_accounts(
     if loaded.opportunities is not None:
         per = loaded.opportunities.per_account
         frame = frame.assign(
-            won_deals=per["won_deals"], lost_deals=per["lost_deals"], avg_won_deal=per["avg_won_deal"],
+            won_deals=per["won_deals"],
+            lost_deals=per["lost_deals"],
+            avg_won_deal=per["avg_won_deal"],
             open_pipeline=per["open_pipeline"],
         )
         recent = _recent_won_revenue(loaded, playbook if playbook is not None else load_playbook())

@@ -222,7 +222,9 @@ class Playbook:
             number = old.checked(_as_number(raw, rule_id))
             if number != old.value:
                 rules[rule_id] = dataclasses.replace(
-                    old, value=number, source=f"set by user (default {_fmt(old.value)}: {old.source})"
+                    old,
+                    value=number,
+                    source=f"set by user (default {_fmt(old.value)}: {old.source})",
                 )
         return Playbook(rules)
 
@@ -278,7 +280,9 @@ class Playbook:
             cells = (f"`{r.id}`", r.label, shown, r.unit, str(r.valid), r.source, r.confidence)
             lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
         lines.append("")
-        lines.append("⚠ low confidence (LC): our own calibration or an assumption — check it against your data.")
+        lines.append(
+            "⚠ low confidence (LC): our own calibration or an assumption — check it against your data."
+        )
         lines.append("")
         lines.append(
             "Valid range: `(0, 1]` is above 0 and at most 1, `[1, ∞)` at least 1; "
@@ -288,7 +292,14 @@ class Playbook:
 
 
 FRAME_COLUMNS: tuple[str, ...] = (
-    "id", "label", "value", "unit", "source", "confidence", "confidence_label", "low_confidence",
+    "id",
+    "label",
+    "value",
+    "unit",
+    "source",
+    "confidence",
+    "confidence_label",
+    "low_confidence",
     "valid_range",
 )
 """Columns of :meth:`Playbook.to_frame`."""
@@ -396,7 +407,9 @@ def _read_user_toml(path: Any) -> dict:
         try:
             raw = p.read_bytes()
         except OSError as exc:
-            raise InputError(f"Cannot read the playbook file {name}: {exc.strerror or exc}. Check the path.") from None
+            raise InputError(
+                f"Cannot read the playbook file {name}: {exc.strerror or exc}. Check the path."
+            ) from None
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -438,7 +451,9 @@ def _unknown_id_message(rule_id: str, rules: dict, where: str = "") -> str:
     import difflib
 
     close = difflib.get_close_matches(rule_id, list(rules), n=3)
-    hint = f" Did you mean {', '.join(close)}?" if close else " See the playbook table for valid ids."
+    hint = (
+        f" Did you mean {', '.join(close)}?" if close else " See the playbook table for valid ids."
+    )
     return f"Unknown playbook rule '{rule_id}'{(' ' + where) if where else ''}.{hint}"
 
 

@@ -234,7 +234,9 @@ def _findings(report: dict, mapping: Mapping) -> list[str]:
     for c, info in report["extra_features"].items():
         bad = info["parse_failures"] + info["negatives"] + info["sentinels"]
         if bad:
-            out.append(f"{bad} {c} values were unreadable, negative or placeholders and were treated as missing.")
+            out.append(
+                f"{bad} {c} values were unreadable, negative or placeholders and were treated as missing."
+            )
     missing = [FIELDS_BY_NAME[f].label for f in report["unmapped_fields"]]
     if missing:
         out.append("Not in this file: " + ", ".join(missing) + ".")
@@ -242,7 +244,9 @@ def _findings(report: dict, mapping: Mapping) -> list[str]:
     if report["exact_duplicate_rows"]:
         out.append(f"{report['exact_duplicate_rows']} rows are exact copies of an earlier row.")
     if d.get("same_id", {}).get("groups"):
-        out.append(f"{d['same_id']['rows']} rows share an account ID with another row ({d['same_id']['groups']} IDs).")
+        out.append(
+            f"{d['same_id']['rows']} rows share an account ID with another row ({d['same_id']['groups']} IDs)."
+        )
     if d["same_name"]["groups"]:
         ex = d["same_name"]["examples"][0]["accounts"]
         out.append(

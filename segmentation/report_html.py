@@ -123,7 +123,9 @@ def _num(value: float, decimals: int = 0) -> str:
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
     # Cells arrive escaped (or built from numbers): the table adds no text of its own.
-    head = "".join(f'<th{" class=num" if i in numeric else ""}>{h}</th>' for i, h in enumerate(headers))
+    head = "".join(
+        f"<th{' class=num' if i in numeric else ''}>{h}</th>" for i, h in enumerate(headers)
+    )
     body = "".join(
         "<tr>" + "".join(
             f'<td{" class=num" if i in numeric else ""}>{cell}</td>' for i, cell in enumerate(row)
@@ -165,7 +167,9 @@ def bar_chart_svg(
     for i, (label, value, text) in enumerate(zip(labels, values, texts)):
         y = 5 + i * row_h
         short = label if len(label) <= 38 else label[:37] + "…"
-        length = 0.0 if not np.isfinite(value) else max(value / top * bar_w, 1.0 if value > 0 else 0.0)
+        length = (
+            0.0 if not np.isfinite(value) else max(value / top * bar_w, 1.0 if value > 0 else 0.0)
+        )
         parts.append(
             f'<g><title>{_e(label)}</title>'
             f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="13" fill="#1d2733">{_e(short)}</text>'
@@ -231,7 +235,7 @@ def executive_report(run: Run) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # No request may leave the page: the policy blocks any that a future edit might add.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">",
         "<title>Sales coverage plan</title>",
         f"<style>{_STYLE}</style></head><body>",
@@ -294,10 +298,15 @@ def _market(run: Run, sym: str, clarity: str) -> list[str]:
     if len(verticals):
         out.append("<h3>Industries</h3>")
         top = verticals.head(MAX_ROWS)
-        rows = [[_e(r.vertical), _num(r.accounts), f"{r.share:.0%}"] for r in top.itertuples(index=False)]
+        rows = [
+            [_e(r.vertical), _num(r.accounts), f"{r.share:.0%}"]
+            for r in top.itertuples(index=False)
+        ]
         if len(verticals) > len(top):
-            rest = verticals.iloc[len(top):]
-            rows.append([f"{len(rest)} more", _num(rest["accounts"].sum()), f"{rest['share'].sum():.0%}"])
+            rest = verticals.iloc[len(top) :]
+            rows.append(
+                [f"{len(rest)} more", _num(rest["accounts"].sum()), f"{rest['share'].sum():.0%}"]
+            )
         out.append(_table(["Industry", "Accounts", "Share"], rows, numeric={1, 2}))
     out.append("</section>")
     return out
@@ -386,14 +395,11 @@ def _reps(run: Run, sym: str) -> list[str]:
     owners = run.loaded.accounts["owner"] if "owner" in run.loaded.accounts.columns else None
     known = int(owners.notna().sum()) if owners is not None else 0
     if territories is None:
-        text = (
-            "No rep list was given, so no account has a named rep yet. "
-            + (
-                f"{known:,} accounts have an owner today; with the rep list, the plan keeps "
-                "each with their owner wherever the team and a fair split allow."
-                if known
-                else "The file names no current owners."
-            )
+        text = "No rep list was given, so no account has a named rep yet. " + (
+            f"{known:,} accounts have an owner today; with the rep list, the plan keeps "
+            "each with their owner wherever the team and a fair split allow."
+            if known
+            else "The file names no current owners."
         )
         out.append(f'<div class="callout">{_e(text)}</div></section>')
         return out
@@ -403,7 +409,11 @@ def _reps(run: Run, sym: str) -> list[str]:
     text = (
         f"{len(reps):,} reps. {kept:,} accounts stay with their current owner; "
         f"{len(moved):,} change owner"
-        + (f" ({_money(float(moved['value'].sum()), sym)} of yearly potential)" if len(moved) else "")
+        + (
+            f" ({_money(float(moved['value'].sum()), sym)} of yearly potential)"
+            if len(moved)
+            else ""
+        )
         + "."
     )
     out.append(f'<div class="callout">{_e(text)}</div>')
@@ -426,7 +436,11 @@ def _reps(run: Run, sym: str) -> list[str]:
         )
     warnings = [w for w in group_warnings(territories.warnings) if _plain(w)]
     if warnings:
-        out.append('<div class="warn"><ul>' + "".join(f"<li>{_e(w)}</li>" for w in warnings[:MAX_NOTES]) + "</ul></div>")
+        out.append(
+            '<div class="warn"><ul>'
+            + "".join(f"<li>{_e(w)}</li>" for w in warnings[:MAX_NOTES])
+            + "</ul></div>"
+        )
     out.append("</section>")
     return out
 

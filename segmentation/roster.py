@@ -42,7 +42,9 @@ def read_roster(source: Any) -> pd.DataFrame:
         source = source.read()
         source = source if isinstance(source, bytes) else str(source).encode("utf-8")
     if isinstance(source, (bytes, bytearray)) and not bytes(source).strip():
-        raise InputError("The roster file is empty: give a CSV with a 'rep' column and a 'team' column.")
+        raise InputError(
+            "The roster file is empty: give a CSV with a 'rep' column and a 'team' column."
+        )
     name = "roster.csv" if isinstance(source, (bytes, bytearray)) else None
     try:
         df, info = read_table(bytes(source) if name else source, name=name)
@@ -88,19 +90,35 @@ def read_roster(source: Any) -> pd.DataFrame:
         raise InputError("The roster has no rep names: fill the 'rep' column.")
     dup = out["rep"].str.casefold().duplicated(keep=False)
     if dup.any():
-        raise InputError(f"Reps listed twice in the roster: {', '.join(sorted(set(out.loc[dup, 'rep'])))}. Keep one row per rep.")
+        raise InputError(
+            f"Reps listed twice in the roster: {', '.join(sorted(set(out.loc[dup, 'rep'])))}. Keep one row per rep."
+        )
     out["motion"] = out["motion"].str.lower()
-    out["role"] = out["role"].str.lower().replace({"hunters": "hunter", "farmers": "farmer", "generalists": "generalist"})
+    out["role"] = (
+        out["role"]
+        .str.lower()
+        .replace({"hunters": "hunter", "farmers": "farmer", "generalists": "generalist"})
+    )
     bad_m = out["motion"].notna() & ~out["motion"].isin(MOTIONS)
     if bad_m.any():
-        raise InputError(f"Unknown motion(s) in the roster: {', '.join(sorted(set(out.loc[bad_m, 'motion'])))}. Use inside or field.")
+        raise InputError(
+            f"Unknown motion(s) in the roster: {', '.join(sorted(set(out.loc[bad_m, 'motion'])))}. Use inside or field."
+        )
     bad_r = out["role"].notna() & ~out["role"].isin(ROLES)
     if bad_r.any():
-        raise InputError(f"Unknown role(s) in the roster: {', '.join(sorted(set(out.loc[bad_r, 'role'])))}. Use hunter, farmer or generalist.")
+        raise InputError(
+            f"Unknown role(s) in the roster: {', '.join(sorted(set(out.loc[bad_r, 'role'])))}. Use hunter, farmer or generalist."
+        )
     no_place = out["team"].isna() & out["motion"].isna()
     if no_place.any():
-        raise InputError(f"Reps without a team or motion: {', '.join(out.loc[no_place, 'rep'])}. Fill 'team' or 'motion'.")
-    cap_raw = df.loc[df["rep"].astype(str).str.strip() != "", "capacity"] if "capacity" in df.columns else None
+        raise InputError(
+            f"Reps without a team or motion: {', '.join(out.loc[no_place, 'rep'])}. Fill 'team' or 'motion'."
+        )
+    cap_raw = (
+        df.loc[df["rep"].astype(str).str.strip() != "", "capacity"]
+        if "capacity" in df.columns
+        else None
+    )
     if cap_raw is not None:
         cap_txt = cap_raw.astype("string").str.strip().replace("", pd.NA).reset_index(drop=True)
         cap = pd.to_numeric(cap_txt.str.replace(",", ""), errors="coerce")
@@ -129,7 +147,13 @@ def placeholder_roster(teams: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         A roster in the shape :func:`read_roster` returns.
     """
-    hc = pd.to_numeric(teams["headcount"], errors="coerce").fillna(0).clip(lower=0).astype(int).to_numpy()
+    hc = (
+        pd.to_numeric(teams["headcount"], errors="coerce")
+        .fillna(0)
+        .clip(lower=0)
+        .astype(int)
+        .to_numpy()
+    )
     idx = np.repeat(np.arange(len(teams)), hc)
     num = np.concatenate([np.arange(1, k + 1) for k in hc]) if hc.sum() else np.array([], dtype=int)
     t = teams.reset_index(drop=True)

@@ -30,7 +30,7 @@ def strip_prefix(key: str) -> str:
     """Drop an object prefix ("Organization - Name" → "name") used by Pipedrive and others."""
     for p in _PREFIXES:
         if key.startswith(p) and len(key) > len(p) + 1:
-            return key[len(p):]
+            return key[len(p) :]
     return key
 
 
@@ -295,7 +295,11 @@ class Mapping:
         """Return a JSON-serialisable copy."""
         return {
             "matches": {
-                f: {"column": m.column, "confidence": round(m.confidence, 3), "evidence": m.evidence}
+                f: {
+                    "column": m.column,
+                    "confidence": round(m.confidence, 3),
+                    "evidence": m.evidence,
+                }
                 for f, m in self.matches.items()
             },
             "unmapped": list(self.unmapped),
@@ -321,7 +325,9 @@ _COMPANY_SUFFIX = re.compile(
     r"oy|ab|as|kg|pty|group|holdings?|partners|industries|bank|university|hotels?)\b\.?",
     re.IGNORECASE,
 )
-_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?$", re.I)
+_DOMAIN = re.compile(
+    r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?$", re.I
+)
 _DATEISH = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?$")
 _ID_HEADER = re.compile(r"(^id$|id$|key$|number$|^no$|code$|zip|postal|phone|fax|guid|uuid)")
 _SKIP_FEATURE_HEADER = re.compile(r"(latitude|longitude|^lat$|^lon$|^lng$|year|month|probability)")
@@ -409,7 +415,9 @@ def _check_user_input(cols: list[str], overrides: dict[str, str], ignore: list[s
         raise InputError(f"Column {dup[0]!r} is mapped to more than one field in --map.")
     for col in ignore:
         if col not in cols:
-            raise InputError(f"--ignore {col}: there is no such column. Columns: {', '.join(cols)}.")
+            raise InputError(
+                f"--ignore {col}: there is no such column. Columns: {', '.join(cols)}."
+            )
         if col in overrides.values():
             raise InputError(f"Column {col!r} is both mapped (--map) and ignored (--ignore).")
 
@@ -434,7 +442,9 @@ def _header_candidates(cols: list[str]) -> list[tuple[float, str, str, str]]:
         stripped = strip_prefix(key)
         if stripped != key and stripped in SYNONYMS:
             f, conf, source = SYNONYMS[stripped]
-            out.append((round(conf - 0.05, 2), f, col, f"header {col!r} is {source} with an object prefix"))
+            out.append(
+                (round(conf - 0.05, 2), f, col, f"header {col!r} is {source} with an object prefix")
+            )
             continue
         # A money header with its unit: "Revenues ($M)", "Umsatz (Mio. €)", "ARR $K". Only money
         # fields: a scale or currency word says nothing about a name or a country.
@@ -443,9 +453,13 @@ def _header_candidates(cols: list[str]) -> list[tuple[float, str, str, str]]:
         hit = SYNONYMS.get(base) or SYNONYMS.get(strip_prefix(base))
         if unit.text and hit and hit[0] in MONEY_FIELDS:
             f, conf, source = hit
-            out.append((round(conf - 0.02, 2), f, col, f"header {col!r} is {source}, in {unit.text!r}"))
+            out.append(
+                (round(conf - 0.02, 2), f, col, f"header {col!r} is {source}, in {unit.text!r}")
+            )
         elif _DEAL_SIZE_HEADER.match(base):
-            out.append((0.85, "deal_size", col, f"header {col!r} names an average or typical deal amount"))
+            out.append(
+                (0.85, "deal_size", col, f"header {col!r} names an average or typical deal amount")
+            )
     return out
 
 
@@ -458,8 +472,21 @@ def _profile(s: pd.Series) -> dict:
     sample = sample.str.strip()
     prof = {"n": n, "rows": len(s), "distinct": int(values.nunique()) if n else 0}
     if not n:
-        return prof | {"numeric": 0.0, "max": 0.0, "spaced": 0.0, "email": 0.0, "year_like": False, "money_marked": 0.0, "company": 0.0, "domain": 0.0,
-                       "date": 0.0, "status": 0.0, "avg_len": 0.0, "alpha": 0.0, "ints": False}
+        return prof | {
+            "numeric": 0.0,
+            "max": 0.0,
+            "spaced": 0.0,
+            "email": 0.0,
+            "year_like": False,
+            "money_marked": 0.0,
+            "company": 0.0,
+            "domain": 0.0,
+            "date": 0.0,
+            "status": 0.0,
+            "avg_len": 0.0,
+            "alpha": 0.0,
+            "ints": False,
+        }
     prof["sample"] = sample
     nums, failed = parse_money(sample)
     prof["numeric"] = float(nums.notna().mean())
@@ -468,7 +495,10 @@ def _profile(s: pd.Series) -> dict:
     prof["spaced"] = float(sample.str.contains(" ", regex=False).mean())
     prof["year_like"] = bool(prof["ints"] and nums.dropna().between(1900, 2100).all())
     prof["money_marked"] = float(
-        (nums.notna() & sample.str.contains(r"[$€£¥]|\b(?:USD|EUR|GBP)\b|\d\s*[KkMmBb]\b", regex=True)).mean()
+        (
+            nums.notna()
+            & sample.str.contains(r"[$€£¥]|\b(?:USD|EUR|GBP)\b|\d\s*[KkMmBb]\b", regex=True)
+        ).mean()
     )
     prof["company"] = float(sample.str.contains(_COMPANY_SUFFIX, regex=True).mean())
     prof["domain"] = float(sample.str.match(_DOMAIN).mean())
@@ -476,11 +506,15 @@ def _profile(s: pd.Series) -> dict:
     prof["status"] = float(sample.str.match(_STATUS_WORDS).mean())
     prof["avg_len"] = float(sample.str.len().mean())
     prof["alpha"] = float(sample.str.contains(r"[^\W\d_]", regex=True).mean())
-    prof["email"] = float(sample.str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", case=False, regex=True).mean())
+    prof["email"] = float(
+        sample.str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", case=False, regex=True).mean()
+    )
     return prof
 
 
-def _content_candidates(cols: list[str], profiles: dict[str, dict]) -> list[tuple[float, str, str, str]]:
+def _content_candidates(
+    cols: list[str], profiles: dict[str, dict]
+) -> list[tuple[float, str, str, str]]:
     out = []
     for col in cols:
         p = profiles[col]
@@ -488,24 +522,51 @@ def _content_candidates(cols: list[str], profiles: dict[str, dict]) -> list[tupl
             continue
         unique = p["distinct"] / p["n"]
         if p["money_marked"] >= 0.8:
-            out.append((0.55, "annual_revenue", col, f"content: {p['money_marked']:.0%} money strings"))
+            out.append(
+                (0.55, "annual_revenue", col, f"content: {p['money_marked']:.0%} money strings")
+            )
         if p["domain"] >= 0.8 and p["email"] < 0.5:
             out.append((0.55, "website", col, f"content: {p['domain']:.0%} web addresses"))
         if p["status"] >= 0.6 and p["distinct"] <= 30:
-            out.append((0.5, "status", col, f"content: {p['status']:.0%} status words (customer, prospect, ...)"))
+            out.append(
+                (
+                    0.5,
+                    "status",
+                    col,
+                    f"content: {p['status']:.0%} status words (customer, prospect, ...)",
+                )
+            )
         if (
-            re.search(r"(id|key)$", normalise_header(col)) and unique >= 0.99
-            and p["n"] == p["rows"] and p.get("spaced", 1) < 0.05
+            re.search(r"(id|key)$", normalise_header(col))
+            and unique >= 0.99
+            and p["n"] == p["rows"]
+            and p.get("spaced", 1) < 0.05
         ):
-            out.append((0.5, "account_id", col, f"header {col!r} ends in id/key and every value is unique"))
+            out.append(
+                (0.5, "account_id", col, f"header {col!r} ends in id/key and every value is unique")
+            )
         name_like = (
-            p["alpha"] >= 0.9 and p["numeric"] < 0.1 and p["date"] < 0.1 and p["domain"] < 0.2
-            and p["email"] < 0.2 and unique >= 0.8 and 2 <= p["avg_len"] <= 80
+            p["alpha"] >= 0.9
+            and p["numeric"] < 0.1
+            and p["date"] < 0.1
+            and p["domain"] < 0.2
+            and p["email"] < 0.2
+            and unique >= 0.8
+            and 2 <= p["avg_len"] <= 80
         )
         if name_like and p["company"] >= 0.2:
-            out.append((0.5, "account_name", col, f"content: {p['company']:.0%} company-like names"))
+            out.append(
+                (0.5, "account_name", col, f"content: {p['company']:.0%} company-like names")
+            )
         elif name_like and normalise_header(col).endswith("name"):
-            out.append((0.45, "account_name", col, f"header {col!r} ends in 'name' and values are unique text"))
+            out.append(
+                (
+                    0.45,
+                    "account_name",
+                    col,
+                    f"header {col!r} ends in 'name' and values are unique text",
+                )
+            )
     return out
 
 
@@ -525,8 +586,11 @@ def _content_agrees(f: str, p: dict) -> bool:
 
 def _handle_missing_name(cols, profiles, used, matches, warnings) -> None:
     text_cols = [
-        c for c in cols
-        if c not in used and profiles[c]["n"] and profiles[c].get("alpha", 0) >= 0.5
+        c
+        for c in cols
+        if c not in used
+        and profiles[c]["n"]
+        and profiles[c].get("alpha", 0) >= 0.5
         and profiles[c].get("numeric", 1) < 0.5
     ]
     text_cols.sort(key=lambda c: -profiles[c]["distinct"])

@@ -24,7 +24,8 @@ MAX_CAVEATS = 8
 # two ``$``: one alone is text), entities, the starts of GitHub's autolinks, and Streamlit's
 # ``:emoji:`` and ``:material/icon:`` shortcodes. Text mid-line with none of these renders as itself.
 _ACTIVE = re.compile(
-    r"[\\`*{}\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~.*~|&#?\w+;|://|www\.|@|mailto:|xmpp:|\$.*\$|:[\w/+-]+:", re.IGNORECASE
+    r"[\\`*{}\[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|~.*~|&#?\w+;|://|www\.|@|mailto:|xmpp:|\$.*\$|:[\w/+-]+:",
+    re.IGNORECASE,
 )
 
 
@@ -91,7 +92,13 @@ def plan_summary(run: Run) -> str:
         lines.append(
             f"- **{inert(row.customer_type)}** — {int(row.accounts):,} accounts ({row.share:.0%})"
         )
-    lines += ["", "## Teams", "", "| Team | Motion | Role | Accounts | Reps | Why |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Teams",
+        "",
+        "| Team | Motion | Role | Accounts | Reps | Why |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in plan.teams.itertuples(index=False):
         lines.append(
             f"| {inert(row.team)} | {row.motion} | {row.role} | {int(row.accounts):,} | "
@@ -157,7 +164,7 @@ def value_in_unit(value: float, unit: str, symbol: str = "$") -> str:
         rest = unit[3:].strip()
         return f"{symbol}{value:,.0f}" + (f" {rest}" if rest else "")
     if unit.startswith("share"):
-        return f"{value * 100:.3g}%" + unit[len("share"):]
+        return f"{value * 100:.3g}%" + unit[len("share") :]
     if unit == "flag":
         return "yes" if value else "no"
     return f"{value:,g} {unit}"
@@ -202,7 +209,9 @@ def group_warnings(notes: Sequence[str], min_group: int = 3, names: int = 5) -> 
         more = f" and {len(members) - len(shown)} more" if len(members) > len(shown) else ""
         if kind == "loses":
             limit = members[0][1]["limit"]
-            who = ", ".join(f"{m['rep']} ({m['lost']} of {m['owned']}, {m['share']})" for _, m in shown)
+            who = ", ".join(
+                f"{m['rep']} ({m['lost']} of {m['owned']}, {m['share']})" for _, m in shown
+            )
             line = (
                 f"{len(members)} reps would lose more than {limit} of their accounts, above the "
                 f"per-quarter guideline: phase the change. {who}{more}."
@@ -212,4 +221,6 @@ def group_warnings(notes: Sequence[str], min_group: int = 3, names: int = 5) -> 
             line = f"{len(members)} reps in the roster match no team with accounts and are left idle: {who}{more}."
         for j, (i, _) in enumerate(members):
             replace[i] = line if j == 0 else None
-    return [replace.get(i, note) for i, note in enumerate(notes) if replace.get(i, note) is not None]
+    return [
+        replace.get(i, note) for i, note in enumerate(notes) if replace.get(i, note) is not None
+    ]

@@ -75,7 +75,9 @@ def account_value(accounts: pd.DataFrame, playbook: Playbook | None = None) -> p
     n = len(accounts)
     deal = _col_num(accounts, "deal_size", n)
     rev = _col_num(accounts, "annual_revenue", n)
-    value = np.where(deal > 0, deal, np.where(rev > 0, rev * pb.value("proxy_deal_share_of_revenue"), 1.0))
+    value = np.where(
+        deal > 0, deal, np.where(rev > 0, rev * pb.value("proxy_deal_share_of_revenue"), 1.0)
+    )
     return pd.Series(value, index=accounts.index, name="value", dtype=float)
 
 
@@ -132,7 +134,10 @@ def assign_territories(
     warnings: list[str] = []
 
     value = (
-        pd.to_numeric(accounts["value"], errors="coerce").fillna(0).clip(lower=0).to_numpy(dtype=float)
+        pd.to_numeric(accounts["value"], errors="coerce")
+        .fillna(0)
+        .clip(lower=0)
+        .to_numpy(dtype=float)
         if "value" in accounts.columns
         else account_value(accounts, pb).to_numpy()
     )
@@ -152,8 +157,14 @@ def assign_territories(
     # Casefold each distinct owner once (a million accounts have a few thousand owners).
     owner_codes, owners = pd.factorize(owner, use_na_sentinel=False)
     owner_hit = rep_keys.get_indexer(pd.Series(owners, dtype="string").str.casefold())
-    owner_idx = np.append(owner_hit, -1)[owner_codes].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-    cap_col = pd.to_numeric(roster["capacity"], errors="coerce") if "capacity" in roster.columns else pd.Series(np.nan, index=roster.index)
+    owner_idx = (
+        np.append(owner_hit, -1)[owner_codes].astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    )
+    cap_col = (
+        pd.to_numeric(roster["capacity"], errors="coerce")
+        if "capacity" in roster.columns
+        else pd.Series(np.nan, index=roster.index)
+    )
     capacity = cap_col.fillna(np.inf).to_numpy(dtype=float)
     # Regions as integer codes shared by accounts and reps (-1 = none): the heap loop stays cheap.
     rep_reg = (
@@ -180,23 +191,48 @@ def assign_territories(
             )
             continue
         assigned[rows] = _balance_team(
-            value[rows], owner_idx[rows], acc_region[rows], tiebreak[rows], reps_t, capacity, rep_region, tol
+            value[rows],
+            owner_idx[rows],
+            acc_region[rows],
+            tiebreak[rows],
+            reps_t,
+            capacity,
+            rep_region,
+            tol,
         )
         left = int((assigned[rows] < 0).sum())
         if left:
-            warnings.append(f"Team '{tname}': {left:,} accounts left unassigned because every rep is at capacity.")
+            warnings.append(
+                f"Team '{tname}': {left:,} accounts left unassigned because every rep is at capacity."
+            )
     na_team = int((team_codes < 0).sum())
     if na_team:
         warnings.append(f"{na_team:,} accounts have no team and were not assigned.")
 
     names_na = pd.array([*rep_names, pd.NA], dtype="string")
-    rep = pd.Series(names_na.take(np.where(assigned >= 0, assigned, len(rep_names))), index=accounts.index, name="rep")
+    rep = pd.Series(
+        names_na.take(np.where(assigned >= 0, assigned, len(rep_names))),
+        index=accounts.index,
+        name="rep",
+    )
     unknown_owners = owner.notna().to_numpy() & (owner_idx < 0) if n else np.zeros(0, bool)
     if unknown_owners.any():
         warnings.append(
             f"{int(unknown_owners.sum()):,} accounts are owned by people not in the roster; they were reassigned."
         )
-    res = _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assigned, rep_names, rep_team, pb, warnings)
+    res = _summaries(
+        accounts,
+        value,
+        team_codes,
+        team_names,
+        owner,
+        owner_idx,
+        assigned,
+        rep_names,
+        rep_team,
+        pb,
+        warnings,
+    )
     return TerritoryResult(rep=rep, warnings=warnings, **res)
 
 
@@ -232,23 +268,34 @@ def _place_reps(roster, accounts, team_codes, team_names, value, warnings) -> np
     """
     lower = {t.casefold(): i for i, t in enumerate(team_names)}
     out = np.full(len(roster), -1, dtype=np.int64)
-    team_col = roster["team"].astype("string") if "team" in roster.columns else pd.Series(pd.NA, index=roster.index, dtype="string")
+    team_col = (
+        roster["team"].astype("string")
+        if "team" in roster.columns
+        else pd.Series(pd.NA, index=roster.index, dtype="string")
+    )
     for i, t in enumerate(team_col):
         if isinstance(t, str):
             out[i] = lower.get(t.strip().casefold(), -1)
             if out[i] < 0:
-                warnings.append(f"Rep '{roster['rep'].iloc[i]}' is on team '{t}', which has no accounts in the plan: left idle.")
+                warnings.append(
+                    f"Rep '{roster['rep'].iloc[i]}' is on team '{t}', which has no accounts in the plan: left idle."
+                )
     pending = [i for i, t in enumerate(team_col) if not isinstance(t, str)]
     if not pending:
         return out
-    tv = np.bincount(team_codes[team_codes >= 0], weights=value[team_codes >= 0], minlength=len(team_names))
+    tv = np.bincount(
+        team_codes[team_codes >= 0], weights=value[team_codes >= 0], minlength=len(team_names)
+    )
     tmotion = _team_attr(accounts, team_codes, len(team_names), "motion")
     trole = _team_attr(accounts, team_codes, len(team_names), "role")
     seats = np.bincount(out[out >= 0], minlength=len(team_names)).astype(float)
     for i in pending:
         m = _lower(roster["motion"].iloc[i]) if "motion" in roster.columns else None
         r = _lower(roster["role"].iloc[i]) if "role" in roster.columns else None
-        ok = np.array([(tmotion[k] == m) and (r is None or trole[k] == r) for k in range(len(team_names))], dtype=bool)
+        ok = np.array(
+            [(tmotion[k] == m) and (r is None or trole[k] == r) for k in range(len(team_names))],
+            dtype=bool,
+        )
         if not ok.any():
             warnings.append(
                 f"Rep '{roster['rep'].iloc[i]}' ({m or '?'} {r or ''}) matches no team in the plan: left idle."
@@ -323,11 +370,13 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
                     excess -= vals[shed].sum()
                 if excess > 0.01 * mean_v:
                     # Still over: give up the one smallest unprotected account that clears it.
-                    cand = np.flatnonzero(keep[protected:] & (vals[protected:] >= excess)) + protected
+                    cand = (
+                        np.flatnonzero(keep[protected:] & (vals[protected:] >= excess)) + protected
+                    )
                     if len(cand):
                         keep[cand[-1]] = False
             if np.isfinite(cap[j]) and keep.sum() > cap[j]:
-                keep[np.flatnonzero(keep)[int(cap[j]):]] = False
+                keep[np.flatnonzero(keep)[int(cap[j]) :]] = False
             out[g[keep]] = reps_t[j]
             kept[g[keep]] = True
             locked[g[:protected][keep[:protected]]] = True
@@ -337,13 +386,17 @@ def _balance_team(v, own, reg, tiebreak, reps_t, capacity, rep_region, tol) -> n
     # (2) greedy LPT for the rest, with per-region heaps in front of the team heap.
     rest = np.flatnonzero(out < 0)
     if len(rest):
-        _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c)
+        _place_rest(
+            out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c
+        )
     # (3) level reps left outside the band.
     _level_up(out, v, reps_t, lookup, load_v, load_c, cap, kept, locked, mean_v, tol)
     return out
 
 
-def _place_rest(out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c) -> None:
+def _place_rest(
+    out, rest, v, reg, tiebreak, reps_t, cap, rep_region, load_v, load_c, mean_v, mean_c
+) -> None:
     """Greedy LPT for the accounts no owner kept, with per-region heaps in front of the team heap."""
     r = len(reps_t)
     rest = rest[np.lexsort((tiebreak[rest], -v[rest]))]
@@ -481,7 +534,19 @@ def _level_up(out, v, reps_t, lookup, load_v, load_c, cap, kept, locked, mean_v,
             return
 
 
-def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assigned, rep_names, rep_team, pb, warnings):
+def _summaries(
+    accounts,
+    value,
+    team_codes,
+    team_names,
+    owner,
+    owner_idx,
+    assigned,
+    rep_names,
+    rep_team,
+    pb,
+    warnings,
+):
     n, nr = len(value), len(rep_names)
     got = assigned >= 0
     has_owner = owner_idx >= 0
@@ -496,7 +561,9 @@ def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assign
     reps = pd.DataFrame(
         {
             "rep": pd.array(rep_names, dtype="string"),
-            "team": pd.array([team_names[t] if t >= 0 else pd.NA for t in rep_team], dtype="string"),
+            "team": pd.array(
+                [team_names[t] if t >= 0 else pd.NA for t in rep_team], dtype="string"
+            ),
             "accounts": acc.astype(int),
             "value": val,
             "kept": kept.astype(int),
@@ -535,7 +602,18 @@ def _summaries(accounts, value, team_codes, team_names, owner, owner_idx, assign
                 "unassigned": int((in_t & ~got).sum()),
             }
         )
-    teams = pd.DataFrame(rows, columns=["team", "reps", "accounts", "value_cv", "value_max_min", "continuity", "unassigned"])
+    teams = pd.DataFrame(
+        rows,
+        columns=[
+            "team",
+            "reps",
+            "accounts",
+            "value_cv",
+            "value_max_min",
+            "continuity",
+            "unassigned",
+        ],
+    )
     cv_max = pb.value("balanced_cv_max")
     teams["balanced"] = teams["value_cv"].le(cv_max) | teams["reps"].lt(2)
     for _, team in teams[~teams["balanced"] & teams["value_cv"].notna()].iterrows():

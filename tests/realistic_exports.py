@@ -22,7 +22,10 @@ def _companies(n: int, seed: int) -> pd.DataFrame:
     revenue = employees * per_employee  # dollars
     return pd.DataFrame(
         {
-            "name": [f"Company {i:03d} {s}" for i, s in zip(range(n), rng.choice(["Inc", "Corp", "LLC", "plc"], n))],
+            "name": [
+                f"Company {i:03d} {s}"
+                for i, s in zip(range(n), rng.choice(["Inc", "Corp", "LLC", "plc"], n))
+            ],
             "industry": rng.choice(INDUSTRIES, n),
             "employees": employees,
             "revenue": revenue,
@@ -101,7 +104,9 @@ def hubspot_csv(n: int = 120, seed: int = 4) -> bytes:
             "Number of Employees": c["employees"],
             "Annual Revenue": [f"{v:.0f}" for v in c["revenue"]],
             "Lifecycle Stage": rng.choice(["customer", "lead", "opportunity"], n),
-            "Avg Deal Value": [f"{v:.2f}" for v in np.clip(c["revenue"] * 10 ** rng.uniform(-4.5, -3, n), 500, 2e6)],
+            "Avg Deal Value": [
+                f"{v:.2f}" for v in np.clip(c["revenue"] * 10 ** rng.uniform(-4.5, -3, n), 500, 2e6)
+            ],
         }
     )
     return frame.to_csv(index=False).encode("utf-8")

@@ -38,13 +38,22 @@ def _change(prepared, field, word):
 
 
 ALL_FIXTURES = [
-    "real/sf_devorg_Account.csv", "real/sf_datacloud_Account.csv", "real/adventureworks_resellers.csv",
-    "real/wholesale.csv", "real/wholesale_dirty_outliers_blanks.csv", "real/wholesale_with_CustomerID.csv",
-    "real/wholesale_semicolon_delimited.csv", "real/wholesale_latin1_trailing_notes_cols.csv",
+    "real/sf_devorg_Account.csv",
+    "real/sf_datacloud_Account.csv",
+    "real/adventureworks_resellers.csv",
+    "real/wholesale.csv",
+    "real/wholesale_dirty_outliers_blanks.csv",
+    "real/wholesale_with_CustomerID.csv",
+    "real/wholesale_semicolon_delimited.csv",
+    "real/wholesale_latin1_trailing_notes_cols.csv",
     "real/wholesale_renamed_headers.csv",
-    "tools/salesforce_report_accounts.csv", "tools/salesforce_dataloader_accounts.csv",
-    "tools/hubspot_companies.xlsx", "tools/dynamics365_accounts_eu.csv", "tools/excel_unicode_text.txt",
-    "tools/pipedrive_organizations.csv", "tools/zoho_accounts.csv",
+    "tools/salesforce_report_accounts.csv",
+    "tools/salesforce_dataloader_accounts.csv",
+    "tools/hubspot_companies.xlsx",
+    "tools/dynamics365_accounts_eu.csv",
+    "tools/excel_unicode_text.txt",
+    "tools/pipedrive_organizations.csv",
+    "tools/zoho_accounts.csv",
 ]
 
 
@@ -69,14 +78,27 @@ def test_canonical_table_shape_and_types(file):
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("Customer - Direct", "customer"), ("Customer - Channel", "customer"), ("Prospect", "prospect"),
-        ("Former Customer", "former"), ("Channel Partner / Reseller", "partner"),
-        ("Installation Partner", "partner"), ("Technology Partner", "partner"),
-        ("subscriber", "prospect"), ("lead", "prospect"), ("marketingqualifiedlead", "prospect"),
-        ("salesqualifiedlead", "prospect"), ("opportunity", "prospect"), ("customer", "customer"),
-        ("evangelist", "customer"), ("Marketing Qualified Lead", "prospect"),
-        ("Competitor", "other"), ("Consultant", "partner"), ("Reseller", "partner"),
-        ("Hot lead", "prospect"), ("Other", "other"), ("Something odd", "other"),
+        ("Customer - Direct", "customer"),
+        ("Customer - Channel", "customer"),
+        ("Prospect", "prospect"),
+        ("Former Customer", "former"),
+        ("Channel Partner / Reseller", "partner"),
+        ("Installation Partner", "partner"),
+        ("Technology Partner", "partner"),
+        ("subscriber", "prospect"),
+        ("lead", "prospect"),
+        ("marketingqualifiedlead", "prospect"),
+        ("salesqualifiedlead", "prospect"),
+        ("opportunity", "prospect"),
+        ("customer", "customer"),
+        ("evangelist", "customer"),
+        ("Marketing Qualified Lead", "prospect"),
+        ("Competitor", "other"),
+        ("Consultant", "partner"),
+        ("Reseller", "partner"),
+        ("Hot lead", "prospect"),
+        ("Other", "other"),
+        ("Something odd", "other"),
     ],
 )
 def test_status_mapping(raw, expected):
@@ -85,18 +107,22 @@ def test_status_mapping(raw, expected):
 
 
 def test_unknown_status_counted_with_examples():
-    prepared = _prepare(_table(**{"Account Name": ["A", "B", "C"], "Type": ["Prospect", "Weird", "Weird"]}))
+    prepared = _prepare(
+        _table(**{"Account Name": ["A", "B", "C"], "Type": ["Prospect", "Weird", "Weird"]})
+    )
     [change] = _change(prepared, "status", "unrecognised")
     assert change["count"] == 2 and change["examples"] == ["Weird"]
     assert any("'Weird'" in w for w in prepared.warnings)
 
 
 def test_missing_tokens_negatives_and_sentinels_blanked_and_counted():
-    df = _table(**{
-        "Account Name": ["A", "B", "C", "D", "E", "F"],
-        "Annual Revenue": ["1000", "N/A", "-5", "999999", "null", "$2M"],
-        "Employees": ["10", "-1", "9999999", "-", "51-200", "abc"],
-    })
+    df = _table(
+        **{
+            "Account Name": ["A", "B", "C", "D", "E", "F"],
+            "Annual Revenue": ["1000", "N/A", "-5", "999999", "null", "$2M"],
+            "Employees": ["10", "-1", "9999999", "-", "51-200", "abc"],
+        }
+    )
     prepared = _prepare(df)
     acc = prepared.accounts
     assert acc["annual_revenue"].tolist()[:1] == [1000.0] and acc.loc[5, "annual_revenue"] == 2e6
@@ -112,20 +138,27 @@ def test_missing_tokens_negatives_and_sentinels_blanked_and_counted():
 
 
 def test_revenue_bands_become_midpoints_and_are_counted():
-    df = _table(**{
-        "Account Name": ["A", "B", "C", "D"],
-        "Annual Revenue": ["$10M - $50M", "$1B+", "$2M", "< $1M"],
-    })
+    df = _table(
+        **{
+            "Account Name": ["A", "B", "C", "D"],
+            "Annual Revenue": ["$10M - $50M", "$1B+", "$2M", "< $1M"],
+        }
+    )
     prepared = _prepare(df)
     assert prepared.accounts["annual_revenue"].tolist()[:3] == [3e7, 1e9, 2e6]
     assert np.isnan(prepared.accounts.loc[3, "annual_revenue"])
     assert _change(prepared, "annual_revenue", "midpoint")[0]["count"] == 2
     assert _change(prepared, "annual_revenue", "could not be read")[0]["examples"] == ["< $1M"]
-    assert "2 Annual Revenue values were ranges such as '$1M-$5M'; the midpoint was used." in prepared.warnings
+    assert (
+        "2 Annual Revenue values were ranges such as '$1M-$5M'; the midpoint was used."
+        in prepared.warnings
+    )
 
 
 def test_ids_generated_when_missing_and_counted():
-    prepared = _prepare(_table(**{"Account ID": ["A1", None, "A3"], "Account Name": ["a", "b", "c"]}))
+    prepared = _prepare(
+        _table(**{"Account ID": ["A1", None, "A3"], "Account Name": ["a", "b", "c"]})
+    )
     assert prepared.accounts["account_id"].tolist() == ["A1", "ROW-000002", "A3"]
     assert _change(prepared, "account_id", "generated")[0]["count"] == 1
     unmapped = _prepare(_table(**{"Account Name": ["a", "b"]}))
@@ -155,7 +188,14 @@ def test_salesforce_report_fixture_end_to_end():
     acc = prepared.accounts
     assert acc.loc[0, "account_name"] == "Acme Robotics, Inc."
     assert acc.loc[0, "annual_revenue"] == 12_500_000
-    assert acc["status"].tolist() == ["customer", "prospect", "customer", "former", "partner", "other"]
+    assert acc["status"].tolist() == [
+        "customer",
+        "prospect",
+        "customer",
+        "former",
+        "partner",
+        "other",
+    ]
     assert pd.isna(acc.loc[3, "annual_revenue"])  # USD 999,999.00 placeholder
     assert pd.isna(acc.loc[5, "annual_revenue"])  # negative
 
@@ -173,7 +213,14 @@ def test_wholesale_dirty_keeps_every_row_and_cleans_spend():
     prepared = _prepare(df)
     assert len(prepared.accounts) == 500
     extra = prepared.extra_features
-    assert list(extra.columns) == ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
+    assert list(extra.columns) == [
+        "Fresh",
+        "Milk",
+        "Grocery",
+        "Frozen",
+        "Detergents_Paper",
+        "Delicassen",
+    ]
     assert (extra.min() >= 0).all() and not extra.isin([999999.0]).any().any()
     assert sum(c["count"] for c in prepared.changes if "placeholder" in c["what"]) == 6
     assert prepared.accounts["account_name"].tolist()[:2] == ["ROW-000001", "ROW-000002"]
@@ -186,7 +233,9 @@ def test_customer_id_wholesale_names_accounts_by_id():
 
 
 def test_text_fields_stripped_and_industry_kept_raw():
-    prepared = _prepare(_table(**{"Account Name": ["  Acme  "], "Industry": [" COMPUTER_SOFTWARE "]}))
+    prepared = _prepare(
+        _table(**{"Account Name": ["  Acme  "], "Industry": [" COMPUTER_SOFTWARE "]})
+    )
     assert prepared.accounts.loc[0, "account_name"] == "Acme"
     assert prepared.accounts.loc[0, "industry"] == "COMPUTER_SOFTWARE"
 
@@ -220,7 +269,12 @@ NAME_KEYS = [
     ("O'Brien & Co.", "o brien and"),
     ("Straße Bau GmbH", "strasse bau"),
     ("Café\u00a0Noir", "café noir"),
-    ("", None), ("   ", None), ("\u00a0", None), (None, None), ("Ltd.", None), ("The Company", None),
+    ("", None),
+    ("   ", None),
+    ("\u00a0", None),
+    (None, None),
+    ("Ltd.", None),
+    ("The Company", None),
 ]
 
 
@@ -229,7 +283,9 @@ def _keys(func, values):
     together = func(pd.Series(values, dtype="str", index=range(10, 10 + len(values)), name="x"))
     assert together.dtype == "str" and together.name == "x"
     assert list(together.index) == list(range(10, 10 + len(values)))
-    assert [None if pd.isna(k) else k for k in together] == [None if pd.isna(k) else k for k in one_by_one]
+    assert [None if pd.isna(k) else k for k in together] == [
+        None if pd.isna(k) else k for k in one_by_one
+    ]
     return together.tolist()
 
 
@@ -260,7 +316,11 @@ def test_normalise_name_keys(name, key):
         ("WWW.STRAẞE.DE", "strasse.de"),
         ("www.straße.de", "strasse.de"),
         ("\tacme.com/path\n", "acme.com"),
-        ("acme", None), ("", None), ("   ", None), (None, None), ("mailto:x", None),
+        ("acme", None),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        ("mailto:x", None),
     ],
 )
 def test_website_domain(url, domain):
@@ -278,7 +338,9 @@ def _read(data: bytes):
 
 def _truth(data: bytes, sep=",", decimal="."):
     """Revenue in dollars from the fixture itself: the written amount times its unit."""
-    return pd.read_csv(io.BytesIO(data), sep=sep, thousands="," if decimal == "." else ".", decimal=decimal)
+    return pd.read_csv(
+        io.BytesIO(data), sep=sep, thousands="," if decimal == "." else ".", decimal=decimal
+    )
 
 
 @pytest.mark.parametrize(
@@ -290,13 +352,18 @@ def _truth(data: bytes, sep=",", decimal="."):
         (exports.hubspot_csv, "Annual Revenue", 1, None, "as written"),
     ],
 )
-def test_revenue_scale_read_from_header_or_plausibility(build, column, multiplier, currency, source):
+def test_revenue_scale_read_from_header_or_plausibility(
+    build, column, multiplier, currency, source
+):
     data = build()
     df = _read(data)
     prepared = _prepare(df)
     unit = prepared.units["annual_revenue"]
     assert (unit["column"], unit["multiplier"], unit["currency"], unit["source"]) == (
-        column, multiplier, currency, source,
+        column,
+        multiplier,
+        currency,
+        source,
     )
     assert unit["evidence"]
     # the numbers themselves: every account's revenue in single units, per employee in the real range
@@ -319,7 +386,9 @@ def test_the_plain_revenue_column_of_millions_reads_1100_04_as_1_1_billion():
 def test_deal_size_column_read_with_its_unit():
     df = _read(exports.hubspot_csv())
     df = df.rename(columns={"Avg Deal Value": "Avg Deal Value ($K)"})
-    df["Avg Deal Value ($K)"] = (df["Avg Deal Value ($K)"].astype(float) / 1000).round(3).astype("str")
+    df["Avg Deal Value ($K)"] = (
+        (df["Avg Deal Value ($K)"].astype(float) / 1000).round(3).astype("str")
+    )
     prepared = _prepare(df)
     unit = prepared.units["deal_size"]
     assert (unit["multiplier"], unit["currency"], unit["source"]) == (1000, "USD", "header")
@@ -328,7 +397,11 @@ def test_deal_size_column_read_with_its_unit():
 
 @pytest.mark.parametrize(
     "user, multiplier, source",
-    [((1e3, None), 1000, "you"), ((1.0, None), 1, "you"), ((None, "GBP"), 1_000_000, "plausibility")],
+    [
+        ((1e3, None), 1000, "you"),
+        ((1.0, None), 1, "you"),
+        ((None, "GBP"), 1_000_000, "plausibility"),
+    ],
 )
 def test_user_unit_wins(user, multiplier, source):
     df = _read(exports.plain_millions_csv())
@@ -344,11 +417,13 @@ def test_user_unit_wins(user, multiplier, source):
 
 
 def test_cells_with_their_own_scale_are_not_scaled_again():
-    df = _table(**{
-        "Account Name": [f"A{i}" for i in range(12)],
-        "Revenue ($M)": ["12.5", "$3M", *["40"] * 10],
-        "Employees": ["50"] * 12,
-    })
+    df = _table(
+        **{
+            "Account Name": [f"A{i}" for i in range(12)],
+            "Revenue ($M)": ["12.5", "$3M", *["40"] * 10],
+            "Employees": ["50"] * 12,
+        }
+    )
     acc = _prepare(df).accounts
     assert acc["annual_revenue"].tolist()[:3] == [12.5e6, 3e6, 40e6]
 
@@ -368,17 +443,25 @@ def test_cells_with_their_own_scale_are_not_scaled_again():
     ],
 )
 def test_revenue_per_employee_decides_the_scale(revenue, employees, multiplier):
-    df = _table(**{
-        "Account Name": [f"A{i}" for i in range(10)], "Revenue": [revenue] * 10, "Employees": [employees] * 10,
-    })
+    df = _table(
+        **{
+            "Account Name": [f"A{i}" for i in range(10)],
+            "Revenue": [revenue] * 10,
+            "Employees": [employees] * 10,
+        }
+    )
     prepared = _prepare(df)
     assert prepared.units["annual_revenue"]["multiplier"] == multiplier
     warned = any("no scale makes it clearly real" in w for w in prepared.warnings)
-    assert warned == (prepared.units["annual_revenue"]["source"] == "as written" and revenue != "250000")
+    assert warned == (
+        prepared.units["annual_revenue"]["source"] == "as written" and revenue != "250000"
+    )
 
 
 def test_too_few_accounts_to_judge_the_scale_keep_amounts_as_written():
-    df = _table(**{"Account Name": ["A", "B"], "Revenue": ["1.5", "2"], "Employees": ["100", "200"]})
+    df = _table(
+        **{"Account Name": ["A", "B"], "Revenue": ["1.5", "2"], "Employees": ["100", "200"]}
+    )
     prepared = _prepare(df)
     assert prepared.units["annual_revenue"]["multiplier"] == 1
     assert "too few accounts" in prepared.units["annual_revenue"]["evidence"]
@@ -387,7 +470,9 @@ def test_too_few_accounts_to_judge_the_scale_keep_amounts_as_written():
 def test_revenue_too_small_for_any_company_without_employees_is_named_not_guessed():
     df = _table(**{"Account Name": [f"A{i}" for i in range(12)], "Revenue": ["1,100.04"] * 12})
     prepared = _prepare(df)
-    assert prepared.units["annual_revenue"]["multiplier"] == 1  # thousands or millions: no way to tell
+    assert (
+        prepared.units["annual_revenue"]["multiplier"] == 1
+    )  # thousands or millions: no way to tell
     assert any("smaller than any company's" in w and "--unit" in w for w in prepared.warnings)
 
 
@@ -400,19 +485,34 @@ def test_units_name_every_money_field_even_without_a_column():
 
 def test_unit_for_a_field_without_a_column_is_refused():
     with pytest.raises(InputError, match="--unit deal_size"):
-        prepare_accounts(_table(**{"Account Name": ["A"]}), infer_mapping(_table(**{"Account Name": ["A"]})),
-                         units={"deal_size": (1e3, None)})
+        prepare_accounts(
+            _table(**{"Account Name": ["A"]}),
+            infer_mapping(_table(**{"Account Name": ["A"]})),
+            units={"deal_size": (1e3, None)},
+        )
 
 
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("Kunde", "customer"), ("Bestandskunde", "customer"), ("Interessent", "prospect"),
-        ("ehemaliger Kunde", "former"), ("Ex-Kunde", "former"), ("Vertriebspartner", "partner"),
-        ("Händler", "partner"), ("Client", "customer"), ("Ancien client", "former"),
-        ("Partenaire", "partner"), ("Cliente", "customer"), ("Prospecto", "prospect"),
-        ("Ex-cliente", "former"), ("Cliente potencial", "prospect"), ("Klant", "customer"),
-        ("Ex-klant", "former"), ("Wederverkoper", "partner"), ("Wettbewerber", "other"),
+        ("Kunde", "customer"),
+        ("Bestandskunde", "customer"),
+        ("Interessent", "prospect"),
+        ("ehemaliger Kunde", "former"),
+        ("Ex-Kunde", "former"),
+        ("Vertriebspartner", "partner"),
+        ("Händler", "partner"),
+        ("Client", "customer"),
+        ("Ancien client", "former"),
+        ("Partenaire", "partner"),
+        ("Cliente", "customer"),
+        ("Prospecto", "prospect"),
+        ("Ex-cliente", "former"),
+        ("Cliente potencial", "prospect"),
+        ("Klant", "customer"),
+        ("Ex-klant", "former"),
+        ("Wederverkoper", "partner"),
+        ("Wettbewerber", "other"),
     ],
 )
 def test_status_words_beyond_english(raw, expected):
@@ -430,8 +530,15 @@ def test_german_export_statuses_and_plan_inputs():
 
 
 def test_user_status_values_win_and_are_listed():
-    df = _table(**{"Account Name": ["A", "B", "C", "D"], "Status": ["Key Account", "key account ", "Lead", "Weird"]})
-    prepared = prepare_accounts(df, infer_mapping(df), status_values={"Key Account": "customer", "Lead": "former"})
+    df = _table(
+        **{
+            "Account Name": ["A", "B", "C", "D"],
+            "Status": ["Key Account", "key account ", "Lead", "Weird"],
+        }
+    )
+    prepared = prepare_accounts(
+        df, infer_mapping(df), status_values={"Key Account": "customer", "Lead": "former"}
+    )
     assert prepared.accounts["status"].tolist() == ["customer", "customer", "former", "other"]
     how = {v["value"]: (v["status"], v["how"], v["count"]) for v in prepared.status["values"]}
     assert how["Key Account"] == ("customer", "set by you", 1)
@@ -471,9 +578,13 @@ def test_without_any_won_deal_status_stays_unknown():
 
 
 def test_blank_status_with_a_won_deal_is_a_customer_and_given_statuses_stay():
-    prepared = _prepare(_table(**{"Account Name": ["A", "B", "C"], "Type": ["Prospect", None, None]}))
+    prepared = _prepare(
+        _table(**{"Account Name": ["A", "B", "C"], "Type": ["Prospect", None, None]})
+    )
     out = status_from_deals(prepared, pd.Series([3, 1, 0]))
-    assert out.accounts["status"].tolist()[:2] == ["prospect", "customer"] and pd.isna(out.accounts.loc[2, "status"])
+    assert out.accounts["status"].tolist()[:2] == ["prospect", "customer"] and pd.isna(
+        out.accounts.loc[2, "status"]
+    )
     assert out.changes[-1]["count"] == 1
 
 
@@ -483,7 +594,11 @@ def test_blank_status_with_a_won_deal_is_a_customer_and_given_statuses_stay():
         ("Profit", ["-120", "40", "300"], [-120.0, 40.0, 300.0]),
         ("Revenue Growth", ["-0.2", "0.1", "0.05"], [-0.2, 0.1, 0.05]),
         ("NPS", ["-30", "10", "55"], [-30.0, 10.0, 55.0]),
-        ("Profits ($M)", ["-1", "-2.5", "4"], [-1.0, -2.5, 4.0]),  # -1 among real negatives is a value
+        (
+            "Profits ($M)",
+            ["-1", "-2.5", "4"],
+            [-1.0, -2.5, 4.0],
+        ),  # -1 among real negatives is a value
         # a column whose header says nothing, with negatives common: a signed quantity
         ("Q3 Figure", ["-5.5", "-7.25", "-9.1", "4.2"], [-5.5, -7.25, -9.1, 4.2]),
     ],
@@ -509,8 +624,12 @@ def test_negatives_are_errors_where_a_field_cannot_be_negative(header, field_nam
 
 @pytest.mark.parametrize(
     "build, digital_all_before",
-    [(exports.fortune_csv, False), (exports.plain_millions_csv, True), (exports.german_csv, False),
-     (exports.hubspot_csv, False)],
+    [
+        (exports.fortune_csv, False),
+        (exports.plain_millions_csv, True),
+        (exports.german_csv, False),
+        (exports.hubspot_csv, False),
+    ],
 )
 def test_the_plan_on_realistic_exports_sees_real_company_sizes(build, digital_all_before):
     from segmentation.pipeline import run

@@ -1,5 +1,6 @@
 """The app through Streamlit's AppTest: every page renders on the sample, controls change results."""
 
+import html
 import json
 
 import pytest
@@ -114,7 +115,9 @@ def test_a_report_with_a_title_line_and_revenue_bands_is_read_and_says_so():
         f"Acct {i},{'Technology' if i % 2 else 'Retail'},{'$10M - $50M' if i % 3 else '$1B+'},{20 + i}\n"
         for i in range(60)
     )
-    data = ("Accounts by revenue band\n\nAccount Name,Industry,Annual Revenue,Employees\n" + rows).encode()
+    data = (
+        "Accounts by revenue band\n\nAccount Name,Industry,Annual Revenue,Employees\n" + rows
+    ).encode()
     at = _app()
     at.file_uploader(key="accounts_upload").set_value(("bands.csv", data, "text/csv")).run()
     _ok(at)
@@ -355,11 +358,13 @@ def test_opportunities_as_maven_shapes_them_are_mapped_on_the_data_page():
     accounts = (ROOT / "data" / "sample_accounts.csv").read_text().splitlines()[1:41]
     names = [line.split('","')[1] for line in accounts]
     rows = "".join(
-        f"{i:08X},Moses Frase,GTX Basic,\"{name}\",{'Won' if i % 3 else 'Lost'},2016-10-20,2017-03-01,"
+        f'{i:08X},Moses Frase,GTX Basic,"{name}",{"Won" if i % 3 else "Lost"},2016-10-20,2017-03-01,'
         f"{1000 + i if i % 3 else 0}\n"
         for i, name in enumerate(names)
     )
-    header = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+    header = (
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+    )
     at = _app()
     at.file_uploader(key="opportunities_upload").set_value(
         ("sales_pipeline.csv", (header + rows).encode(), "text/csv")
@@ -370,7 +375,7 @@ def test_opportunities_as_maven_shapes_them_are_mapped_on_the_data_page():
 
 
 def test_opportunity_columns_the_app_did_not_recognise_can_be_mapped():
-    rows = "".join(f"Globex {i},Gewonnen,\"1.200,00 €\"\n" for i in range(5))
+    rows = "".join(f'Globex {i},Gewonnen,"1.200,00 €"\n' for i in range(5))
     at = _app()
     at.file_uploader(key="opportunities_upload").set_value(
         ("chancen.csv", ("Firma,Phase,Betrag\n" + rows).encode(), "text/csv")
@@ -378,10 +383,18 @@ def test_opportunity_columns_the_app_did_not_recognise_can_be_mapped():
     assert not at.exception
     assert "no amount column" in at.error[0].value
     # Fields in OPPORTUNITY_LABELS order: account_id, account_name, amount, stage, ...
-    _edit(at, "opp_mapping_editor", {1: {"column": "Firma"}, 2: {"column": "Betrag"}, 3: {"column": "Phase"}})
+    _edit(
+        at,
+        "opp_mapping_editor",
+        {1: {"column": "Firma"}, 2: {"column": "Betrag"}, 3: {"column": "Phase"}},
+    )
     at.button(key="apply_opp_mapping").click().run()
     _ok(at)
-    assert at.session_state["opp_overrides"] == {"account_name": "Firma", "amount": "Betrag", "stage": "Phase"}
+    assert at.session_state["opp_overrides"] == {
+        "account_name": "Firma",
+        "amount": "Betrag",
+        "stage": "Phase",
+    }
     assert "Opportunities: 5 deals read" in _texts(at)
     assert "5 won, 0 lost, 0 open" in _texts(at)
 
@@ -416,8 +429,31 @@ def test_team_plan_shows_cost_hiring_and_sensitivity():
     at.switch_page("app_pages/team_plan.py").run()
     _ok(at)
     sizing, hiring, tornado = _chart(at, "sizing"), _chart(at, "hiring"), _chart(at, "tornado")
-    assert [t["name"].split(" (")[0] for t in sizing["data"]] == ["Capacity", "Coverage floor", "Affordable", "Recommended"]
+    assert [t["name"].split(" (")[0] for t in sizing["data"]] == [
+        "Capacity",
+        "Coverage floor",
+        "Affordable",
+        "Recommended",
+    ]
     # Twelve months of reps and capacity against the bookings target.
-    assert len(hiring["data"][0]["x"]) == 12 and hiring["data"][3]["name"] == "Bookings target a month"
+    assert (
+        len(hiring["data"][0]["x"]) == 12 and hiring["data"][3]["name"] == "Bookings target a month"
+    )
     assert {t["name"] for t in tornado["data"]} == {"-20%", "+20%"}
     assert "cost of sales" in next(m.help for m in at.metric if m.label == "Reps recommended")
+
+
+def test_the_data_page_says_first_when_key_fields_are_missing_or_a_mapping_looks_wrong():
+    from tests.test_guidance import DOUBTFUL, NAMES_AND_SIZES
+
+    at = _app()
+    at.file_uploader(key="accounts_upload").set_value(
+        ("names.csv", NAMES_AND_SIZES, "text/csv")
+    ).run()
+    assert not at.exception
+    warnings = [str(w.value).replace("\\", "") for w in at.warning]
+    assert any(w.startswith("Only 2 of the 5 fields a plan leans on were found") for w in warnings)
+    at.file_uploader(key="accounts_upload").set_value(("doubtful.csv", DOUBTFUL, "text/csv")).run()
+    assert not at.exception
+    warnings = [html.unescape(str(w.value).replace("\\", "")) for w in at.warning]
+    assert "Employees is read from 'Employees': code (7 digits). Check the mapping." in warnings

@@ -53,7 +53,9 @@ def test_segments_and_teams_tables(sample_run):
     teams = pd.read_csv(sample_run / "teams.csv")
     assignments = pd.read_csv(sample_run / "assignments.csv")
     assert {"segment", "accounts", "motion", "role"} <= set(segments.columns)
-    assert {"team", "motion", "role", "specialization", "accounts", "headcount"} <= set(teams.columns)
+    assert {"team", "motion", "role", "specialization", "accounts", "headcount"} <= set(
+        teams.columns
+    )
     assert segments["accounts"].sum() == len(assignments)
     assert teams["accounts"].sum() == len(assignments)
     assert set(assignments["team"]) == set(teams["team"])
@@ -65,7 +67,10 @@ def test_report_json_contract(sample_run):
         assert key in report
     assert report["rows_read"] == 2000
     assert report["mapping"]["account_name"] == "Account Name"
-    assert all({"name", "accounts"} <= set(v) or {"vertical", "accounts"} <= set(v) for v in report["verticals"])
+    assert all(
+        {"name", "accounts"} <= set(v) or {"vertical", "accounts"} <= set(v)
+        for v in report["verticals"]
+    )
     assert {"silhouette", "stability", "verdict"} <= set(report["quality"])
 
 
@@ -197,7 +202,10 @@ def _one_error_line(capsys) -> str:
     ("args", "expected"),
     [
         (["--seed", "-1"], "--seed: must be a whole number from 0 to 2,147,483,647"),
-        (["--seed", "99999999999999999999"], "--seed: must be a whole number from 0 to 2,147,483,647"),
+        (
+            ["--seed", "99999999999999999999"],
+            "--seed: must be a whole number from 0 to 2,147,483,647",
+        ),
         (["--seed", "1.5"], "--seed: must be a whole number"),
         (["--seed", "2147483648"], "--seed: must be a whole number from 0 to 2,147,483,647"),
         (["--k-types", "-3"], "--k-types: must be a whole number of 1 or more"),
@@ -207,7 +215,9 @@ def _one_error_line(capsys) -> str:
         (["--out", "/proc/x"], "cannot create the output folder /proc/x"),
     ],
 )
-def test_bad_numbers_and_unwritable_folders_exit_2_with_one_error_line(small_accounts, capsys, args, expected):
+def test_bad_numbers_and_unwritable_folders_exit_2_with_one_error_line(
+    small_accounts, capsys, args, expected
+):
     if "/proc/x" in args and not Path("/proc/self").exists():
         pytest.skip("no /proc on this platform")
     assert main(["run", str(small_accounts), *args]) == 2
@@ -218,7 +228,9 @@ def test_the_largest_seed_is_accepted(small_accounts, tmp_path):
     assert main(["run", str(small_accounts), "--seed", "2147483647", "--out", str(tmp_path)]) == 0
 
 
-def test_run_replaces_a_link_in_the_out_folder_instead_of_writing_through_it(small_accounts, tmp_path):
+def test_run_replaces_a_link_in_the_out_folder_instead_of_writing_through_it(
+    small_accounts, tmp_path
+):
     precious = tmp_path / "precious.txt"
     precious.write_bytes(b"keep me\n")
     out = tmp_path / "out"
@@ -230,7 +242,9 @@ def test_run_replaces_a_link_in_the_out_folder_instead_of_writing_through_it(sma
     assert (out / "assignments.csv").read_bytes().startswith(b'"account_id"')
 
 
-def test_a_rerun_without_reps_removes_the_disruption_file_of_the_run_with_reps(small_accounts, tmp_path, capsys):
+def test_a_rerun_without_reps_removes_the_disruption_file_of_the_run_with_reps(
+    small_accounts, tmp_path, capsys
+):
     roster = tmp_path / "reps.csv"
     roster.write_text("rep,motion,role\nR1,inside,generalist\nR2,field,generalist\n")
     out = tmp_path / "out"
@@ -274,7 +288,9 @@ def test_a_write_that_fails_or_is_interrupted_keeps_the_previous_files_whole(
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(small_accounts, tmp_path, capsys, monkeypatch):
+def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(
+    small_accounts, tmp_path, capsys, monkeypatch
+):
     import segmentation.pipeline
 
     def interrupted(*args, **kwargs):
@@ -292,7 +308,10 @@ def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(small_accounts, tm
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[rules]\nattainment = 0\n", "Rule 'attainment' in the playbook file is 0, outside its valid range (0, 1]"),
+        (
+            "[rules]\nattainment = 0\n",
+            "Rule 'attainment' in the playbook file is 0, outside its valid range (0, 1]",
+        ),
         (
             "[rules.selling_hours_per_rep]\nvalue = 0\n",
             "Rule 'selling_hours_per_rep' in the playbook file is 0, outside its valid range (0, 8760]",
@@ -300,7 +319,9 @@ def test_ctrl_c_before_the_files_exits_130_and_writes_nothing(small_accounts, tm
         ("[rules]\nuse_conservative_field_line = 2\n", "valid range 0 or 1"),
     ],
 )
-def test_a_playbook_value_out_of_range_exits_2_naming_rule_value_and_range(small_accounts, tmp_path, capsys, text, expected):
+def test_a_playbook_value_out_of_range_exits_2_naming_rule_value_and_range(
+    small_accounts, tmp_path, capsys, text, expected
+):
     playbook = tmp_path / "playbook.toml"
     playbook.write_text(text)
     out = tmp_path / "out"

@@ -298,7 +298,9 @@ def test_sampled_silhouettes_equal_scikit_learns_score(n, sample_size, ks):
     X[: n // 2] += 2.5
     labelings = [rng.integers(0, k, n) for k in ks] + [(X[:, 0] > 1.2).astype(int) * 7]
     ours = sampled_silhouettes(X, labelings, sample_size, 11)
-    theirs = [silhouette_score(X, lab, sample_size=sample_size, random_state=11) for lab in labelings]
+    theirs = [
+        silhouette_score(X, lab, sample_size=sample_size, random_state=11) for lab in labelings
+    ]
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
 
 
@@ -454,12 +456,16 @@ def hubspot_export(n: int = 1500, seed: int = 0) -> tuple[bytes, np.ndarray]:
             "Average Deal Size": np.round(10 ** (planted(3) + rng.normal(0, 0.12, n)), -1),
             "Lifecycle Stage": planted(4),
             "Company owner": rng.choice(["Ana Diaz", "Ben Ito"], n),
-            "Create Date": [f"2024-{m:02d}-{d:02d} 10:00" for m, d in zip(
-                rng.integers(1, 13, n), rng.integers(1, 29, n)
-            )],  # fmt: skip
-            "Phone Number": [f"+1 {a}-{b}-{c:04d}" for a, b, c in zip(
-                rng.integers(201, 990, n), rng.integers(200, 999, n), rng.integers(0, 10000, n)
-            )],  # fmt: skip
+            "Create Date": [
+                f"2024-{m:02d}-{d:02d} 10:00"
+                for m, d in zip(rng.integers(1, 13, n), rng.integers(1, 29, n))
+            ],  # fmt: skip
+            "Phone Number": [
+                f"+1 {a}-{b}-{c:04d}"
+                for a, b, c in zip(
+                    rng.integers(201, 990, n), rng.integers(200, 999, n), rng.integers(0, 10000, n)
+                )
+            ],  # fmt: skip
             "Postal Code": [f"{z:05d}" for z in rng.integers(501, 99950, n)],
             "Number of Associated Contacts": rng.poisson(4, n),
         }
@@ -488,7 +494,12 @@ def test_hubspot_export_with_four_clear_types_gives_four():
     # pooled into a cheaper motion, and says where it came from.
     segments = result.team_plan.plan.segments
     pooled = segments["pooled_from"].astype("str")
-    planned = pooled.str.split(" · ").str[0].str.lower().where(pooled != "", segments["motion"].astype("str"))
+    planned = (
+        pooled.str.split(" · ")
+        .str[0]
+        .str.lower()
+        .where(pooled != "", segments["motion"].astype("str"))
+    )
     motions = planned.groupby(segments["customer_type"], observed=True).unique()
     assert [list(motions[name]) for name in types.table["customer_type"]] == [
         ["field"], ["field"], ["inside"], ["digital"],
@@ -499,8 +510,10 @@ def test_hubspot_export_with_four_clear_types_gives_four():
     "rows, chosen",
     [
         # (k, gap, stability, min_share): highest gap - 0.15 k among the eligible
-        ([(2, 0.97, 1.0, 0.4), (3, 1.17, 1.0, 0.3), (4, 2.03, 1.0, 0.19), (5, 1.96, 0.77, 0.12)],
-         4),  # fmt: skip
+        (
+            [(2, 0.97, 1.0, 0.4), (3, 1.17, 1.0, 0.3), (4, 2.03, 1.0, 0.19), (5, 1.96, 0.77, 0.12)],
+            4,
+        ),  # fmt: skip
         # a bigger gap that is not stable is not chosen
         ([(2, 1.0, 1.0, 0.4), (3, 1.1, 0.99, 0.3), (4, 2.0, 0.6, 0.2)], 2),
         # nor one that leaves a type under 3% of accounts
@@ -509,8 +522,16 @@ def test_hubspot_export_with_four_clear_types_gives_four():
         ([(2, 1.0, 1.0, 0.4), (3, 1.14, 1.0, 0.3)], 2),
         ([(2, 1.0, 1.0, 0.4), (3, 1.16, 1.0, 0.3)], 3),
         # one step that does not pay does not stop the count (nested types)
-        ([(2, 0.46, 1.0, 0.4), (3, 0.52, 0.9, 0.12), (4, 0.86, 1.0, 0.12), (5, 1.11, 1.0, 0.12),
-          (6, 1.22, 0.92, 0.12)], 5),  # fmt: skip
+        (
+            [
+                (2, 0.46, 1.0, 0.4),
+                (3, 0.52, 0.9, 0.12),
+                (4, 0.86, 1.0, 0.12),
+                (5, 1.11, 1.0, 0.12),
+                (6, 1.22, 0.92, 0.12),
+            ],
+            5,
+        ),  # fmt: skip
         # nothing stable: the fewest tiers
         ([(2, 0.5, 0.7, 0.4), (3, 0.9, 0.8, 0.3)], 2),
     ],

@@ -19,10 +19,14 @@ def test_engine_modules_do_not_import_streamlit():
         + "".join(f"import {name}\n" for name in ENGINE_MODULES)
         + "print('streamlit' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
 def test_every_engine_module_is_covered():
     # A new module is picked up automatically; this guards the discovery itself.
-    assert {"segmentation.pipeline", "segmentation.cli", "segmentation.export"} <= set(ENGINE_MODULES)
+    assert {"segmentation.pipeline", "segmentation.cli", "segmentation.export"} <= set(
+        ENGINE_MODULES
+    )

@@ -44,7 +44,7 @@ TRIGGERS = [
     "＠SUM(A1)",
     "  =1+1",
     "\u00a0=1+1",
-    "\u200b=HYPERLINK(\"http://x\")",
+    '\u200b=HYPERLINK("http://x")',
 ]
 SAFE = ["Acme Inc", "O'Brien & Sons", "3M", "Café Ünïcode", "a=b", "Edge-Communications"]
 
@@ -70,13 +70,13 @@ def test_numbers_stay_numbers_and_negative_numbers_are_not_prefixed():
     frame = pd.DataFrame({"value": [-5.0, 1234.5], "name": ["-5", "ok"]})
     text = to_csv_bytes(frame).decode()
     assert '"-5.0"' in text  # the number is written as a number
-    assert "\"'-5\"" in text  # the text cell that looks like a formula is guarded
+    assert '"\'-5"' in text  # the text cell that looks like a formula is guarded
 
 
 def test_csv_quotes_every_field_and_guards_headers():
-    frame = pd.DataFrame({"=cmd": ["=HYPERLINK(\"x\")"], "n": [1]})
+    frame = pd.DataFrame({"=cmd": ['=HYPERLINK("x")'], "n": [1]})
     lines = to_csv_bytes(frame).decode().splitlines()
-    assert lines[0] == "\"'=cmd\",\"n\""
+    assert lines[0] == '"\'=cmd","n"'
     assert lines[1].startswith("\"'=HYPERLINK")
 
 
@@ -101,7 +101,7 @@ def test_teams_zip_has_one_guarded_csv_per_team_and_is_deterministic():
         names = sorted(archive.namelist())
         assert names == ["field_farmers.csv", "inside_hunters.csv"]
         field = archive.read("field_farmers.csv").decode()
-    assert "\"'=bad\"" in field and "Good" not in field
+    assert '"\'=bad"' in field and "Good" not in field
 
 
 def test_excel_workbook_writes_no_live_formula_or_url():
@@ -140,7 +140,9 @@ def _pandas_reference(frame: pd.DataFrame) -> bytes:
         pd.Series([True, False, True, True, False, False]),
         pd.Series(["a", "b", None, "a", "b", "a"], dtype="category"),
         pd.Series([1, "x", None, 2.5, "=bad", True], dtype=object),
-        pd.Series(pd.to_datetime(["2024-01-02", None, "2025-12-31", "2024-01-02", None, "2020-02-29"])),
+        pd.Series(
+            pd.to_datetime(["2024-01-02", None, "2025-12-31", "2024-01-02", None, "2020-02-29"])
+        ),
     ],
     ids=["text", "float", "Int64", "int64", "bool", "category", "mixed", "datetime"],
 )
@@ -174,9 +176,13 @@ def test_categorical_text_is_guarded_once_per_category_and_writes_like_text():
 
 def test_teams_zip_of_categorical_teams_matches_text_teams_whatever_the_category_order():
     teams = ["Inside · Hunters", "=Field", "Digital", None, "Inside · Hunters"]
-    text = pd.DataFrame({"account_id": ["1", "2", "3", "4", "5"], "team": pd.Series(teams, dtype="str")})
+    text = pd.DataFrame(
+        {"account_id": ["1", "2", "3", "4", "5"], "team": pd.Series(teams, dtype="str")}
+    )
     # categories out of order and one without accounts: neither may show in the zip
-    categorical = text.assign(team=_categorical(teams, ["Inside · Hunters", "Unused", "Digital", "=Field"]))
+    categorical = text.assign(
+        team=_categorical(teams, ["Inside · Hunters", "Unused", "Digital", "=Field"])
+    )
     assert teams_zip(categorical) == teams_zip(text)
     with zipfile.ZipFile(io.BytesIO(teams_zip(categorical))) as archive:
         assert "unused.csv" not in archive.namelist()
@@ -184,7 +190,9 @@ def test_teams_zip_of_categorical_teams_matches_text_teams_whatever_the_category
 
 def test_excel_workbook_guards_categorical_text():
     frame = pd.DataFrame({"team": _categorical(["=1+1", "Acme", None], ["Acme", "=1+1"])})
-    sheet = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))["Assignments"]
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_workbook({"Assignments": frame})))[
+        "Assignments"
+    ]
     assert [c.value for c in sheet["A"][1:]] == ["'=1+1", "Acme"]  # the blank cell is not written
     assert all(c.data_type != "f" for c in sheet["A"])
 
@@ -240,20 +248,28 @@ def test_team_csvs_name_accounts_without_a_team_the_same_whatever_the_dtype(dtyp
 # Issue 19: links in --out were written through, a failure left half a set, stale files survived.
 
 OLD = {"assignments.csv": b"old assignments\n", "teams.csv": b"old teams\n", "report.json": b"{}\n"}
-NEW = {"assignments.csv": b"new assignments\n", "teams.csv": b"new teams\n", "report.json": b'{"n": 1}\n'}
+NEW = {
+    "assignments.csv": b"new assignments\n",
+    "teams.csv": b"new teams\n",
+    "report.json": b'{"n": 1}\n',
+}
 
 
 def _files(folder):
     """Every entry of a folder, hidden ones included: name -> bytes (or 'link'/'dir')."""
     out = {}
     for path in sorted(folder.iterdir()):
-        out[path.name] = "link" if path.is_symlink() else "dir" if path.is_dir() else path.read_bytes()
+        out[path.name] = (
+            "link" if path.is_symlink() else "dir" if path.is_dir() else path.read_bytes()
+        )
     return out
 
 
 @pytest.mark.parametrize("name", ["assignments.csv", "report.json", MANIFEST])
 @pytest.mark.parametrize("target_exists", [True, False])
-def test_an_output_name_linked_elsewhere_replaces_the_link_and_never_writes_through_it(tmp_path, name, target_exists):
+def test_an_output_name_linked_elsewhere_replaces_the_link_and_never_writes_through_it(
+    tmp_path, name, target_exists
+):
     outside = tmp_path / "elsewhere" / "precious.txt"
     outside.parent.mkdir()
     if target_exists:
@@ -282,7 +298,9 @@ def test_a_rerun_removes_only_the_files_an_earlier_run_wrote_and_this_one_does_n
     assert set(files) == {*NEW, MANIFEST, "notes.txt", "edited.csv"}
     assert {n: files[n] for n in NEW} == NEW
     assert files["notes.txt"] == b"the user's\n" and files["edited.csv"] == b"the user changed it\n"
-    assert json.loads(files[MANIFEST])["files"] == {n: hashlib.sha256(d).hexdigest() for n, d in NEW.items()}
+    assert json.loads(files[MANIFEST])["files"] == {
+        n: hashlib.sha256(d).hexdigest() for n, d in NEW.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -350,7 +368,9 @@ def _failing_on(name, error):
     ],
 )
 @pytest.mark.parametrize("failing", ["teams.csv", "report.json", MANIFEST])
-def test_a_write_that_fails_midway_leaves_the_previous_set_whole(tmp_path, monkeypatch, error, raised, message, failing):
+def test_a_write_that_fails_midway_leaves_the_previous_set_whole(
+    tmp_path, monkeypatch, error, raised, message, failing
+):
     from segmentation import export
 
     out = tmp_path / "out"
@@ -372,7 +392,9 @@ def test_a_read_only_folder_is_an_input_error(tmp_path, monkeypatch):
         raise OSError(errno.EROFS, "Read-only file system", str(out))
 
     monkeypatch.setattr(export.tempfile, "mkdtemp", read_only)
-    with pytest.raises(InputError, match="cannot write to .*Read-only file system.*give --out a folder"):
+    with pytest.raises(
+        InputError, match="cannot write to .*Read-only file system.*give --out a folder"
+    ):
         write_outputs(NEW, out)
     assert list(out.iterdir()) == []
 
@@ -405,7 +427,9 @@ def test_an_output_path_taken_by_the_wrong_kind_of_entry_is_refused(tmp_path, ma
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
-def test_ctrl_c_while_the_files_move_into_place_waits_until_the_set_is_complete(tmp_path, monkeypatch):
+def test_ctrl_c_while_the_files_move_into_place_waits_until_the_set_is_complete(
+    tmp_path, monkeypatch
+):
     from segmentation import export
 
     out = tmp_path / "out"

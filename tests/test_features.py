@@ -377,9 +377,12 @@ def dynamics_export(n: int = 600, seed: int = 3) -> tuple[bytes, np.ndarray]:
             "Number of Employees": emp.astype(int),
             "Annual Revenue": [f"${v:,.2f}" for v in rev],
             "Address 1: ZIP/Postal Code": [f"{z:05d}" for z in rng.integers(501, 99950, n)],
-            "Main Phone": [f"{a}{b}{c:04d}" for a, b, c in zip(
-                rng.integers(201, 990, n), rng.integers(200, 999, n), rng.integers(0, 10000, n)
-            )],  # fmt: skip
+            "Main Phone": [
+                f"{a}{b}{c:04d}"
+                for a, b, c in zip(
+                    rng.integers(201, 990, n), rng.integers(200, 999, n), rng.integers(0, 10000, n)
+                )
+            ],  # fmt: skip
             "Rank": rng.permutation(n) + 1,
             "Lead Score": score,
             "Credit Limit": np.round(10 ** rng.normal(4.5, 0.4, n), -2),

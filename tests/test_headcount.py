@@ -50,13 +50,30 @@ PB = load_playbook()
 def test_one_seat_books_quota_times_attainment_less_ramp_and_attrition(
     quota, attainment, ramp, productivity, attrition, fill, expected
 ):
-    got = per_rep_bookings(quota, attainment, ramp_months=ramp, ramp_productivity=productivity,
-                           attrition=attrition, time_to_fill_months=fill)
+    got = per_rep_bookings(
+        quota,
+        attainment,
+        ramp_months=ramp,
+        ramp_productivity=productivity,
+        attrition=attrition,
+        time_to_fill_months=fill,
+    )
     assert got == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(
-    ("bookings", "per_rep", "named", "per_rep_max", "csm", "loaded", "capacity", "floor", "ceiling", "reps"),
+    (
+        "bookings",
+        "per_rep",
+        "named",
+        "per_rep_max",
+        "csm",
+        "loaded",
+        "capacity",
+        "floor",
+        "ceiling",
+        "reps",
+    ),
     [
         # $4M at $805,375 a seat = 4.97 reps; 120 named / 50 = 2.4; 4M x 0.5 / 250K = 8: 5 reps.
         (4_000_000, 805_375, 120, 50, 0.5, 250_000, 4_000_000 / 805_375, 2.4, 8.0, 5),
@@ -98,7 +115,9 @@ def book_profiles():
 def test_bookings_from_the_playbook_rates_without_history():
     seg = book_profiles()
     motion = np.array(["field", "inside", "inside"])
-    out, why, rules = segment_bookings(seg, motion, np.array([50_000.0, 5_000.0, 20_000.0]), PB, None)
+    out, why, rules = segment_bookings(
+        seg, motion, np.array([50_000.0, 5_000.0, 20_000.0]), PB, None
+    )
     # 100 customers renew 0.2 and expand 0.2 deals a year: $50K x 40 = $2M (farmers' credit);
     # 400 prospects convert 0.1: $5K x 40 = $200K; 50 former 0.05: $20K x 2.5 = $50K.
     assert list(out["bookings"]) == pytest.approx([2_000_000, 200_000, 50_000])
@@ -120,20 +139,31 @@ def test_bookings_from_history_won_value_then_pipeline_at_the_win_rate():
         }
     )
     motion = np.array(["field", "inside", "inside"])
-    out, why, _ = segment_bookings(seg, motion, np.array([50_000.0, 5_000.0, 20_000.0]), PB, accounts)
+    out, why, _ = segment_bookings(
+        seg, motion, np.array([50_000.0, 5_000.0, 20_000.0]), PB, accounts
+    )
     assert out.loc[0, "bookings"] == pytest.approx(500_000)
     assert out.loc[0, "bookings_basis"] == "won last 12 months"
     assert out.loc[1, "bookings"] == pytest.approx(80_000 * 0.25)
     assert out.loc[1, "bookings_basis"] == "open pipeline × win rate"
     assert "25% win rate" in why[1]
     # Former customers have no deals in the file: the playbook's rates, and the sentence says why.
-    assert out.loc[2, "bookings_basis"] == "playbook rates" and "no deals in the opportunities file" in why[2]
+    assert (
+        out.loc[2, "bookings_basis"] == "playbook rates"
+        and "no deals in the opportunities file" in why[2]
+    )
 
 
 def test_a_shorter_window_is_scaled_to_a_year():
     seg = book_profiles().iloc[:1]
-    accounts = pd.DataFrame({"segment": ["A · Customers"], "won_revenue_recent": [300_000.0],
-                             "won_deals": [3], "lost_deals": [0]})
+    accounts = pd.DataFrame(
+        {
+            "segment": ["A · Customers"],
+            "won_revenue_recent": [300_000.0],
+            "won_deals": [3],
+            "lost_deals": [0],
+        }
+    )
     pb = PB.with_values(bookings_history_months=6)
     out, _, _ = segment_bookings(seg, np.array(["field"]), np.array([50_000.0]), pb, accounts)
     assert out.loc[0, "bookings"] == pytest.approx(600_000)
@@ -169,8 +199,17 @@ def plans(draw):
         prospects = draw(st.integers(0, accounts - customers))
         former = draw(st.integers(0, accounts - customers - prospects))
         deal = draw(st.floats(200, 2_000_000))
-        rows.append(profile(f"V{i % 3} · T{i}", accounts, customers, prospects, former=former, deal=deal,
-                            employees=draw(st.floats(1, 50_000))))
+        rows.append(
+            profile(
+                f"V{i % 3} · T{i}",
+                accounts,
+                customers,
+                prospects,
+                former=former,
+                deal=deal,
+                employees=draw(st.floats(1, 50_000)),
+            )
+        )
     values = {
         "cost_of_sales_max": draw(st.floats(0.05, 1.5)),
         "quota_field": draw(st.floats(200_000, 3_000_000)),
@@ -202,13 +241,22 @@ def test_no_recommended_team_costs_more_than_cost_of_sales_max(case):
 
 
 def test_a_team_its_bookings_cannot_pay_for_is_pooled_into_the_cheaper_motion():
-    rows = [profile("A · Customers", 2_000, 2_000, 0, deal=60_000), profile("A · Former", 40, 0, 0, former=40, deal=60_000)]
+    rows = [
+        profile("A · Customers", 2_000, 2_000, 0, deal=60_000),
+        profile("A · Former", 40, 0, 0, former=40, deal=60_000),
+    ]
     plan = plan_coverage(pd.DataFrame(rows), PB)
     row = plan.segments.set_index("segment").loc["A · Former"]
     # Win-back hunters of their own: 40 x 0.05 x $60K = $120K a year pays for 0.24 of a $250K
     # field rep at 50%, so Inside · Hunters; there 0.48 of a $125K inside rep, so digital.
-    assert row["bookings"] == 0 and row["team"] == "Digital" and row["pooled_from"] == "Field · Hunters"
-    assert "pooled into Inside · Hunters" in row["reason"] and "pooled into Digital" in row["reason"]
+    assert (
+        row["bookings"] == 0
+        and row["team"] == "Digital"
+        and row["pooled_from"] == "Field · Hunters"
+    )
+    assert (
+        "pooled into Inside · Hunters" in row["reason"] and "pooled into Digital" in row["reason"]
+    )
     assert "within 4 months" in row["transition"]
     assert list(plan.teams["team"]) == ["Field · Farmers", "Digital"]
 
@@ -241,14 +289,38 @@ def test_hiring_from_a_roster_hires_the_gap_and_backfills_attrition():
 @pytest.fixture(scope="module")
 def sample_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
-    assert main(["run", str(SAMPLE_ACCOUNTS), "--opportunities", str(SAMPLE_OPPORTUNITIES), "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(SAMPLE_ACCOUNTS),
+                "--opportunities",
+                str(SAMPLE_OPPORTUNITIES),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
 def test_output_contract_adds_columns_and_hiring_csv(sample_out):
     teams = pd.read_csv(sample_out / "teams.csv")
-    old = ["team", "motion", "role", "specialization", "overlays", "segments", "accounts",
-           "headcount_workload", "headcount_capacity", "headcount", "gap", "reason"]
+    old = [
+        "team",
+        "motion",
+        "role",
+        "specialization",
+        "overlays",
+        "segments",
+        "accounts",
+        "headcount_workload",
+        "headcount_capacity",
+        "headcount",
+        "gap",
+        "reason",
+    ]
     assert list(teams.columns[: len(old)]) == old  # nothing dropped or renamed
     assert {"deal_size_basis", "bookings", "cost", "cost_of_sales"} <= set(teams.columns)
     assert list(teams.columns) == list(TEAM_COLUMNS)
@@ -259,8 +331,16 @@ def test_output_contract_adds_columns_and_hiring_csv(sample_out):
         assert list(rows["month"]) == list(range(1, 13))
     report = json.loads((sample_out / "report.json").read_text())
     rules = {r["id"]: r for r in report["playbook"]}
-    for rule in ("cost_of_sales_max", "ote_field", "ote_inside", "quota_ote_min", "attrition_annual",
-                 "loaded_cost_multiplier", "renewal_credit_rate", "bookings_history_months"):
+    for rule in (
+        "cost_of_sales_max",
+        "ote_field",
+        "ote_inside",
+        "quota_ote_min",
+        "attrition_annual",
+        "loaded_cost_multiplier",
+        "renewal_credit_rate",
+        "bookings_history_months",
+    ):
         assert {"value", "unit", "source", "confidence"} <= set(rules[rule])
     assert report["headcount"]["total_headcount"] == int(teams["headcount"].sum())
 
@@ -272,9 +352,17 @@ def test_sensitivity_moves_the_right_way(sample_out):
     assert len(sens) == 7
     # Bigger deals: more bookings, more reps; a higher quota or attainment: fewer reps.
     assert sens.loc[("deal size", "+20%"), "bookings"] == pytest.approx(base["bookings"] * 1.2)
-    assert sens.loc[("deal size", "+20%"), "headcount"] >= base["headcount"] >= sens.loc[("deal size", "-20%"), "headcount"]
+    assert (
+        sens.loc[("deal size", "+20%"), "headcount"]
+        >= base["headcount"]
+        >= sens.loc[("deal size", "-20%"), "headcount"]
+    )
     for p in ("quota", "attainment"):
-        assert sens.loc[(p, "+20%"), "headcount"] <= base["headcount"] <= sens.loc[(p, "-20%"), "headcount"]
+        assert (
+            sens.loc[(p, "+20%"), "headcount"]
+            <= base["headcount"]
+            <= sens.loc[(p, "-20%"), "headcount"]
+        )
 
 
 def won_bookings_imply(accounts_csv, deals, assignments: pd.DataFrame, pb) -> float:
@@ -287,12 +375,17 @@ def won_bookings_imply(accounts_csv, deals, assignments: pd.DataFrame, pb) -> fl
     amount = won["Amount"].str.replace(r"[^0-9.]", "", regex=True).astype(float)
     motion = dict(zip(assignments["account_id"], assignments["motion"]))
     by_motion = amount.groupby(won["Account ID"].map(motion)).sum()
-    return sum(by_motion.get(m, 0.0) / (pb.value(f"quota_{m}") * pb.value("attainment")) for m in ("field", "inside"))
+    return sum(
+        by_motion.get(m, 0.0) / (pb.value(f"quota_{m}") * pb.value("attainment"))
+        for m in ("field", "inside")
+    )
 
 
 def test_sample_headcount_is_within_a_factor_of_two_of_won_bookings(sample_out):
     deals = pd.read_csv(SAMPLE_OPPORTUNITIES, dtype=str)
-    implied = won_bookings_imply(SAMPLE_ACCOUNTS, deals, pd.read_csv(sample_out / "assignments.csv"), PB)
+    implied = won_bookings_imply(
+        SAMPLE_ACCOUNTS, deals, pd.read_csv(sample_out / "assignments.csv"), PB
+    )
     total = pd.read_csv(sample_out / "teams.csv")["headcount"].sum()
     assert implied > 10  # the sample books ~$44M a year
     assert implied / 2 <= total <= implied * 2
@@ -307,7 +400,9 @@ def test_generated_crm_with_pipeline_is_within_a_factor_of_two(tmp_path):
     deals.to_csv(deals_path, index=False)
     result = pipeline.run(accounts, opportunities=deals_path)
     teams = result.team_plan.plan.teams
-    implied = won_bookings_imply(accounts, deals.astype(str), result.team_plan.assignments.astype(str), PB)
+    implied = won_bookings_imply(
+        accounts, deals.astype(str), result.team_plan.assignments.astype(str), PB
+    )
     assert implied > 10
     assert implied / 2 <= teams["headcount"].sum() <= implied * 2
     assert (teams["cost"] <= PB.value("cost_of_sales_max") * teams["bookings"] + 1e-6).all()
@@ -335,7 +430,9 @@ def test_hiring_starts_from_the_roster_so_hires_are_the_gap(tmp_path):
 
 def test_a_quota_too_low_for_the_ote_is_flagged_and_the_ceiling_holds():
     pb = PB.with_values(quota_field=600_000)
-    team = plan_coverage(pd.DataFrame([profile("A · Customers", 2_000, 2_000, 0, deal=60_000)]), pb).teams.iloc[0]
+    team = plan_coverage(
+        pd.DataFrame([profile("A · Customers", 2_000, 2_000, 0, deal=60_000)]), pb
+    ).teams.iloc[0]
     # $60K x 2,000 x 0.4 = $48M. A seat books $600K x 0.85 x 0.9475 = $483,225, so capacity asks
     # 99.3 reps; at $250K loaded a seat costs 52% of what it books: the ceiling is 48M x 0.5 / 250K = 96.
     assert team["headcount_capacity"] == pytest.approx(48_000_000 / 483_225)

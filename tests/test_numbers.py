@@ -247,9 +247,16 @@ def test_header_units(header, base, multiplier, currency):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("1e6", (1e6, None)), ("1000000", (1e6, None)), ("1,000", (1e3, None)), ("M", (1e6, None)),
-        ("millions", (1e6, None)), ("k", (1e3, None)), ("1", (1.0, None)), ("EUR", (None, "EUR")),
-        ("1e6 EUR", (1e6, "EUR")), ("1e3:gbp", (1e3, "GBP")),
+        ("1e6", (1e6, None)),
+        ("1000000", (1e6, None)),
+        ("1,000", (1e3, None)),
+        ("M", (1e6, None)),
+        ("millions", (1e6, None)),
+        ("k", (1e3, None)),
+        ("1", (1.0, None)),
+        ("EUR", (None, "EUR")),
+        ("1e6 EUR", (1e6, "EUR")),
+        ("1e3:gbp", (1e3, "GBP")),
     ],
 )
 def test_user_units(text, expected):
@@ -268,5 +275,7 @@ def test_cell_currency_is_the_majority_of_cells():
 
 
 def test_cells_with_their_own_scale():
-    cells = pd.Series(["$1.2M", "850K", "2 bn", "1,100.04", "USD 1.5M", "1,5 Mio. €", None, "12 EUR"])
+    cells = pd.Series(
+        ["$1.2M", "850K", "2 bn", "1,100.04", "USD 1.5M", "1,5 Mio. €", None, "12 EUR"]
+    )
     assert scaled_cells(cells).tolist() == [True, True, True, False, True, True, False, False]

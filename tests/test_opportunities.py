@@ -24,7 +24,9 @@ ACCOUNTS = pd.DataFrame(
 
 
 def _deals(rows):
-    return pd.DataFrame(rows, columns=["Account ID", "Account Name", "Stage", "Amount", "Product"]).astype("str")
+    return pd.DataFrame(
+        rows, columns=["Account ID", "Account Name", "Stage", "Amount", "Product"]
+    ).astype("str")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +74,12 @@ def test_aggregates_per_account_by_hand():
     )
     result = aggregate_opportunities(deals, ACCOUNTS)
     acme, globex, initech = (result.per_account.iloc[i] for i in range(3))
-    assert (acme["deals"], acme["won_deals"], acme["lost_deals"], acme["open_deals"]) == (4, 2, 1, 1)
+    assert (acme["deals"], acme["won_deals"], acme["lost_deals"], acme["open_deals"]) == (
+        4,
+        2,
+        1,
+        1,
+    )
     assert acme["won_revenue"] == 40_000 and acme["avg_won_deal"] == 20_000
     assert acme["win_rate"] == pytest.approx(2 / 3)
     assert acme["open_pipeline"] == 7_000
@@ -117,7 +124,9 @@ def test_blank_ids_fall_back_to_the_name():
 
 
 def test_without_an_id_column_names_join():
-    deals = pd.DataFrame({"Company": ["Globex Corp", "Nobody Ltd"], "Amount": ["10", "20"]}).astype("str")
+    deals = pd.DataFrame({"Company": ["Globex Corp", "Nobody Ltd"], "Amount": ["10", "20"]}).astype(
+        "str"
+    )
     result = aggregate_opportunities(deals, ACCOUNTS)
     assert (result.matched_by_name, result.unmatched) == (1, 1)
 
@@ -155,9 +164,16 @@ def test_sample_opportunities_feed_the_deal_size():
     assert deals.deals_read == deals.matched_by_id + deals.matched_by_name + deals.unmatched
     assert deals.unmatched > 0  # the sample plants orphan deals
     has_won = deals.per_account["won_deals"] > 0
-    assert (loaded.accounts.loc[has_won, "deal_size"] == deals.per_account.loc[has_won, "avg_won_deal"]).all()
-    assert (loaded.accounts.loc[~has_won, "deal_size"].fillna(-1) == plain.accounts.loc[~has_won, "deal_size"].fillna(-1)).all()
-    assert list(loaded.prepared.extra_features.columns) == list(plain.prepared.extra_features.columns)
+    assert (
+        loaded.accounts.loc[has_won, "deal_size"] == deals.per_account.loc[has_won, "avg_won_deal"]
+    ).all()
+    assert (
+        loaded.accounts.loc[~has_won, "deal_size"].fillna(-1)
+        == plain.accounts.loc[~has_won, "deal_size"].fillna(-1)
+    ).all()
+    assert list(loaded.prepared.extra_features.columns) == list(
+        plain.prepared.extra_features.columns
+    )
     change = loaded.prepared.changes[-1]
     assert change["field"] == "deal_size" and change["count"] == int(has_won.sum())
 
@@ -179,7 +195,9 @@ def test_products_outside_the_catalogue_are_counted_and_pooled(catalogue, expect
     result = aggregate_opportunities(deals, ACCOUNTS, catalogue=catalogue)
     assert result.unrecognised_products == expected_other
     assert "Other products" in set(result.product_revenue["product"])
-    pooled = result.product_revenue.loc[result.product_revenue["product"] == "Other products", "deals"]
+    pooled = result.product_revenue.loc[
+        result.product_revenue["product"] == "Other products", "deals"
+    ]
     assert pooled.sum() == sum(expected_other.values())
     assert any("outside the catalogue" in w for w in result.warnings)
 
@@ -187,7 +205,9 @@ def test_products_outside_the_catalogue_are_counted_and_pooled(catalogue, expect
 def test_catalogue_names_outside_latin_letters_keep_their_identity():
     rows = [["001A00000000001AAA", "Acme", "Closed Won", "10", "製品A"]] * 3
     rows += [["001A00000000002AAA", "Globex", "Closed Won", "10", "製品 B"]] * 2
-    result = aggregate_opportunities(_deals(rows), ACCOUNTS, catalogue=["製品A", "製品B", "Société"])
+    result = aggregate_opportunities(
+        _deals(rows), ACCOUNTS, catalogue=["製品A", "製品B", "Société"]
+    )
     assert result.unrecognised_products == {}
     mix = result.product_revenue.groupby("product")["deals"].sum().to_dict()
     assert mix == {"製品A": 3, "製品B": 2}
@@ -210,7 +230,12 @@ BOOK = [
     ("umbrella", "won", 9_000),
 ]
 NAMES = {"acme": "ACME, Inc", "globex": "Globex Corp", "umbrella": "Umbrella Corp", None: ""}
-IDS = {"acme": "001A00000000001", "globex": "001A00000000002AAA", "umbrella": "001Z99999999999ZZZ", None: ""}
+IDS = {
+    "acme": "001A00000000001",
+    "globex": "001A00000000002AAA",
+    "umbrella": "001Z99999999999ZZZ",
+    None: "",
+}
 
 
 def _shape(columns, render):
@@ -225,20 +250,46 @@ def _maven(i, account, outcome, amount):
     stage = {"won": "Won", "lost": "Lost", "open": "Engaging"}[outcome]
     value = "" if outcome == "open" else str(amount)
     closed = "" if outcome == "open" else "2017-03-01"
-    return [f"1C1I7A6R{i}", "Moses Frase", "GTX Plus Basic", NAMES[account], stage, "2016-10-20", closed, value]
+    return [
+        f"1C1I7A6R{i}",
+        "Moses Frase",
+        "GTX Plus Basic",
+        NAMES[account],
+        stage,
+        "2016-10-20",
+        closed,
+        value,
+    ]
 
 
 def _salesforce_report(i, account, outcome, amount):
     # A multi-currency Salesforce report: Amount in the deal's currency, Amount (converted) in
     # the corporate currency (what the figures must use).
     stage = {"won": "Closed Won", "lost": "Closed Lost", "open": "Negotiation/Review"}[outcome]
-    return [f"Deal {i}", NAMES[account], stage, "EUR", f"EUR {amount / 1.1:,.2f}", f"USD {amount:,.2f}", "3/1/2024", "1/5/2024"]
+    return [
+        f"Deal {i}",
+        NAMES[account],
+        stage,
+        "EUR",
+        f"EUR {amount / 1.1:,.2f}",
+        f"USD {amount:,.2f}",
+        "3/1/2024",
+        "1/5/2024",
+    ]
 
 
 def _salesforce_api(i, account, outcome, amount):
     # Data Loader / API names: 15- or 18-character AccountId, IsWon and IsClosed checkboxes.
     closed, won = outcome != "open", outcome == "won"
-    return [f"006A0000000{i:04d}AAA", IDS[account], f"Deal {i}", "Closed" if closed else "Prospecting", str(amount), str(closed).upper(), str(won).upper()]
+    return [
+        f"006A0000000{i:04d}AAA",
+        IDS[account],
+        f"Deal {i}",
+        "Closed" if closed else "Prospecting",
+        str(amount),
+        str(closed).upper(),
+        str(won).upper(),
+    ]
 
 
 def _salesforce_api_no_isclosed(i, account, outcome, amount):
@@ -254,7 +305,15 @@ def _hubspot_internal(i, account, outcome, amount):
 
 def _hubspot_labels(i, account, outcome, amount):
     stage = {"won": "Closed won", "lost": "Closed lost", "open": "Meeting booked"}[outcome]
-    return [str(9_000_000 + i), f"Deal {i}", "Sales Pipeline", stage, f"{amount}.00", f"{amount}.00", NAMES[account]]
+    return [
+        str(9_000_000 + i),
+        f"Deal {i}",
+        "Sales Pipeline",
+        stage,
+        f"{amount}.00",
+        f"{amount}.00",
+        NAMES[account],
+    ]
 
 
 def _dynamics(i, account, outcome, amount):
@@ -262,7 +321,15 @@ def _dynamics(i, account, outcome, amount):
     # Reason" are not the outcome column.
     status = {"won": "Won", "lost": "Lost", "open": "Open"}[outcome]
     reason = {"won": "Won", "lost": "Out-Sold", "open": "In Progress"}[outcome]
-    return [f"guid-{i}", f"Deal {i}", NAMES[account], "3-Propose", reason, status, f"${amount:,.2f}"]
+    return [
+        f"guid-{i}",
+        f"Deal {i}",
+        NAMES[account],
+        "3-Propose",
+        reason,
+        status,
+        f"${amount:,.2f}",
+    ]
 
 
 def _dynamics_statecode(i, account, outcome, amount):
@@ -277,8 +344,19 @@ def _pipedrive(i, account, outcome, amount):
 
 
 def _zoho(i, account, outcome, amount):
-    stage = {"won": "Closed Won", "lost": "Closed-Lost to Competition", "open": "Value Proposition"}[outcome]
-    return [f"Deal {i}", NAMES[account], stage, f"$ {amount:,.2f}", "2024-03-01", "2024-01-05 10:00:00"]
+    stage = {
+        "won": "Closed Won",
+        "lost": "Closed-Lost to Competition",
+        "open": "Value Proposition",
+    }[outcome]
+    return [
+        f"Deal {i}",
+        NAMES[account],
+        stage,
+        f"$ {amount:,.2f}",
+        "2024-03-01",
+        "2024-01-05 10:00:00",
+    ]
 
 
 SHAPES = {
@@ -333,7 +411,9 @@ def test_crm_opportunity_shapes_give_the_right_figures_per_account(shape):
     per = result.per_account
     acme, globex, initech = (per.iloc[i] for i in range(3))
     assert (acme["won_deals"], acme["lost_deals"], acme["open_deals"]) == (2, 1, 1)
-    assert acme["won_revenue"] == pytest.approx(40_000) and acme["avg_won_deal"] == pytest.approx(20_000)
+    assert acme["won_revenue"] == pytest.approx(40_000) and acme["avg_won_deal"] == pytest.approx(
+        20_000
+    )
     assert acme["win_rate"] == pytest.approx(2 / 3)
     assert acme["open_pipeline"] == pytest.approx(acme_pipeline)
     assert (globex["won_deals"], globex["lost_deals"], globex["win_rate"]) == (0, 1, 0)
@@ -406,7 +486,13 @@ def test_a_name_shared_by_two_accounts_is_reported_not_credited_to_either():
     assert (result.matched_by_name, result.ambiguous, result.unmatched) == (1, 2, 2)
     assert result.per_account["won_revenue"].tolist() == [0, 0, 300]
     assert result.examples == [
-        {"reason": "ambiguous", "row": 1, "deal": None, "account": "Rangreen", "candidates": ["A1", "A2"]}
+        {
+            "reason": "ambiguous",
+            "row": 1,
+            "deal": None,
+            "account": "Rangreen",
+            "candidates": ["A1", "A2"],
+        }
     ]
     assert any("'Rangreen' fits 2 accounts" in w for w in result.warnings)
     report = result.to_dict()
@@ -482,7 +568,9 @@ def _maven_files(folder):
             "year_established": [1980 + k for k in range(len(MAVEN_ACCOUNTS))],
             "revenue": [f"{(k + 1) * 137.29:.2f}" for k in range(len(MAVEN_ACCOUNTS))],
             "employees": [(k + 1) * 211 for k in range(len(MAVEN_ACCOUNTS))],
-            "office_location": ["Germany" if "GmbH" in n else "United States" for n in MAVEN_ACCOUNTS],
+            "office_location": [
+                "Germany" if "GmbH" in n else "United States" for n in MAVEN_ACCOUNTS
+            ],
             "subsidiary_of": [""] * len(MAVEN_ACCOUNTS),
         }
     )
@@ -559,7 +647,12 @@ def test_maven_style_files_run_from_the_command_line(tmp_path, capsys):
     from segmentation.cli import main
 
     _, pipeline = _maven_files(tmp_path)
-    args = ["run", str(tmp_path / "accounts.csv"), "--opportunities", str(tmp_path / "sales_pipeline.csv")]
+    args = [
+        "run",
+        str(tmp_path / "accounts.csv"),
+        "--opportunities",
+        str(tmp_path / "sales_pipeline.csv"),
+    ]
     assert main([*args, "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert f"warning: 7 of {len(pipeline)} deals match no account" in out
@@ -580,11 +673,18 @@ def test_maven_style_files_run_from_the_command_line(tmp_path, capsys):
         (["--opp-map", "value=close_value"], "error: --opp-map: unknown opportunity field 'value'"),
     ],
 )  # fmt: skip
-def test_bad_opp_map_exits_2_with_one_error_line_and_writes_nothing(tmp_path, capsys, extra, message):
+def test_bad_opp_map_exits_2_with_one_error_line_and_writes_nothing(
+    tmp_path, capsys, extra, message
+):
     from segmentation.cli import main
 
     _maven_files(tmp_path)
-    args = ["run", str(tmp_path / "accounts.csv"), "--opportunities", str(tmp_path / "sales_pipeline.csv")]
+    args = [
+        "run",
+        str(tmp_path / "accounts.csv"),
+        "--opportunities",
+        str(tmp_path / "sales_pipeline.csv"),
+    ]
     assert main([*args, *extra, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
@@ -606,12 +706,25 @@ def test_opp_map_on_the_command_line_plans_with_the_mapped_deals(tmp_path, capsy
     args = ["run", str(tmp_path / "accounts.csv"), "--opportunities", str(tmp_path / "chancen.csv")]
     assert main([*args, "--out", str(tmp_path / "before")]) == 2
     assert "no amount column" in capsys.readouterr().err
-    opp_map = ["--opp-map", "account_name=Firma", "--opp-map", "amount=Betrag", "--opp-map", "stage=Phase"]
+    opp_map = [
+        "--opp-map",
+        "account_name=Firma",
+        "--opp-map",
+        "amount=Betrag",
+        "--opp-map",
+        "stage=Phase",
+    ]
     assert main([*args, *opp_map, "--out", str(tmp_path / "out")]) == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["opportunities"]["outcomes"] == {"won": 2, "lost": 1, "open": 1}
-    assert report["settings"]["opportunity_overrides"] == {"account_name": "Firma", "amount": "Betrag", "stage": "Phase"}
-    assignments = pd.read_csv(tmp_path / "out" / "assignments.csv", dtype=str).set_index("account_name")
+    assert report["settings"]["opportunity_overrides"] == {
+        "account_name": "Firma",
+        "amount": "Betrag",
+        "stage": "Phase",
+    }
+    assignments = pd.read_csv(tmp_path / "out" / "assignments.csv", dtype=str).set_index(
+        "account_name"
+    )
     segments = pd.read_csv(tmp_path / "out" / "segments.csv").set_index("segment")
     row = segments.loc[assignments.loc["Acmeplex", "segment"]]
     assert row["deal_size_known"] == 1 and row["median_deal_size"] == 1_500  # (1,200 + 1,800) / 2

@@ -18,8 +18,19 @@ from segmentation.playbook import load_playbook
 PB = load_playbook()
 
 
-def profile(segment, accounts, customers, prospects, *, vertical=None, former=0, employees=np.nan,
-            revenue=np.nan, deal=np.nan, known=None):
+def profile(
+    segment,
+    accounts,
+    customers,
+    prospects,
+    *,
+    vertical=None,
+    former=0,
+    employees=np.nan,
+    revenue=np.nan,
+    deal=np.nan,
+    known=None,
+):
     """One segment row in the exact shape the segments stage produces."""
     known = (0 if math.isnan(deal) else accounts) if known is None else known
     return {
@@ -46,8 +57,18 @@ def profile(segment, accounts, customers, prospects, *, vertical=None, former=0,
 # segment, and self-serve sized deals.
 PLANTED = pd.DataFrame(
     [
-        profile("Healthcare · Enterprise customers", 400, 370, 30, employees=5_000, revenue=2e9, deal=180_000),
-        profile("Retail · Small prospects", 3_000, 200, 2_700, employees=40, revenue=5e6, deal=8_000),
+        profile(
+            "Healthcare · Enterprise customers",
+            400,
+            370,
+            30,
+            employees=5_000,
+            revenue=2e9,
+            deal=180_000,
+        ),
+        profile(
+            "Retail · Small prospects", 3_000, 200, 2_700, employees=40, revenue=5e6, deal=8_000
+        ),
         profile("Manufacturing · Mid-market", 30, 15, 15, employees=300, revenue=1e8, deal=40_000),
         profile("Software · Micro", 5_000, 500, 4_500, employees=10, revenue=1e6, deal=400),
     ]
@@ -77,8 +98,14 @@ def test_planted_segments_get_the_expected_motion_and_role(segment, motion, role
 @pytest.mark.parametrize(
     ("segment", "phrases"),
     [
-        ("Healthcare · Enterprise customers", ["$180K", "above the $25K field line", "92% are customers", "field farmer"]),
-        ("Retail · Small prospects", ["$8K", "between the $1K digital line and the $25K field line", "inside hunter"]),
+        (
+            "Healthcare · Enterprise customers",
+            ["$180K", "above the $25K field line", "92% are customers", "field farmer"],
+        ),
+        (
+            "Retail · Small prospects",
+            ["$8K", "between the $1K digital line and the $25K field line", "inside hunter"],
+        ),
         ("Manufacturing · Mid-market", ["generalist", "≤ 5"]),
         ("Software · Micro", ["below the $1K digital line", "digital"]),
     ],
@@ -91,7 +118,17 @@ def test_reason_is_a_sentence_with_the_numbers_that_decided(segment, phrases):
 
 
 def test_segments_keep_profiles_and_add_the_contract_columns():
-    added = ["motion", "role", "team", "deal_size_basis", "reps_workload", "reps_capacity", "reason", "rules", "sources"]
+    added = [
+        "motion",
+        "role",
+        "team",
+        "deal_size_basis",
+        "reps_workload",
+        "reps_capacity",
+        "reason",
+        "rules",
+        "sources",
+    ]
     for col in [*PROFILE_COLUMNS, *added]:
         assert col in PLAN.segments.columns
     assert list(PLAN.teams.columns) == list(TEAM_COLUMNS)
@@ -151,13 +188,36 @@ def test_team_names_are_readable(team, motion, role):
     ("overrides", "segment", "column", "before", "after"),
     [
         # Past twice the deal size even the large-company modifier no longer lifts it to field.
-        ({"motion_field_min": 500_000}, "Healthcare · Enterprise customers", "motion", "field", "inside"),
-        ({"large_company_employees": 10_000, "motion_field_min": 250_000},
-         "Healthcare · Enterprise customers", "motion", "field", "inside"),
+        (
+            {"motion_field_min": 500_000},
+            "Healthcare · Enterprise customers",
+            "motion",
+            "field",
+            "inside",
+        ),
+        (
+            {"large_company_employees": 10_000, "motion_field_min": 250_000},
+            "Healthcare · Enterprise customers",
+            "motion",
+            "field",
+            "inside",
+        ),
         # Inside from the start with the conservative line: nothing to pool.
-        ({"use_conservative_field_line": 1}, "Manufacturing · Mid-market", "pooled_from", "Field · Generalists", ""),
+        (
+            {"use_conservative_field_line": 1},
+            "Manufacturing · Mid-market",
+            "pooled_from",
+            "Field · Generalists",
+            "",
+        ),
         ({"motion_digital_max": 10_000}, "Retail · Small prospects", "motion", "inside", "digital"),
-        ({"farmer_customer_share_min": 0.95}, "Healthcare · Enterprise customers", "role", "farmer", "generalist"),
+        (
+            {"farmer_customer_share_min": 0.95},
+            "Healthcare · Enterprise customers",
+            "role",
+            "farmer",
+            "generalist",
+        ),
         ({"generalist_team_max": 0}, "Manufacturing · Mid-market", "role", "generalist", "farmer"),
     ],
 )
@@ -187,19 +247,43 @@ def test_headcount_moves_the_right_way_with_rates(overrides, column, direction):
         ({"deal": 60_000, "known": 2_000}, "deal size field", "field", "median deal $60K"),
         # Only 10% have a deal size and no won deals: the playbook's default for the tier of a
         # $30M company (small, < $50M): $5K, low confidence. Never a share of revenue.
-        ({"deal": 2_000, "known": 200, "revenue": 30e6}, "playbook tier default (small, low confidence)", "inside", "small company"),
-        ({"revenue": 5e8}, "playbook tier default (midsize, low confidence)", "inside", "midsize company"),
-        ({"employees": 20_000}, "playbook tier default (large, low confidence)", "field", "large company"),
-        ({"employees": 50}, "playbook tier default (small, low confidence)", "inside", "low confidence"),
+        (
+            {"deal": 2_000, "known": 200, "revenue": 30e6},
+            "playbook tier default (small, low confidence)",
+            "inside",
+            "small company",
+        ),
+        (
+            {"revenue": 5e8},
+            "playbook tier default (midsize, low confidence)",
+            "inside",
+            "midsize company",
+        ),
+        (
+            {"employees": 20_000},
+            "playbook tier default (large, low confidence)",
+            "field",
+            "large company",
+        ),
+        (
+            {"employees": 50},
+            "playbook tier default (small, low confidence)",
+            "inside",
+            "low confidence",
+        ),
         ({}, "no size data", "inside", "inside by default"),
     ],
 )
 def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
-    plan = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), PB)
+    plan = plan_coverage(
+        pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), PB
+    )
     row = plan.segments.iloc[0]
     assert (row["deal_size_basis"], row["motion"]) == (basis, motion)
     assert phrase in row["reason"]
-    assert row["deal_size_confidence"] == ("medium" if basis == "deal size field" else "low" if "tier" in basis else "none")
+    assert row["deal_size_confidence"] == (
+        "medium" if basis == "deal size field" else "low" if "tier" in basis else "none"
+    )
 
 
 @pytest.mark.parametrize(
@@ -213,8 +297,14 @@ def test_deal_size_basis_falls_back_and_says_so(kwargs, basis, motion, phrase):
 )
 def test_revenue_share_only_as_the_last_resort(kwargs, basis, motion, phrase):
     pb = PB.with_values(deal_size_tier_small=0, deal_size_tier_midsize=0, deal_size_tier_large=0)
-    row = plan_coverage(pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), pb).segments.iloc[0]
-    assert (row["deal_size_basis"], row["motion"], row["deal_size_confidence"]) == (basis, motion, "low")
+    row = plan_coverage(
+        pd.DataFrame([profile("Any · Segment", 2_000, 1_000, 1_000, **kwargs)]), pb
+    ).segments.iloc[0]
+    assert (row["deal_size_basis"], row["motion"], row["deal_size_confidence"]) == (
+        basis,
+        motion,
+        "low",
+    )
     assert phrase in row["reason"]
 
 
@@ -229,21 +319,41 @@ def accounts_table(rows):
     ("rows", "basis", "deal"),
     [
         # 60 of 100 accounts won deals (median $40K): their own won deals.
-        ([("A · Ent", 60, 40_000.0, np.nan), ("A · Ent", 40, np.nan, 90_000.0)], "won deals (60% of accounts)", 40_000),
+        (
+            [("A · Ent", 60, 40_000.0, np.nan), ("A · Ent", 40, np.nan, 90_000.0)],
+            "won deals (60% of accounts)",
+            40_000,
+        ),
         # 30 won deals and 40 deal-size values: 70% have evidence, median of the 70 is $90K.
-        ([("A · Ent", 30, 40_000.0, np.nan), ("A · Ent", 40, np.nan, 90_000.0), ("A · Ent", 30, np.nan, np.nan)],
-         "deal size field", 90_000),
+        (
+            [
+                ("A · Ent", 30, 40_000.0, np.nan),
+                ("A · Ent", 40, np.nan, 90_000.0),
+                ("A · Ent", 30, np.nan, np.nan),
+            ],
+            "deal size field",
+            90_000,
+        ),
         # No evidence in the segment; 12 accounts of the same customer type elsewhere won $70K.
-        ([("A · Ent", 100, np.nan, np.nan), ("B · Ent", 12, 70_000.0, np.nan)],
-         "won deals of similar accounts (customer type Ent)", 70_000),
+        (
+            [("A · Ent", 100, np.nan, np.nan), ("B · Ent", 12, 70_000.0, np.nan)],
+            "won deals of similar accounts (customer type Ent)",
+            70_000,
+        ),
         # Only 5 similar accounts won (< 10): the playbook's tier default for 5,000 employees.
-        ([("A · Ent", 100, np.nan, np.nan), ("B · Ent", 5, 70_000.0, np.nan)],
-         "playbook tier default (large, low confidence)", 75_000),
+        (
+            [("A · Ent", 100, np.nan, np.nan), ("B · Ent", 5, 70_000.0, np.nan)],
+            "playbook tier default (large, low confidence)",
+            75_000,
+        ),
     ],
 )
 def test_deal_size_comes_from_the_best_evidence(rows, basis, deal):
     prof = pd.DataFrame(
-        [profile("A · Ent", 100, 100, 0, employees=5_000), profile("B · Ent", 50, 50, 0, employees=5_000)]
+        [
+            profile("A · Ent", 100, 100, 0, employees=5_000),
+            profile("B · Ent", 50, 50, 0, employees=5_000),
+        ]
     )
     row = plan_coverage(prof, PB, accounts=accounts_table(rows)).segments.iloc[0]
     assert row["deal_size_basis"] == basis
@@ -259,7 +369,9 @@ def test_deal_size_comes_from_the_best_evidence(rows, basis, deal):
     ],
 )
 def test_large_companies_near_the_line_move_up_to_field(employees, deal, motion):
-    plan = plan_coverage(pd.DataFrame([profile("X · Y", 200, 100, 100, employees=employees, deal=deal)]), PB)
+    plan = plan_coverage(
+        pd.DataFrame([profile("X · Y", 200, 100, 100, employees=employees, deal=deal)]), PB
+    )
     assert plan.segments.loc[0, "motion"] == motion
 
 
@@ -281,7 +393,10 @@ def big(segment, customers_share, deal, vertical=None):
     ("rows", "teams"),
     [
         # Both sides are full teams: split hunters and farmers.
-        ([big("A · Customers", 0.9, 60_000), big("A · Prospects", 0.1, 60_000)], {"Field · Farmers", "Field · Hunters"}),
+        (
+            [big("A · Customers", 0.9, 60_000), big("A · Prospects", 0.1, 60_000)],
+            {"Field · Farmers", "Field · Hunters"},
+        ),
         # The farmer side is small and 12% of the accounts: no split, and too little existing
         # business for generalists; the customers keep an account manager (roles follow the book).
         (
@@ -290,7 +405,10 @@ def big(segment, customers_share, deal, vertical=None):
         ),
         # The farmer side is 4 reps but 26% of the accounts: no split, one generalist team.
         (
-            [profile("A · Prospects", 320, 32, 288, deal=60_000), profile("A · Customers", 80, 72, 8, deal=60_000)],
+            [
+                profile("A · Prospects", 320, 32, 288, deal=60_000),
+                profile("A · Customers", 80, 72, 8, deal=60_000),
+            ],
             {"Field · Generalists"},
         ),
         # Only hunters, and plenty of them: a hunter team.
@@ -337,7 +455,9 @@ def test_assign_accounts_keeps_index_and_order_and_flags_unknown_segments():
 
 def test_assigned_columns_are_categorical_codes_of_the_used_plan_values():
     segments = PLAN.segments["segment"].tolist()
-    accounts = pd.DataFrame({"segment": [segments[1], segments[0], segments[1], None, "Ghost · Segment"]})
+    accounts = pd.DataFrame(
+        {"segment": [segments[1], segments[0], segments[1], None, "Ghost · Segment"]}
+    )
     out = assign_accounts(accounts, PLAN)
     by_segment = PLAN.segments.set_index("segment")
     for col in ["team", "motion", "role", "reason"]:
@@ -350,7 +470,9 @@ def test_assigned_columns_are_categorical_codes_of_the_used_plan_values():
         assert values.iloc[0] == by_segment.loc[segments[1], col] == values.iloc[2]
         assert values.iloc[1] == by_segment.loc[segments[0], col]
     assert out["team"].iloc[3:].isna().all()
-    assert (out["reason"].iloc[3:] == "Not in the plan: this account has no segment the planner saw.").all()
+    assert (
+        out["reason"].iloc[3:] == "Not in the plan: this account has no segment the planner saw."
+    ).all()
 
 
 def test_assigned_columns_without_unknown_segments_have_no_missing_reason_category():
@@ -409,7 +531,10 @@ def test_a_sliver_of_the_other_side_keeps_its_own_role_with_the_figures():
     row = seg_row(plan, "A · Customers")
     assert row["role"] == "farmer" and row["team"] == "Field · Farmers"
     # $60K x (36 x 0.4 + 4 x 0.1) = $888K = 1.1 field reps; 200 + 36 customers of 2,040 accounts = 12%.
-    assert "the farmer side of this motion is only 1.1 reps (≤ 5) and 12% of its accounts" in row["reason"]
+    assert (
+        "the farmer side of this motion is only 1.1 reps (≤ 5) and 12% of its accounts"
+        in row["reason"]
+    )
     assert "generalist_min_other_share" in row["rules"]
     # Raise the bar for a sliver and the same motion becomes one generalist team.
     again = plan_coverage(pd.DataFrame(rows), PB.with_values(generalist_min_other_share=0.05))
@@ -466,10 +591,17 @@ SKEWED = products_table(
     }
 )
 ALIKE = products_table(
-    {s: {"Core Platform": 50 * k, "Analytics": 30 * k, "Security": 20 * k} for s, k in
-     zip([*ENTERPRISE, *PROSPECTS], (2, 3, 1, 4))}
+    {
+        s: {"Core Platform": 50 * k, "Analytics": 30 * k, "Security": 20 * k}
+        for s, k in zip([*ENTERPRISE, *PROSPECTS], (2, 3, 1, 4))
+    }
 )
-FEW = products_table({ENTERPRISE[0]: {"Core Platform": 2, "Security": 9}, PROSPECTS[0]: {"Core Platform": 9, "Security": 1}})
+FEW = products_table(
+    {
+        ENTERPRISE[0]: {"Core Platform": 2, "Security": 9},
+        PROSPECTS[0]: {"Core Platform": 9, "Security": 1},
+    }
+)
 
 
 def test_product_overlay_where_the_mix_differs_beyond_noise():
@@ -485,14 +617,23 @@ def test_product_overlay_where_the_mix_differs_beyond_noise():
     teams = plan.teams.set_index("team")
     assert teams.loc["Field · Farmers", "overlays"] == "Security"
     assert teams.loc["Inside · Hunters", "overlays"] == ""
-    assert "Product overlay specialists work alongside this team for Security" in teams.loc["Field · Farmers", "reason"]
+    assert (
+        "Product overlay specialists work alongside this team for Security"
+        in teams.loc["Field · Farmers", "reason"]
+    )
     for segment in ENTERPRISE:
         reason = seg_row(plan, segment)["reason"]
-        assert "Overlay specialists: Security (36% of won deals in Enterprise customers vs 1% elsewhere)" in reason
+        assert (
+            "Overlay specialists: Security (36% of won deals in Enterprise customers vs 1% elsewhere)"
+            in reason
+        )
         assert "Cramér's V" in reason
         assert "product_mix_effect_min" in seg_row(plan, segment)["rules"]
     mix = plan.product_mix.set_index("dimension")
-    assert bool(mix.loc["customer type", "differs"]) and "core offer" in mix.loc["customer type", "reason"]
+    assert (
+        bool(mix.loc["customer type", "differs"])
+        and "core offer" in mix.loc["customer type", "reason"]
+    )
     assert not mix.loc["vertical", "differs"]  # both verticals buy the same mix
 
 
@@ -557,8 +698,12 @@ def test_segment_products_sums_won_deals_per_segment_and_product():
     from segmentation.planner import segment_products
 
     long = pd.DataFrame(
-        {"account_row": [10, 10, 11, 12, 99], "product": ["A", "B", "A", "A", "A"],
-         "won_revenue": [1.0, 2.0, 3.0, 4.0, 5.0], "deals": [1, 1, 2, 1, 1]}
+        {
+            "account_row": [10, 10, 11, 12, 99],
+            "product": ["A", "B", "A", "A", "A"],
+            "won_revenue": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "deals": [1, 1, 2, 1, 1],
+        }
     )
     segment = pd.Series(["S1", "S1", "S2"], index=[10, 11, 12])
     out = segment_products(long, segment)
@@ -596,8 +741,14 @@ def book(verticals, *, seed=0, sigma=1.0, won_rate=None, deals_per_account=2):
     g = accounts.groupby("segment", sort=False)
     profiles = pd.DataFrame(
         [
-            profile(s, len(a), int(len(a) * 0.9), len(a) - int(len(a) * 0.9), vertical=a["vertical"].iloc[0],
-                    deal=float(a["deal_size"].median()))
+            profile(
+                s,
+                len(a),
+                int(len(a) * 0.9),
+                len(a) - int(len(a) * 0.9),
+                vertical=a["vertical"].iloc[0],
+                deal=float(a["deal_size"].median()),
+            )
             for s, a in g
         ]
     )
@@ -614,7 +765,9 @@ def pod_row(plan, vertical):
 
 def test_deal_size_pod_needs_a_difference_beyond_noise():
     # Same distribution; the small vertical's median is 1.7x the rest by chance (seed 91).
-    profiles, accounts = book({"Energy": (35, 60_000), "Healthcare": (2_000, 60_000)}, seed=91, sigma=1.2)
+    profiles, accounts = book(
+        {"Energy": (35, 60_000), "Healthcare": (2_000, 60_000)}, seed=91, sigma=1.2
+    )
     pb = PB.with_values(pod_min_reps=1)
     medians = profiles.set_index("vertical")["median_deal_size"]
     assert medians["Energy"] / medians["Healthcare"] >= 1.5  # the ratio alone would fire
@@ -658,7 +811,8 @@ def test_mann_whitney_p_value_matches_scipy():
 )
 def test_win_rate_pod_only_beyond_noise(energy_rate, energy_accounts, expect_pod):
     profiles, accounts = book(
-        {"Energy": (energy_accounts, 60_000), "Healthcare": (2_000, 60_000)}, seed=2,
+        {"Energy": (energy_accounts, 60_000), "Healthcare": (2_000, 60_000)},
+        seed=2,
         won_rate={"Energy": energy_rate, "Healthcare": 0.6},
     )
     plan = plan_coverage(profiles, PB.with_values(pod_min_reps=1), accounts=accounts)
@@ -667,14 +821,18 @@ def test_win_rate_pod_only_beyond_noise(energy_rate, energy_accounts, expect_pod
     assert bool(row["win_rate_differs"]) is expect_pod
     assert has_pod(plan, "Energy") is expect_pod
     if expect_pod:
-        assert "vs 60% in the rest of field (p < 0.001, 600 vs 4,000 closed deals)" in seg_row(plan, "Energy · Customers")["reason"]
+        assert (
+            "vs 60% in the rest of field (p < 0.001, 600 vs 4,000 closed deals)"
+            in seg_row(plan, "Energy · Customers")["reason"]
+        )
 
 
 def test_win_rate_p_value_matches_the_chi_square_on_the_two_by_two():
     from scipy.stats import chi2_contingency
 
     profiles, accounts = book(
-        {"Energy": (300, 60_000), "Healthcare": (600, 60_000)}, seed=3,
+        {"Energy": (300, 60_000), "Healthcare": (600, 60_000)},
+        seed=3,
         won_rate={"Energy": 0.45, "Healthcare": 0.55},
     )
     plan = plan_coverage(profiles, PB, accounts=accounts)
@@ -690,7 +848,14 @@ def test_accounts_table_without_a_segment_is_an_input_error():
 
 def test_accounts_outside_the_plan_are_ignored_by_the_pod_tests():
     profiles, accounts = book({"Energy": (300, 200_000), "Healthcare": (2_000, 60_000)}, seed=1)
-    stray = pd.DataFrame({"segment": ["Ghost · Segment", None], "deal_size": [1e9, 1e9], "won_deals": 0, "lost_deals": 0})
+    stray = pd.DataFrame(
+        {
+            "segment": ["Ghost · Segment", None],
+            "deal_size": [1e9, 1e9],
+            "won_deals": 0,
+            "lost_deals": 0,
+        }
+    )
     with_stray = pd.concat([accounts, stray.astype({"segment": "string"})], ignore_index=True)
     a = plan_coverage(profiles, PB, accounts=accounts).vertical_tests
     b = plan_coverage(profiles, PB, accounts=with_stray).vertical_tests
@@ -701,11 +866,32 @@ def test_accounts_outside_the_plan_are_ignored_by_the_pod_tests():
     ("rows", "segment", "role", "detail"),
     [
         # An all-customer segment next to a big hunter team keeps account managers.
-        ([big("A · Prospects", 0.05, 8_000), profile("A · Customers", 60, 60, 0, deal=8_000)], "A · Customers", "farmer", "farmer"),
+        (
+            [big("A · Prospects", 0.05, 8_000), profile("A · Customers", 60, 60, 0, deal=8_000)],
+            "A · Customers",
+            "farmer",
+            "farmer",
+        ),
         # Former customers next to a big farmer team are won back by hunters, never farmed.
-        ([big("A · Customers", 0.95, 60_000), profile("A · Former", 300, 0, 0, former=300, deal=60_000)], "A · Former", "hunter", "win-back hunter"),
+        (
+            [
+                big("A · Customers", 0.95, 60_000),
+                profile("A · Former", 300, 0, 0, former=300, deal=60_000),
+            ],
+            "A · Former",
+            "hunter",
+            "win-back hunter",
+        ),
         # Prospect-heavy next to farmers: hunters.
-        ([big("A · Customers", 0.95, 60_000), profile("A · Prospects", 300, 0, 300, deal=60_000)], "A · Prospects", "hunter", "hunter"),
+        (
+            [
+                big("A · Customers", 0.95, 60_000),
+                profile("A · Prospects", 300, 0, 300, deal=60_000),
+            ],
+            "A · Prospects",
+            "hunter",
+            "hunter",
+        ),
         # Customer-heavy alone: farmers.
         ([big("A · Customers", 0.95, 60_000)], "A · Customers", "farmer", "farmer"),
     ],

@@ -26,7 +26,9 @@ README = ROOT / "README.md"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("playbook_table", ROOT / "scripts" / "playbook_table.py")
+    spec = importlib.util.spec_from_file_location(
+        "playbook_table", ROOT / "scripts" / "playbook_table.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,20 +38,59 @@ TABLE = _script()
 
 # The ids the planner and territory balancer read; losing one would break them silently.
 REQUIRED_IDS = [
-    "motion_digital_max", "motion_field_min", "motion_field_conservative", "use_conservative_field_line",
-    "large_company_employees", "large_company_near_line", "deal_size_min_coverage",
-    "proxy_deal_share_of_revenue", "inside_deals_per_rep_max", "field_deals_per_rep_max",
-    "tier_small_max_employees", "tier_large_min_employees", "tier_small_max_revenue", "tier_large_min_revenue",
-    "farmer_customer_share_min", "hunter_prospect_share_min", "generalist_team_max", "pod_min_reps",
-    "pod_deal_size_ratio_min", "coverage_field_min", "coverage_field_max", "coverage_inside_min",
-    "coverage_inside_max", "touches_field_hunter", "touches_field_farmer", "touches_field_generalist",
-    "touches_inside_hunter", "touches_inside_farmer", "touches_inside_generalist", "hours_per_touch_field",
-    "hours_per_touch_inside", "selling_hours_per_rep", "quota_inside", "quota_field", "attainment",
-    "ramp_months_inside", "ramp_months_field", "ramp_productivity",
-    "potential_customer_rate", "potential_prospect_rate", "potential_former_rate", "balance_tolerance",
-    "max_turnover_share", "significance_level", "pod_min_accounts", "pod_win_rate_diff_min",
-    "pod_min_closed_deals", "product_min_group_deals", "product_min_expected", "product_mix_effect_min",
-    "product_overlay_lift_min", "product_overlay_share_max", "product_overlay_min_deals",
+    "motion_digital_max",
+    "motion_field_min",
+    "motion_field_conservative",
+    "use_conservative_field_line",
+    "large_company_employees",
+    "large_company_near_line",
+    "deal_size_min_coverage",
+    "proxy_deal_share_of_revenue",
+    "inside_deals_per_rep_max",
+    "field_deals_per_rep_max",
+    "tier_small_max_employees",
+    "tier_large_min_employees",
+    "tier_small_max_revenue",
+    "tier_large_min_revenue",
+    "farmer_customer_share_min",
+    "hunter_prospect_share_min",
+    "generalist_team_max",
+    "pod_min_reps",
+    "pod_deal_size_ratio_min",
+    "coverage_field_min",
+    "coverage_field_max",
+    "coverage_inside_min",
+    "coverage_inside_max",
+    "touches_field_hunter",
+    "touches_field_farmer",
+    "touches_field_generalist",
+    "touches_inside_hunter",
+    "touches_inside_farmer",
+    "touches_inside_generalist",
+    "hours_per_touch_field",
+    "hours_per_touch_inside",
+    "selling_hours_per_rep",
+    "quota_inside",
+    "quota_field",
+    "attainment",
+    "ramp_months_inside",
+    "ramp_months_field",
+    "ramp_productivity",
+    "potential_customer_rate",
+    "potential_prospect_rate",
+    "potential_former_rate",
+    "balance_tolerance",
+    "max_turnover_share",
+    "significance_level",
+    "pod_min_accounts",
+    "pod_win_rate_diff_min",
+    "pod_min_closed_deals",
+    "product_min_group_deals",
+    "product_min_expected",
+    "product_mix_effect_min",
+    "product_overlay_lift_min",
+    "product_overlay_share_max",
+    "product_overlay_min_deals",
 ]
 
 
@@ -114,7 +155,11 @@ def test_readme_playbook_table_is_the_shipped_playbook():
 @pytest.mark.parametrize("rule_id", list(SHIPPED.rules))
 def test_every_rule_is_in_the_readme_with_its_value_and_source(rule_id):
     rule = SHIPPED.rules[rule_id]
-    rows = [line for line in TABLE.region(README.read_text(encoding="utf-8")).splitlines() if f"| `{rule_id}` |" in line]
+    rows = [
+        line
+        for line in TABLE.region(README.read_text(encoding="utf-8")).splitlines()
+        if f"| `{rule_id}` |" in line
+    ]
     assert len(rows) == 1
     cells = [c.strip() for c in rows[0].strip("|").split(" | ")]
     assert cells[0] == f"`{rule_id}`"
@@ -152,7 +197,9 @@ def test_readme_without_one_ordered_pair_of_markers_is_refused(text):
 
 def test_markdown_cells_cannot_break_the_table():
     rule = SHIPPED.rules["quota_field"]
-    odd = Playbook({"quota_field": type(rule)(**{**rule.__dict__, "source": "a | b\nc", "label": "x|y"})})
+    odd = Playbook(
+        {"quota_field": type(rule)(**{**rule.__dict__, "source": "a | b\nc", "label": "x|y"})}
+    )
     row = odd.to_markdown().splitlines()[2]
     assert row.count(" | ") == 6 and "a \\| b c" in row and "x\\|y" in row
 
@@ -306,7 +353,9 @@ OUT_OF_RANGE = [
 
 
 @pytest.mark.parametrize(("rule_id", "value", "shown"), OUT_OF_RANGE)
-def test_a_value_out_of_range_is_refused_naming_rule_value_and_range(tmp_path, rule_id, value, shown):
+def test_a_value_out_of_range_is_refused_naming_rule_value_and_range(
+    tmp_path, rule_id, value, shown
+):
     expected = rf"Rule '{rule_id}'.* is {value:,g}, outside its valid range {re.escape(shown)}"
     with pytest.raises(InputError, match=expected):
         SHIPPED.with_values(**{rule_id: value})
@@ -321,8 +370,15 @@ def test_a_value_out_of_range_is_refused_naming_rule_value_and_range(tmp_path, r
 
 @pytest.mark.parametrize(
     ("rule_id", "value"),
-    [("attainment", 1), ("motion_digital_max", 0), ("generalist_team_max", 0), ("ramp_months_field", 12),
-     ("selling_hours_per_rep", 8760), ("use_conservative_field_line", 1), ("pod_min_accounts", 1)],
+    [
+        ("attainment", 1),
+        ("motion_digital_max", 0),
+        ("generalist_team_max", 0),
+        ("ramp_months_field", 12),
+        ("selling_hours_per_rep", 8760),
+        ("use_conservative_field_line", 1),
+        ("pod_min_accounts", 1),
+    ],
 )
 def test_the_ends_of_a_closed_range_are_accepted(rule_id, value):
     assert SHIPPED.with_values(**{rule_id: value}).value(rule_id) == value
@@ -350,7 +406,9 @@ def test_the_apps_input_bounds_are_the_rules_range(rule_id):
     bounds = controls.rule_input_bounds(rule)
     low, high = bounds["min_value"], bounds["max_value"]
     assert low is not None and low in rule.valid and rule.value >= low
-    assert math.nextafter(low, -math.inf) not in rule.valid  # nothing below the input's minimum is valid
+    assert (
+        math.nextafter(low, -math.inf) not in rule.valid
+    )  # nothing below the input's minimum is valid
     if math.isinf(rule.valid.high):
         assert high is None
     else:
@@ -372,7 +430,11 @@ def test_the_team_plan_sidebar_bounds_every_rule_and_refuses_a_value_outside_its
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.switch_page("app_pages/team_plan.py").run()
     assert not at.exception
-    inputs = {w.key.removeprefix("rule_"): w for w in at.number_input if w.key and w.key.startswith("rule_")}
+    inputs = {
+        w.key.removeprefix("rule_"): w
+        for w in at.number_input
+        if w.key and w.key.startswith("rule_")
+    }
     assert set(inputs) == set(SHIPPED.rules)
     for rule_id, widget in inputs.items():
         bounds = controls.rule_input_bounds(SHIPPED.rules[rule_id])

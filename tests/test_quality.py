@@ -24,10 +24,15 @@ def _report(df):
 @pytest.mark.parametrize(
     "file",
     [
-        "real/sf_devorg_Account.csv", "real/sf_datacloud_Account.csv", "real/adventureworks_resellers.csv",
-        "real/wholesale.csv", "real/wholesale_dirty_outliers_blanks.csv",
-        "tools/salesforce_report_accounts.csv", "tools/hubspot_companies.xlsx",
-        "tools/dynamics365_accounts_eu.csv", "tools/zoho_accounts.csv",
+        "real/sf_devorg_Account.csv",
+        "real/sf_datacloud_Account.csv",
+        "real/adventureworks_resellers.csv",
+        "real/wholesale.csv",
+        "real/wholesale_dirty_outliers_blanks.csv",
+        "tools/salesforce_report_accounts.csv",
+        "tools/hubspot_companies.xlsx",
+        "tools/dynamics365_accounts_eu.csv",
+        "tools/zoho_accounts.csv",
     ],
 )
 def test_report_is_json_serialisable_with_findings(file):
@@ -63,7 +68,10 @@ def test_duplicates_by_id_name_and_domain():
     )
     d = _report(df)["duplicates"]
     assert d["same_id"]["groups"] == 1 and d["same_id"]["rows"] == 2
-    assert d["same_name"]["groups"] == 1 and d["same_name"]["examples"][0]["accounts"] == ["Acme Inc.", "ACME, Inc"]
+    assert d["same_name"]["groups"] == 1 and d["same_name"]["examples"][0]["accounts"] == [
+        "Acme Inc.",
+        "ACME, Inc",
+    ]
     assert d["same_website"]["groups"] == 2
 
 
@@ -77,7 +85,9 @@ def test_exact_duplicate_rows_in_dirty_wholesale():
 
 def test_outliers_on_log_scale():
     revenue = [str(v) for v in [1e6, 1.2e6, 0.9e6, 1.1e6, 1.3e6, 0.8e6, 1e6, 1.05e6, 5e12]]
-    df = pd.DataFrame({"Account Name": [f"Co {i}" for i in range(9)], "Revenue": revenue}, dtype="str")
+    df = pd.DataFrame(
+        {"Account Name": [f"Co {i}" for i in range(9)], "Revenue": revenue}, dtype="str"
+    )
     out = _report(df)["columns"]["annual_revenue"]["outliers"]
     assert out["count"] == 1 and out["examples"][0]["account_name"] == "Co 8"
 

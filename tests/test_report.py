@@ -76,7 +76,17 @@ def test_report_requests_nothing_from_outside(request, which):
     tags = _Tags()
     tags.feed(page)
     # Nothing that loads or links: no scripts, images, frames, stylesheets or anchors at all...
-    assert not tags.tags & {"script", "img", "link", "iframe", "a", "object", "embed", "image", "use"}
+    assert not tags.tags & {
+        "script",
+        "img",
+        "link",
+        "iframe",
+        "a",
+        "object",
+        "embed",
+        "image",
+        "use",
+    }
     # ...and no attribute that names another host (the SVG namespace is an identifier, not a fetch).
     for name, value in tags.attrs:
         if name == "xmlns":
@@ -91,7 +101,9 @@ def test_report_has_no_jargon(request, which):
     page = executive_report(_runs(request, which))
     text = re.sub(r"<[^>]+>", " ", page.split("</style>")[1])
     for word in ("silhouette", "ARI", "KMeans", "bootstrap", *JARGON):
-        assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.IGNORECASE), word
+        assert not re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.IGNORECASE), (
+            word
+        )
 
 
 def test_report_shows_customer_text_as_text(hostile_run):
@@ -325,7 +337,9 @@ def test_money_uses_the_files_currency(sample_run, units, symbol):
     fake = _Swap(sample_run, loaded=_Swap(sample_run.loaded, prepared=prepared))
     assert currency_symbol(fake) == symbol
     page = executive_report(fake)
-    assert re.search(re.escape(symbol) + r"\d[\d.]*[KMB]</td>", page)  # typical deals in that currency
+    assert re.search(
+        re.escape(symbol) + r"\d[\d.]*[KMB]</td>", page
+    )  # typical deals in that currency
     if symbol != "$":
         assert not re.search(r"\$\d[\d.]*[KMB]</td>", page)
 

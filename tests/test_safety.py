@@ -227,8 +227,10 @@ def test_a_row_with_half_a_million_fields_is_refused_before_it_is_parsed(line):
     [
         # two named columns and one line of 2,500 trailing commas: not "2,502 columns"
         (b"a,b\n1,2" + b"," * 2_500 + b"\n", "a line with 2,502 fields, over 4 times"),
-        (",".join(f"c{i}" for i in range(600)).encode() + b"\n" + b"1," * 599 + b"1\n",
-         "has 600 columns, over the 500-column limit"),
+        (
+            ",".join(f"c{i}" for i in range(600)).encode() + b"\n" + b"1," * 599 + b"1\n",
+            "has 600 columns, over the 500-column limit",
+        ),
     ],
 )
 def test_the_too_many_columns_message_counts_what_it_names(data, message):
@@ -339,14 +341,18 @@ def test_a_password_protected_workbook_is_called_encrypted_not_a_wrong_format():
     encrypted = io.BytesIO()
     OOXMLFile(io.BytesIO(plain)).encrypt("secret", encrypted)
     for name in ("accounts.xlsx", "accounts.csv"):
-        with pytest.raises(InputError, match="password-protected .encrypted. workbook.*remove the password"):
+        with pytest.raises(
+            InputError, match="password-protected .encrypted. workbook.*remove the password"
+        ):
             read_table(encrypted.getvalue(), name=name)
 
 
 def test_a_sheet_named_for_a_csv_file_is_said_not_ignored_silently():
     frame, info = read_table(b"Account Name,Employees\nAcme,5\n", name="a.csv", sheet="Accounts")
     assert len(frame) == 1
-    assert info.warnings == ["Sheet 'Accounts' was not used: a.csv is a text (CSV) file with a single table."]
+    assert info.warnings == [
+        "Sheet 'Accounts' was not used: a.csv is a text (CSV) file with a single table."
+    ]
 
 
 def _accounts_with_ids(ids: list[str]) -> bytes:
@@ -381,7 +387,7 @@ def test_ids_that_really_repeat_are_not_called_invisible_differences():
     "data, warning",
     [
         (
-            b"Account ID,Account Name,Employees\nx1,Acme,10\nx2,\"Beta Corp,20\nx3,Gamma,30\n"
+            b'Account ID,Account Name,Employees\nx1,Acme,10\nx2,"Beta Corp,20\nx3,Gamma,30\n'
             b'x4,"Delta",40\nx5,Eps,5\n',
             "Line 3: an unclosed quote in 'Account Name' swallowed the next 2 line(s) (lines 4-5, "
             "the first starting 'x3,Gamma,30') into one cell",

@@ -45,8 +45,9 @@ def _load_script():
 def _money(text: pd.Series) -> pd.Series:
     """Parse the money forms the generator writes, independently of its own parser."""
     s = text.str.strip()
-    mult = np.select([s.str.endswith("B"), s.str.endswith("M"), s.str.endswith("K")],
-                     [1e9, 1e6, 1e3], 1.0)
+    mult = np.select(
+        [s.str.endswith("B"), s.str.endswith("M"), s.str.endswith("K")], [1e9, 1e6, 1e3], 1.0
+    )
     return pd.to_numeric(s.str.replace(r"[^0-9.\-]", "", regex=True), errors="coerce") * mult
 
 
@@ -122,14 +123,34 @@ def test_dirt_only_overlays_the_clean_draw(dirty, clean, column):
 @pytest.mark.parametrize("dirty_flag", [True, False])
 def test_columns_rows_and_truth_alignment(n, dirty_flag):
     export, truth = generate_accounts(n, seed=3, dirty=dirty_flag)
-    assert list(export.columns) == list(EXPORT_COLUMNS) == [
-        "Account ID", "Account Name", "Industry", "Type", "Employees", "Annual Revenue",
-        "Average Deal Size", "Account Owner", "Billing State/Province", "Billing Country",
-        "Website", "Created Date",
-    ]
-    assert list(truth.columns) == list(TRUTH_COLUMNS) == [
-        "account_id", "customer_type", "vertical", "status",
-    ]
+    assert (
+        list(export.columns)
+        == list(EXPORT_COLUMNS)
+        == [
+            "Account ID",
+            "Account Name",
+            "Industry",
+            "Type",
+            "Employees",
+            "Annual Revenue",
+            "Average Deal Size",
+            "Account Owner",
+            "Billing State/Province",
+            "Billing Country",
+            "Website",
+            "Created Date",
+        ]
+    )
+    assert (
+        list(truth.columns)
+        == list(TRUTH_COLUMNS)
+        == [
+            "account_id",
+            "customer_type",
+            "vertical",
+            "status",
+        ]
+    )
     assert len(export) == len(truth) == n
     assert export["Account ID"].tolist() == truth["account_id"].tolist()
     assert all(pd.api.types.is_string_dtype(export[c]) for c in export.columns)
@@ -167,8 +188,10 @@ def test_account_ids_look_like_salesforce(dirty):
     "column, allowed",
     [
         ("Type", set(TYPE_PICKLIST)),
-        ("Billing Country",
-         {"United States", "Canada", "United Kingdom", "Germany", "France", "Australia"}),
+        (
+            "Billing Country",
+            {"United States", "Canada", "United Kingdom", "Germany", "France", "Australia"},
+        ),
         ("Industry", {lab for v in VERTICALS for lab in v.labels}),
     ],
 )
@@ -209,14 +232,16 @@ def test_industry_label_belongs_to_planted_vertical(clean):
 
 
 def _profile(export, truth):
-    frame = pd.DataFrame({
-        "type": truth["customer_type"],
-        "vertical": truth["vertical"],
-        "status": truth["status"],
-        "employees": pd.to_numeric(export["Employees"]),
-        "deal": _money(export["Average Deal Size"]),
-        "revenue": _money(export["Annual Revenue"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "type": truth["customer_type"],
+            "vertical": truth["vertical"],
+            "status": truth["status"],
+            "employees": pd.to_numeric(export["Employees"]),
+            "deal": _money(export["Average Deal Size"]),
+            "revenue": _money(export["Annual Revenue"]),
+        }
+    )
     return frame
 
 
@@ -234,8 +259,10 @@ def test_planted_customer_types_have_their_profile(
     clean, customer_type, employees, deal, status, min_share
 ):
     frame = _profile(*clean)
-    group = frame[(frame["type"] == customer_type) & ~frame["vertical"].isin(
-        ["Healthcare", "Financial Services", "Government", "Education"])]
+    group = frame[
+        (frame["type"] == customer_type)
+        & ~frame["vertical"].isin(["Healthcare", "Financial Services", "Government", "Education"])
+    ]
     assert employees[0] <= group["employees"].median() <= employees[1]
     assert deal[0] <= group["deal"].median() <= deal[1]
     assert (group["status"] == status).mean() >= min_share
@@ -256,8 +283,10 @@ def test_some_verticals_call_for_different_coverage(clean, vertical):
     plain = frame[frame["vertical"].isin(["Technology", "Manufacturing", "Retail"])]
     this = frame[frame["vertical"] == vertical]
     for customer_type in ("enterprise", "mid_market"):
-        ratio = (this.loc[this["type"] == customer_type, "deal"].median()
-                 / plain.loc[plain["type"] == customer_type, "deal"].median())
+        ratio = (
+            this.loc[this["type"] == customer_type, "deal"].median()
+            / plain.loc[plain["type"] == customer_type, "deal"].median()
+        )
         assert ratio > 1.5
     assert (this["type"] == "enterprise").mean() > 1.5 * (plain["type"] == "enterprise").mean()
 
@@ -292,8 +321,11 @@ DIRT_CHECKS = [
     ("999999 employees", lambda e, t: e["Employees"] == "999999", 0.003),
     ("blank revenue", lambda e, t: e["Annual Revenue"].isna(), 0.015),
     ("negative revenue", lambda e, t: e["Annual Revenue"].str.startswith("USD -", na=False), 0.003),
-    ("compact revenue",
-     lambda e, t: e["Annual Revenue"].str.fullmatch(r"\$?[\d.]+[KMB]", na=False), 0.10),
+    (
+        "compact revenue",
+        lambda e, t: e["Annual Revenue"].str.fullmatch(r"\$?[\d.]+[KMB]", na=False),
+        0.10,
+    ),
     ("blank deal size", lambda e, t: e["Average Deal Size"].isna(), 0.01),
     ("country alias", lambda e, t: e["Billing Country"].isin({"USA", "US", "UK"}), 0.025),
     ("blank website", lambda e, t: e["Website"].isna(), 0.04),
@@ -335,10 +367,22 @@ def test_small_dirty_samples_still_have_a_duplicate_name(n):
 
 
 def test_opportunity_columns_and_values(deals):
-    assert list(deals.columns) == list(OPPORTUNITY_COLUMNS) == [
-        "Opportunity ID", "Account ID", "Account Name", "Opportunity Name", "Stage", "Amount",
-        "Close Date", "Created Date", "Product", "Opportunity Owner",
-    ]
+    assert (
+        list(deals.columns)
+        == list(OPPORTUNITY_COLUMNS)
+        == [
+            "Opportunity ID",
+            "Account ID",
+            "Account Name",
+            "Opportunity Name",
+            "Stage",
+            "Amount",
+            "Close Date",
+            "Created Date",
+            "Product",
+            "Opportunity Owner",
+        ]
+    )
     assert deals.notna().all().all()
     assert set(deals["Stage"]) == set(STAGES)
     assert deals["Opportunity ID"].is_unique and deals["Opportunity ID"].is_monotonic_increasing
@@ -364,8 +408,13 @@ def test_a_few_unknown_products(deals):
 
 @pytest.mark.parametrize(
     "customer_type, low, high",
-    [("enterprise", 4, 7), ("mid_market", 3, 6), ("smb_self_serve", 2.5, 5),
-     ("former", 2.5, 5), ("smb_prospect", 0.5, 1.5)],
+    [
+        ("enterprise", 4, 7),
+        ("mid_market", 3, 6),
+        ("smb_self_serve", 2.5, 5),
+        ("former", 2.5, 5),
+        ("smb_prospect", 0.5, 1.5),
+    ],
 )
 def test_deals_per_account(dirty, deals, customer_type, low, high):
     export, truth = dirty
@@ -407,8 +456,13 @@ def test_accounts_file_is_a_salesforce_report_export():
     lines = text.split("\n")
     assert lines[0] == '"' + '","'.join(EXPORT_COLUMNS) + '"'
     assert lines[-7:] == [
-        "", '"Grand Totals (2000 records)"', "", '"Confidential Information - Do Not Distribute"',
-        "", '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."', "",
+        "",
+        '"Grand Totals (2000 records)"',
+        "",
+        '"Confidential Information - Do Not Distribute"',
+        "",
+        '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."',
+        "",
     ]
     body = "\n".join(lines[:2001]) + "\n"
     assert all(line.startswith('"') and line.endswith('"') for line in lines[:2001])

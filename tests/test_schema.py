@@ -23,40 +23,85 @@ def _frame(headers, rows=None):
 
 HEADER_TABLE = [
     # Salesforce API names (Data Loader)
-    ("Id", "account_id"), ("Name", "account_name"), ("AnnualRevenue", "annual_revenue"),
-    ("NumberOfEmployees", "employees"), ("Type", "status"), ("OwnerId", "owner"),
-    ("Industry", "industry"), ("BillingState", "region"), ("BillingCountry", "country"),
-    ("CreatedDate", "created"), ("ParentId", "parent_id"), ("Website", "website"),
+    ("Id", "account_id"),
+    ("Name", "account_name"),
+    ("AnnualRevenue", "annual_revenue"),
+    ("NumberOfEmployees", "employees"),
+    ("Type", "status"),
+    ("OwnerId", "owner"),
+    ("Industry", "industry"),
+    ("BillingState", "region"),
+    ("BillingCountry", "country"),
+    ("CreatedDate", "created"),
+    ("ParentId", "parent_id"),
+    ("Website", "website"),
     # Salesforce report labels
-    ("Account Name", "account_name"), ("Account Owner", "owner"), ("Annual Revenue", "annual_revenue"),
-    ("Employees", "employees"), ("Billing State/Province", "region"), ("Billing Country", "country"),
-    ("Created Date", "created"), ("Parent Account", "parent_id"), ("Account ID", "account_id"),
+    ("Account Name", "account_name"),
+    ("Account Owner", "owner"),
+    ("Annual Revenue", "annual_revenue"),
+    ("Employees", "employees"),
+    ("Billing State/Province", "region"),
+    ("Billing Country", "country"),
+    ("Created Date", "created"),
+    ("Parent Account", "parent_id"),
+    ("Account ID", "account_id"),
     # HubSpot
-    ("Company name", "account_name"), ("Number of Employees", "employees"),
-    ("Lifecycle Stage", "status"), ("Company owner", "owner"), ("Record ID", "account_id"),
-    ("Country/Region", "country"), ("State/Region", "region"), ("Create Date", "created"),
-    ("Company Domain Name", "website"), ("Website URL", "website"), ("Parent Company", "parent_id"),
+    ("Company name", "account_name"),
+    ("Number of Employees", "employees"),
+    ("Lifecycle Stage", "status"),
+    ("Company owner", "owner"),
+    ("Record ID", "account_id"),
+    ("Country/Region", "country"),
+    ("State/Region", "region"),
+    ("Create Date", "created"),
+    ("Company Domain Name", "website"),
+    ("Website URL", "website"),
+    ("Parent Company", "parent_id"),
     # Dynamics 365
-    ("(Do Not Modify) Account", "account_id"), ("Relationship Type", "status"), ("Owner", "owner"),
-    ("Address 1: State/Province", "region"), ("Address 1: Country/Region", "country"),
+    ("(Do Not Modify) Account", "account_id"),
+    ("Relationship Type", "status"),
+    ("Owner", "owner"),
+    ("Address 1: State/Province", "region"),
+    ("Address 1: Country/Region", "country"),
     ("Created On", "created"),
     # Pipedrive
-    ("Organization - ID", "account_id"), ("Organization - Name", "account_name"),
-    ("Organization - Owner", "owner"), ("Organization - Annual revenue", "annual_revenue"),
-    ("Organization - Number of employees", "employees"), ("Organization - Website", "website"),
-    ("Organization - Organization created", "created"), ("Organization - Industry", "industry"),
+    ("Organization - ID", "account_id"),
+    ("Organization - Name", "account_name"),
+    ("Organization - Owner", "owner"),
+    ("Organization - Annual revenue", "annual_revenue"),
+    ("Organization - Number of employees", "employees"),
+    ("Organization - Website", "website"),
+    ("Organization - Organization created", "created"),
+    ("Organization - Industry", "industry"),
     # Zoho
-    ("Record Id", "account_id"), ("Account Type", "status"), ("Created Time", "created"),
+    ("Record Id", "account_id"),
+    ("Account Type", "status"),
+    ("Created Time", "created"),
     ("Billing State", "region"),
     # plain spreadsheets
-    ("Company", "account_name"), ("Customer", "account_name"), ("Customer Name", "account_name"),
-    ("Revenue", "annual_revenue"), ("Sales", "annual_revenue"), ("Turnover", "annual_revenue"),
-    ("Segment", "industry"), ("Sector", "industry"), ("Vertical", "industry"),
-    ("Headcount", "employees"), ("Deal Size", "deal_size"), ("Avg Deal Size", "deal_size"),
-    ("Amount", "deal_size"), ("Sales Rep", "owner"), ("State", "region"), ("Region", "region"),
-    ("Country", "country"), ("Domain", "website"), ("Customer ID", "account_id"),
+    ("Company", "account_name"),
+    ("Customer", "account_name"),
+    ("Customer Name", "account_name"),
+    ("Revenue", "annual_revenue"),
+    ("Sales", "annual_revenue"),
+    ("Turnover", "annual_revenue"),
+    ("Segment", "industry"),
+    ("Sector", "industry"),
+    ("Vertical", "industry"),
+    ("Headcount", "employees"),
+    ("Deal Size", "deal_size"),
+    ("Avg Deal Size", "deal_size"),
+    ("Amount", "deal_size"),
+    ("Sales Rep", "owner"),
+    ("State", "region"),
+    ("Region", "region"),
+    ("Country", "country"),
+    ("Domain", "website"),
+    ("Customer ID", "account_id"),
     # case and punctuation do not matter
-    ("ANNUAL_REVENUE", "annual_revenue"), ("account-name", "account_name"), ("  website  ", "website"),
+    ("ANNUAL_REVENUE", "annual_revenue"),
+    ("account-name", "account_name"),
+    ("  website  ", "website"),
 ]
 
 
@@ -74,7 +119,10 @@ def test_header_maps_to_field(header, field):
 
 @pytest.mark.parametrize(
     "raw, key",
-    [("Address 1: State/Province", "address1stateprovince"), ("Number_of_Employees", "numberofemployees")],
+    [
+        ("Address 1: State/Province", "address1stateprovince"),
+        ("Number_of_Employees", "numberofemployees"),
+    ],
 )
 def test_normalise_header(raw, key):
     assert normalise_header(raw) == key
@@ -83,25 +131,79 @@ def test_normalise_header(raw, key):
 @pytest.mark.parametrize(
     "file, expected",
     [
-        ("real/sf_devorg_Account.csv", {"account_id": "Id", "account_name": "Name", "status": "Type",
-                                        "annual_revenue": "AnnualRevenue", "parent_id": "ParentId"}),
-        ("real/sf_datacloud_Account.csv", {"account_name": "Name", "owner": "OwnerId",
-                                           "country": "BillingCountry", "created": "CreatedDate"}),
-        ("real/adventureworks_resellers.csv", {"account_id": "ResellerKey", "account_name": "ResellerName",
-                                               "employees": "NumberEmployees", "annual_revenue": "AnnualRevenue",
-                                               "country": "EnglishCountryRegionName"}),
-        ("tools/salesforce_report_accounts.csv", {"account_name": "Account Name", "owner": "Account Owner",
-                                                  "region": "Billing State/Province"}),
-        ("tools/hubspot_companies.xlsx", {"account_id": "Record ID", "status": "Lifecycle Stage",
-                                          "website": "Company Domain Name"}),
-        ("tools/dynamics365_accounts_eu.csv", {"account_id": "(Do Not Modify) Account",
-                                               "status": "Relationship Type", "owner": "Owner"}),
-        ("tools/excel_unicode_text.txt", {"account_name": "Company", "annual_revenue": "Revenue",
-                                          "industry": "Segment"}),
-        ("tools/pipedrive_organizations.csv", {"account_name": "Organization - Name",
-                                               "employees": "Organization - Number of employees"}),
-        ("tools/zoho_accounts.csv", {"account_id": "Record Id", "owner": "Account Owner",
-                                     "status": "Account Type", "parent_id": "Parent Account"}),
+        (
+            "real/sf_devorg_Account.csv",
+            {
+                "account_id": "Id",
+                "account_name": "Name",
+                "status": "Type",
+                "annual_revenue": "AnnualRevenue",
+                "parent_id": "ParentId",
+            },
+        ),
+        (
+            "real/sf_datacloud_Account.csv",
+            {
+                "account_name": "Name",
+                "owner": "OwnerId",
+                "country": "BillingCountry",
+                "created": "CreatedDate",
+            },
+        ),
+        (
+            "real/adventureworks_resellers.csv",
+            {
+                "account_id": "ResellerKey",
+                "account_name": "ResellerName",
+                "employees": "NumberEmployees",
+                "annual_revenue": "AnnualRevenue",
+                "country": "EnglishCountryRegionName",
+            },
+        ),
+        (
+            "tools/salesforce_report_accounts.csv",
+            {
+                "account_name": "Account Name",
+                "owner": "Account Owner",
+                "region": "Billing State/Province",
+            },
+        ),
+        (
+            "tools/hubspot_companies.xlsx",
+            {
+                "account_id": "Record ID",
+                "status": "Lifecycle Stage",
+                "website": "Company Domain Name",
+            },
+        ),
+        (
+            "tools/dynamics365_accounts_eu.csv",
+            {
+                "account_id": "(Do Not Modify) Account",
+                "status": "Relationship Type",
+                "owner": "Owner",
+            },
+        ),
+        (
+            "tools/excel_unicode_text.txt",
+            {"account_name": "Company", "annual_revenue": "Revenue", "industry": "Segment"},
+        ),
+        (
+            "tools/pipedrive_organizations.csv",
+            {
+                "account_name": "Organization - Name",
+                "employees": "Organization - Number of employees",
+            },
+        ),
+        (
+            "tools/zoho_accounts.csv",
+            {
+                "account_id": "Record Id",
+                "owner": "Account Owner",
+                "status": "Account Type",
+                "parent_id": "Parent Account",
+            },
+        ),
     ],
 )
 def test_real_and_tool_exports_map_sensibly(file, expected):
@@ -161,7 +263,10 @@ def test_plain_numbers_are_not_guessed_as_revenue():
 
 
 def test_overrides_win_and_ignore_excludes():
-    df = _frame(["Company", "Legal Name", "Spend", "Notes"], [["a", "A Inc", "1", "x"], ["b", "B Inc", "2", "y"]])
+    df = _frame(
+        ["Company", "Legal Name", "Spend", "Notes"],
+        [["a", "A Inc", "1", "x"], ["b", "B Inc", "2", "y"]],
+    )
     mapping = infer_mapping(df, overrides={"account_name": "Legal Name"}, ignore=["Spend"])
     assert mapping.columns["account_name"] == "Legal Name"
     assert mapping.matches["account_name"].confidence == 1.0
@@ -186,7 +291,9 @@ def test_bad_overrides_raise(overrides, ignore, message):
 
 
 def test_missing_account_name_names_candidates():
-    df = _frame(["Notes", "Code"], [["called twice", "A1"], ["no answer", "B2"], ["follow up", "C3"]])
+    df = _frame(
+        ["Notes", "Code"], [["called twice", "A1"], ["no answer", "B2"], ["follow up", "C3"]]
+    )
     with pytest.raises(InputError, match=r"Candidates: .*'Notes'.*--map account_name=COLUMN"):
         infer_mapping(df)
 
@@ -234,22 +341,39 @@ def test_exclusion_reasons(column, values, reason):
     "header, field",
     [
         # units in the header: the column is still revenue / deal size
-        ("Revenues ($M)", "annual_revenue"), ("Revenue (in millions)", "annual_revenue"),
-        ("Umsatz (Mio. €)", "annual_revenue"), ("Revenue in thousands", "annual_revenue"),
-        ("Umsatz k€", "annual_revenue"), ("Sales (000s)", "annual_revenue"),
-        ("ARR $K", "annual_revenue"), ("Revenue MM", "annual_revenue"),
-        ("Annual Revenue (USD)", "annual_revenue"), ("Turnover £bn", "annual_revenue"),
-        ("Jahresumsatz", "annual_revenue"), ("Chiffre d'affaires", "annual_revenue"),
-        ("Omzet", "annual_revenue"), ("Revenues", "annual_revenue"),
+        ("Revenues ($M)", "annual_revenue"),
+        ("Revenue (in millions)", "annual_revenue"),
+        ("Umsatz (Mio. €)", "annual_revenue"),
+        ("Revenue in thousands", "annual_revenue"),
+        ("Umsatz k€", "annual_revenue"),
+        ("Sales (000s)", "annual_revenue"),
+        ("ARR $K", "annual_revenue"),
+        ("Revenue MM", "annual_revenue"),
+        ("Annual Revenue (USD)", "annual_revenue"),
+        ("Turnover £bn", "annual_revenue"),
+        ("Jahresumsatz", "annual_revenue"),
+        ("Chiffre d'affaires", "annual_revenue"),
+        ("Omzet", "annual_revenue"),
+        ("Revenues", "annual_revenue"),
         # deal size, as CRMs and reports name it
-        ("Avg Opportunity Amount", "deal_size"), ("Average Deal Size", "deal_size"),
-        ("ACV", "deal_size"), ("Avg Deal Value", "deal_size"), ("Average Won Deal Size", "deal_size"),
-        ("Median Opportunity Amount", "deal_size"), ("Annual Contract Value", "deal_size"),
-        ("Avg Deal Value ($K)", "deal_size"), ("Typical ACV", "deal_size"),
+        ("Avg Opportunity Amount", "deal_size"),
+        ("Average Deal Size", "deal_size"),
+        ("ACV", "deal_size"),
+        ("Avg Deal Value", "deal_size"),
+        ("Average Won Deal Size", "deal_size"),
+        ("Median Opportunity Amount", "deal_size"),
+        ("Annual Contract Value", "deal_size"),
+        ("Avg Deal Value ($K)", "deal_size"),
+        ("Typical ACV", "deal_size"),
         # German and other exports
-        ("Mitarbeiter", "employees"), ("Anzahl Mitarbeiter", "employees"), ("Branche", "industry"),
-        ("Firmenname", "account_name"), ("Kundenstatus", "status"), ("Land", "country"),
-        ("Bundesland", "region"), ("Kundenbetreuer", "owner"),
+        ("Mitarbeiter", "employees"),
+        ("Anzahl Mitarbeiter", "employees"),
+        ("Branche", "industry"),
+        ("Firmenname", "account_name"),
+        ("Kundenstatus", "status"),
+        ("Land", "country"),
+        ("Bundesland", "region"),
+        ("Kundenbetreuer", "owner"),
     ],
 )
 def test_headers_with_units_and_other_languages_map(header, field):
@@ -271,12 +395,33 @@ def test_unit_words_do_not_make_other_columns_money(header):
 @pytest.mark.parametrize(
     "build, expected",
     [
-        (exports.fortune_csv, {"account_name": "Name", "annual_revenue": "Revenues ($M)",
-                               "employees": "Employees", "industry": "Sector"}),
-        (exports.german_csv, {"account_name": "Firmenname", "annual_revenue": "Umsatz (Mio. €)",
-                              "employees": "Mitarbeiter", "industry": "Branche", "status": "Status"}),
-        (exports.hubspot_csv, {"deal_size": "Avg Deal Value", "annual_revenue": "Annual Revenue",
-                               "status": "Lifecycle Stage"}),
+        (
+            exports.fortune_csv,
+            {
+                "account_name": "Name",
+                "annual_revenue": "Revenues ($M)",
+                "employees": "Employees",
+                "industry": "Sector",
+            },
+        ),
+        (
+            exports.german_csv,
+            {
+                "account_name": "Firmenname",
+                "annual_revenue": "Umsatz (Mio. €)",
+                "employees": "Mitarbeiter",
+                "industry": "Branche",
+                "status": "Status",
+            },
+        ),
+        (
+            exports.hubspot_csv,
+            {
+                "deal_size": "Avg Deal Value",
+                "annual_revenue": "Annual Revenue",
+                "status": "Lifecycle Stage",
+            },
+        ),
     ],
 )
 def test_realistic_exports_map_their_money_and_status(build, expected):
@@ -286,6 +431,13 @@ def test_realistic_exports_map_their_money_and_status(build, expected):
 
 
 def test_status_words_of_other_languages_are_found_by_content():
-    df = _frame(["Firma", "Art"], [["Acme GmbH", "Kunde"], ["Beta AG", "Interessent"],
-                                   ["Gamma KG", "ehemaliger Kunde"], ["Delta SA", "Cliente"]])
+    df = _frame(
+        ["Firma", "Art"],
+        [
+            ["Acme GmbH", "Kunde"],
+            ["Beta AG", "Interessent"],
+            ["Gamma KG", "ehemaliger Kunde"],
+            ["Delta SA", "Cliente"],
+        ],
+    )
     assert infer_mapping(df).columns["status"] == "Art"

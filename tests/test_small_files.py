@@ -125,7 +125,8 @@ def test_enterprise_is_covered_in_the_field_and_small_business_inside(small_run)
     segments = _read(small_run, "segments.csv")
     enterprise = segments[segments["customer_type"] == "Enterprise"]
     assert (
-        (enterprise["motion"] == "field") | enterprise["pooled_from"].fillna("").str.startswith("Field")
+        (enterprise["motion"] == "field")
+        | enterprise["pooled_from"].fillna("").str.startswith("Field")
     ).all()
     assignments = _read(small_run, "assignments.csv")
     motion = assignments.groupby("customer_type")["motion"].agg(set).to_dict()

@@ -48,8 +48,12 @@ def owners_roster(book: pd.DataFrame) -> pd.DataFrame:
     """Every current owner as a rep, on the named-rep team where they hold the most value."""
     named = book[book["motion"] != "digital"]
     held = named.groupby(["owner", "team"], observed=True)["value"].sum().reset_index()
-    home = held.sort_values(["owner", "value", "team"], ascending=[True, False, True]).drop_duplicates("owner")
-    return pd.DataFrame({"rep": home["owner"].astype(str).to_numpy(), "team": home["team"].astype(str).to_numpy()})
+    home = held.sort_values(
+        ["owner", "value", "team"], ascending=[True, False, True]
+    ).drop_duplicates("owner")
+    return pd.DataFrame(
+        {"rep": home["owner"].astype(str).to_numpy(), "team": home["team"].astype(str).to_numpy()}
+    )
 
 
 def balanced_owners(team_plan, seed=0, drift=0.03):
@@ -158,7 +162,9 @@ def test_overlays_are_the_enterprise_products_on_field_teams(run_with_deals):
 
 def test_report_json_carries_the_overlays_and_the_product_test(run_with_deals):
     report = json.loads(run_with_deals.files()["report.json"])
-    assert {o["product"] for o in report["overlays"]} == set(run_with_deals.team_plan.plan.overlays["product"])
+    assert {o["product"] for o in report["overlays"]} == set(
+        run_with_deals.team_plan.plan.overlays["product"]
+    )
     assert {m["dimension"] for m in report["product_mix"]} == {"customer type", "vertical"}
     assert all("cramers_v" in m and "reason" in m for m in report["product_mix"])
     assert report["vertical_tests"] and "overlays" in report["teams"][0]
@@ -212,7 +218,9 @@ def test_disruption_csv_lists_exactly_the_accounts_whose_owner_changes(tmp_path)
     disruption = pd.read_csv(out / "disruption.csv", dtype=str, keep_default_na=False)
     assert assignments["account_id"].is_unique
     owner = assignments["current_owner"].str.strip()
-    changed = (owner != "") & (owner.str.casefold() != assignments["rep"].str.strip().str.casefold())
+    changed = (owner != "") & (
+        owner.str.casefold() != assignments["rep"].str.strip().str.casefold()
+    )
     assert changed.any() and (~changed).any()
     assert sorted(disruption["account_id"]) == sorted(assignments.loc[changed, "account_id"])
     moved = disruption.set_index("account_id")

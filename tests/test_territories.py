@@ -76,7 +76,13 @@ def test_moves_are_reported_per_account_and_per_rep_consistently():
     result = assign_territories(accounts, roster)
     moved = accounts["owner"].to_numpy() != result.rep.to_numpy()
     assert len(result.disruption) == moved.sum() > 0
-    assert list(result.disruption.columns) == ["account_id", "account_name", "from_owner", "to_rep", "value"]
+    assert list(result.disruption.columns) == [
+        "account_id",
+        "account_name",
+        "from_owner",
+        "to_rep",
+        "value",
+    ]
     assert (result.disruption["from_owner"] != result.disruption["to_rep"]).all()
     assert result.disruption["value"].is_monotonic_decreasing
     reps = result.reps
@@ -173,7 +179,9 @@ def test_reps_matched_by_motion_and_role_share_matching_teams():
 
 def test_idle_rep_on_unknown_team_is_warned():
     accounts, roster = realistic_accounts(n=20, reps=1)
-    roster = pd.concat([roster, pd.DataFrame({"rep": ["Ghost"], "team": ["Nope"]})], ignore_index=True)
+    roster = pd.concat(
+        [roster, pd.DataFrame({"rep": ["Ghost"], "team": ["Nope"]})], ignore_index=True
+    )
     result = assign_territories(accounts, roster)
     assert any("Ghost" in w and "idle" in w for w in result.warnings)
 
@@ -193,15 +201,27 @@ def test_account_value_uses_deal_size_then_revenue_proxy_then_one(row, expected)
 
 def test_account_value_follows_the_playbook_proxy():
     pb = load_playbook(overrides={"proxy_deal_share_of_revenue": 0.01})
-    assert account_value(pd.DataFrame({"annual_revenue": [1e6]}), pb).iloc[0] == pytest.approx(10_000)
+    assert account_value(pd.DataFrame({"annual_revenue": [1e6]}), pb).iloc[0] == pytest.approx(
+        10_000
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "reps", "teams", "capacity"),
     [
-        ("rep,team\nAna,Inside · Hunters\nBo,Digital\n", ["Ana", "Bo"], ["Inside · Hunters", "Digital"], [np.nan, np.nan]),
-        ("Rep;Motion;Role;Capacity\nAna;Field;Farmers;40\nBo;inside;;\n", ["Ana", "Bo"], [pd.NA, pd.NA], [40.0, np.nan]),
-        ("\ufeffrep,team,capacity,region\nAna,X,\"1,200\",East\n\n", ["Ana"], ["X"], [1200.0]),
+        (
+            "rep,team\nAna,Inside · Hunters\nBo,Digital\n",
+            ["Ana", "Bo"],
+            ["Inside · Hunters", "Digital"],
+            [np.nan, np.nan],
+        ),
+        (
+            "Rep;Motion;Role;Capacity\nAna;Field;Farmers;40\nBo;inside;;\n",
+            ["Ana", "Bo"],
+            [pd.NA, pd.NA],
+            [40.0, np.nan],
+        ),
+        ('\ufeffrep,team,capacity,region\nAna,X,"1,200",East\n\n', ["Ana"], ["X"], [1200.0]),
     ],
 )
 def test_read_roster_accepts_common_shapes(text, reps, teams, capacity):
@@ -246,20 +266,29 @@ def test_read_roster_missing_file_is_an_input_error(tmp_path):
 
 def test_placeholder_roster_follows_headcount():
     teams = pd.DataFrame(
-        {"team": ["Field · Farmers · Healthcare", "Inside · Hunters", "Digital"], "motion": ["field", "inside", "digital"],
-         "role": ["farmer", "hunter", "generalist"], "headcount": [3, 2, 0]}
+        {
+            "team": ["Field · Farmers · Healthcare", "Inside · Hunters", "Digital"],
+            "motion": ["field", "inside", "digital"],
+            "role": ["farmer", "hunter", "generalist"],
+            "headcount": [3, 2, 0],
+        }
     )
     roster = placeholder_roster(teams)
     assert list(roster["rep"]) == [
-        "Field · Farmers · Healthcare rep 1", "Field · Farmers · Healthcare rep 2",
-        "Field · Farmers · Healthcare rep 3", "Inside · Hunters rep 1", "Inside · Hunters rep 2",
+        "Field · Farmers · Healthcare rep 1",
+        "Field · Farmers · Healthcare rep 2",
+        "Field · Farmers · Healthcare rep 3",
+        "Inside · Hunters rep 1",
+        "Inside · Hunters rep 2",
     ]
     assert roster["rep"].is_unique
 
 
 def test_placeholder_roster_feeds_assign_territories():
     accounts, _ = realistic_accounts(n=600)
-    teams = pd.DataFrame({"team": [TEAM], "motion": ["field"], "role": ["farmer"], "headcount": [4]})
+    teams = pd.DataFrame(
+        {"team": [TEAM], "motion": ["field"], "role": ["farmer"], "headcount": [4]}
+    )
     result = assign_territories(accounts, placeholder_roster(teams))
     assert result.rep.notna().all() and cv(result) <= 0.10
 
@@ -269,10 +298,21 @@ def lopsided_owners(seed=0):
     rng = np.random.default_rng(seed)
     big = rng.lognormal(np.log(200_000), 0.4, 60)
     small = rng.lognormal(np.log(8_000), 0.6, 900)
-    small *= (big.sum() / 1.6 * 0.7 * 4 / 2) / small.sum()  # scale so the 4 small books sum to 4 x 0.7
+    small *= (
+        big.sum() / 1.6 * 0.7 * 4 / 2
+    ) / small.sum()  # scale so the 4 small books sum to 4 x 0.7
     value = np.concatenate([big, small])
-    owner = np.concatenate([np.where(np.arange(60) % 2, "Rep 0", "Rep 1"), [f"Rep {2 + i % 4}" for i in range(900)]])
-    df = pd.DataFrame({"account_id": [f"A{i}" for i in range(len(value))], "team": TEAM, "value": value, "owner": owner})
+    owner = np.concatenate(
+        [np.where(np.arange(60) % 2, "Rep 0", "Rep 1"), [f"Rep {2 + i % 4}" for i in range(900)]]
+    )
+    df = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(len(value))],
+            "team": TEAM,
+            "value": value,
+            "owner": owner,
+        }
+    )
     return df, pd.DataFrame({"rep": [f"Rep {i}" for i in range(6)], "team": TEAM})
 
 
@@ -289,5 +329,7 @@ def test_levelling_brings_every_rep_inside_the_band(seed):
     for rep in ("Rep 0", "Rep 1"):
         top = accounts[accounts["owner"] == rep].nlargest(3, "value").index
         assert (result.rep[top] == rep).all()
-    kept_small = (result.rep == accounts["owner"])[accounts["owner"].isin(["Rep 2", "Rep 3", "Rep 4", "Rep 5"])]
+    kept_small = (result.rep == accounts["owner"])[
+        accounts["owner"].isin(["Rep 2", "Rep 3", "Rep 4", "Rep 5"])
+    ]
     assert kept_small.all()

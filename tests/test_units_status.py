@@ -36,7 +36,9 @@ def _deals(n_accounts: int = 60) -> bytes:
             rows.append((f"O{i}", f"A{i:03d}", "Closed Won", f"{20000 + 100 * i}", "2024-03-01"))
         elif i % 3 == 1:
             rows.append((f"O{i}", f"A{i:03d}", "Closed Lost", "15000", "2024-04-01"))
-    frame = pd.DataFrame(rows, columns=["Opportunity ID", "Account ID", "Stage", "Amount", "Close Date"])
+    frame = pd.DataFrame(
+        rows, columns=["Opportunity ID", "Account ID", "Stage", "Amount", "Close Date"]
+    )
     return frame.to_csv(index=False).encode()
 
 
@@ -61,7 +63,8 @@ def test_report_units_for_every_money_field(tmp_path):
     units = report["units"]
     assert set(units) == {"annual_revenue", "deal_size"}
     assert {k: units["annual_revenue"][k] for k in ("multiplier", "currency")} == {
-        "multiplier": 1000000, "currency": "USD",
+        "multiplier": 1000000,
+        "currency": "USD",
     }
     assert "'$M'" in units["annual_revenue"]["evidence"]
     assert units["deal_size"]["column"] is None

@@ -179,8 +179,11 @@ STANDARD_LABELS = [
     ("sic", "Eating and Drinking Places", "Hospitality & Leisure"),
     ("sic", "Food and Kindred Products", "Agriculture & Food"),
     ("sic", "Wholesale Trade-Durable Goods", "Retail & Consumer"),
-    ("sic", "Engineering, Accounting, Research, Management, and Related Services",
-     "Professional Services"),
+    (
+        "sic",
+        "Engineering, Accounting, Research, Management, and Related Services",
+        "Professional Services",
+    ),
     ("sic", "Telephone Communications (No Radiotelephone)", "Media & Telecom"),
     ("sic", "Membership Organizations", "Non-profit"),
     ("sic", "Justice, Public Order, and Safety", "Government & Public Sector"),
@@ -193,8 +196,11 @@ STANDARD_LABELS = [
     ("sic", "7372 Prepackaged Software", "Technology"),  # a number with its title: the title
     # NAICS sectors, subsectors and codes
     ("naics", "Finance and Insurance", "Financial Services"),
-    ("naics", "Administrative and Support and Waste Management and Remediation Services",
-     "Professional Services"),
+    (
+        "naics",
+        "Administrative and Support and Waste Management and Remediation Services",
+        "Professional Services",
+    ),
     ("naics", "Petroleum and Coal Products Manufacturing", "Energy & Utilities"),
     ("naics", "Motor Vehicle and Parts Dealers", "Retail & Consumer"),
     ("naics", "Transit and Ground Passenger Transportation", "Transportation & Logistics"),
@@ -213,8 +219,11 @@ STANDARD_LABELS = [
     ("linkedin", "Business Consulting and Services", "Professional Services"),
     ("linkedin", "Oil, Gas, and Mining", "Energy & Utilities"),
     ("linkedin", "Motor Vehicle Manufacturing", "Manufacturing"),
-    ("linkedin", "Transportation, Logistics, Supply Chain and Storage",
-     "Transportation & Logistics"),
+    (
+        "linkedin",
+        "Transportation, Logistics, Supply Chain and Storage",
+        "Transportation & Logistics",
+    ),
     ("linkedin", "Non-profit Organizations", "Non-profit"),
     ("linkedin", "Armed Forces", "Government & Public Sector"),
     ("linkedin", "Advertising Services", "Media & Telecom"),

@@ -28,7 +28,18 @@ from segmentation.planner.specialists import (
 )
 
 __all__ = [
-    "BASIS_DEAL", "BASIS_NONE", "BASIS_REVENUE", "BASIS_TIER", "OVERLAY_COLUMNS", "PRODUCT_COLUMNS",
-    "PRODUCT_MIX_COLUMNS", "PROFILE_COLUMNS", "TEAM_COLUMNS", "VERTICAL_TEST_COLUMNS", "Plan",
-    "assign_accounts", "plan_coverage", "segment_products",
+    "BASIS_DEAL",
+    "BASIS_NONE",
+    "BASIS_REVENUE",
+    "BASIS_TIER",
+    "OVERLAY_COLUMNS",
+    "PRODUCT_COLUMNS",
+    "PRODUCT_MIX_COLUMNS",
+    "PROFILE_COLUMNS",
+    "TEAM_COLUMNS",
+    "VERTICAL_TEST_COLUMNS",
+    "Plan",
+    "assign_accounts",
+    "plan_coverage",
+    "segment_products",
 ]

@@ -52,7 +52,9 @@ def _pct(x: float) -> str:
 
 def _sources(rule_ids: str, pb: Playbook) -> str:
     seen = dict.fromkeys(
-        f"[{pb.rules[r].confidence}] {pb.rules[r].source}" for r in (x.strip() for x in rule_ids.split(",")) if r
+        f"[{pb.rules[r].confidence}] {pb.rules[r].source}"
+        for r in (x.strip() for x in rule_ids.split(","))
+        if r
     )
     return "; ".join(seen)
 

@@ -49,19 +49,58 @@ from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS
 
 TEAM_COLUMNS: tuple[str, ...] = (
-    "team", "motion", "role", "specialization", "overlays", "segments", "accounts",
-    "headcount_workload", "headcount_capacity", "headcount", "gap", "reason",
-    "deal_size_basis", "bookings", "cost", "cost_of_sales", "bookings_basis", "named_accounts",
-    "headcount_coverage", "headcount_affordable", "per_rep_bookings", "loaded_cost_per_rep",
-    "coverage_change", "transition",
+    "team",
+    "motion",
+    "role",
+    "specialization",
+    "overlays",
+    "segments",
+    "accounts",
+    "headcount_workload",
+    "headcount_capacity",
+    "headcount",
+    "gap",
+    "reason",
+    "deal_size_basis",
+    "bookings",
+    "cost",
+    "cost_of_sales",
+    "bookings_basis",
+    "named_accounts",
+    "headcount_coverage",
+    "headcount_affordable",
+    "per_rep_bookings",
+    "loaded_cost_per_rep",
+    "coverage_change",
+    "transition",
 )
 PRODUCT_COLUMNS: tuple[str, ...] = ("segment", "product", "won_revenue", "deals")
 """The ``products`` input of :func:`plan_coverage`: won revenue and won deals per segment and product."""
 SEGMENT_EXTRA_COLUMNS: tuple[str, ...] = (
-    "motion", "role", "team", "deal_size_basis", "deal_size_used", "deals_per_rep", "annual_potential",
-    "reps_workload", "reps_capacity", "overlays", "reason", "rules", "sources", "deal_size_confidence",
-    "bookings", "bookings_basis", "won_recent", "win_rate", "pipeline_expected", "named_accounts",
-    "reps_coverage", "role_detail", "transition", "pooled_from",
+    "motion",
+    "role",
+    "team",
+    "deal_size_basis",
+    "deal_size_used",
+    "deals_per_rep",
+    "annual_potential",
+    "reps_workload",
+    "reps_capacity",
+    "overlays",
+    "reason",
+    "rules",
+    "sources",
+    "deal_size_confidence",
+    "bookings",
+    "bookings_basis",
+    "won_recent",
+    "win_rate",
+    "pipeline_expected",
+    "named_accounts",
+    "reps_coverage",
+    "role_detail",
+    "transition",
+    "pooled_from",
 )
 
 
@@ -131,7 +170,9 @@ class Plan:
         }
 
 
-def segment_products(product_revenue: pd.DataFrame | None, segment: pd.Series) -> pd.DataFrame | None:
+def segment_products(
+    product_revenue: pd.DataFrame | None, segment: pd.Series
+) -> pd.DataFrame | None:
     """Won revenue and won deals per segment and product line: the ``products`` input of the plan.
 
     Parameters
@@ -163,8 +204,6 @@ def segment_products(product_revenue: pd.DataFrame | None, segment: pd.Series) -
     )
     out["deals"] = out["deals"].astype("int64")
     return out[list(PRODUCT_COLUMNS)]
-
-
 
 
 def plan_coverage(
@@ -232,7 +271,10 @@ def plan_coverage(
     seg = profiles.reset_index(drop=True).copy()
     n = len(seg)
     if n == 0:
-        return Plan(segments=seg.reindex(columns=[*seg.columns, *SEGMENT_EXTRA_COLUMNS]), teams=_empty(TEAM_COLUMNS))
+        return Plan(
+            segments=seg.reindex(columns=[*seg.columns, *SEGMENT_EXTRA_COLUMNS]),
+            teams=_empty(TEAM_COLUMNS),
+        )
 
     n_accounts = _num(seg["accounts"])
     customers = _num(seg["customers"])
@@ -248,15 +290,20 @@ def plan_coverage(
     per_rep = np.full(n, np.nan)
     for m in ("inside", "field"):
         per_rep[motion == m] = per_rep_bookings(
-            pb.value(f"quota_{m}"), pb.value("attainment"), ramp_months=pb.value(f"ramp_months_{m}"),
-            ramp_productivity=pb.value("ramp_productivity"), attrition=pb.value("attrition_annual"),
+            pb.value(f"quota_{m}"),
+            pb.value("attainment"),
+            ramp_months=pb.value(f"ramp_months_{m}"),
+            ramp_productivity=pb.value("ramp_productivity"),
+            attrition=pb.value("attrition_annual"),
             time_to_fill_months=pb.value("time_to_fill_months"),
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         reps_capacity = np.where(motion == "digital", 0.0, bookings / per_rep)
     named = named_accounts(motion, n_accounts, customers)
     cov_max = np.select(
-        [motion == "field", motion == "inside"], [pb.value("coverage_field_max"), pb.value("coverage_inside_max")], np.inf
+        [motion == "field", motion == "inside"],
+        [pb.value("coverage_field_max"), pb.value("coverage_inside_max")],
+        np.inf,
     )
     reps_coverage = named / cov_max
     cand_need = np.fmax(np.nan_to_num(reps_capacity), reps_coverage)
@@ -265,12 +312,16 @@ def plan_coverage(
     cand = candidate_roles(seg, pb)
     vertical = seg["vertical"].astype("string").fillna("").to_numpy(dtype=object)
     segment_names = seg["segment"].astype("string").to_numpy(dtype=object)
-    pod, vertical_tests = _vertical_pods(segment_names, motion, vertical, sizes.deal, n_accounts, cand_need, accounts, pb)
+    pod, vertical_tests = _vertical_pods(
+        segment_names, motion, vertical, sizes.deal, n_accounts, cand_need, accounts, pb
+    )
     roles = resolve_roles(motion, pod, cand, cand_need, seg, pb)
     role = roles.role
     team = np.array(
         [
-            "Digital" if m == "digital" else " · ".join(filter(None, (MOTION_LABELS[m], ROLE_LABELS[r], p)))
+            "Digital"
+            if m == "digital"
+            else " · ".join(filter(None, (MOTION_LABELS[m], ROLE_LABELS[r], p)))
             for m, r, p in zip(motion, role, pod)
         ],
         dtype=object,
@@ -286,21 +337,26 @@ def plan_coverage(
     seg["reps_workload"] = _workload(motion, role, n_accounts, pb)
     seg["reps_capacity"] = reps_capacity
     overlays, product_mix, seg_overlays = _product_overlays(seg, products, pb)
-    seg["overlays"] = ["; ".join(dict.fromkeys(o["product"] for o in items)) for items in seg_overlays]
+    seg["overlays"] = [
+        "; ".join(dict.fromkeys(o["product"] for o in items)) for items in seg_overlays
+    ]
     seg["deal_size_confidence"] = sizes.confidence
     for c in book.columns:
         seg[c] = book[c].to_numpy()
     seg["named_accounts"] = named
     seg["reps_coverage"] = reps_coverage
     seg["role_detail"] = np.where(
-        motion == "digital", "self-serve",
+        motion == "digital",
+        "self-serve",
         np.where(cand.winback & (role == "hunter"), "win-back hunter", role),
     )
 
     # --- 5. teams: sized, costed, and any coverage change said -----------------------------------
     teams = _teams(seg, overlays, pb)
     hand = dict(zip(teams["team"], teams["transition"]))
-    decided_detail = seg["role_detail"].to_numpy(dtype=object).copy()  # the sentence quotes the decision
+    decided_detail = (
+        seg["role_detail"].to_numpy(dtype=object).copy()
+    )  # the sentence quotes the decision
     moved = _pool_unaffordable_teams(seg, teams, overlays, pb)
     seg["pooled_from"] = np.where(moved != "", team, "")
     if moved.any():
@@ -336,9 +392,20 @@ def plan_coverage(
         else:
             where = team[i]
         if motion[i] != "digital":
-            fired += [f"quota_{motion[i]}", "attainment", f"ramp_months_{motion[i]}", "ramp_productivity",
-                      "attrition_annual", "time_to_fill_months", f"coverage_{motion[i]}_max"]
-            capacity = f"that is {reps_capacity[i]:.1f} reps of capacity, and " if np.isfinite(reps_capacity[i]) else ""
+            fired += [
+                f"quota_{motion[i]}",
+                "attainment",
+                f"ramp_months_{motion[i]}",
+                "ramp_productivity",
+                "attrition_annual",
+                "time_to_fill_months",
+                f"coverage_{motion[i]}_max",
+            ]
+            capacity = (
+                f"that is {reps_capacity[i]:.1f} reps of capacity, and "
+                if np.isfinite(reps_capacity[i])
+                else ""
+            )
             extra += (
                 f" Bookings: {book_why[i]}; {capacity}"
                 f"{named[i]:,.0f} named accounts need at least {reps_coverage[i]:.1f}."
@@ -346,8 +413,12 @@ def plan_coverage(
         items = seg_overlays[i]
         if items:
             fired += [
-                "product_min_group_deals", "product_min_expected", "product_mix_effect_min",
-                "significance_level", "product_overlay_lift_min", "product_overlay_share_max",
+                "product_min_group_deals",
+                "product_min_expected",
+                "product_mix_effect_min",
+                "significance_level",
+                "product_overlay_lift_min",
+                "product_overlay_share_max",
                 "product_overlay_min_deals",
             ]
             parts = [
@@ -355,14 +426,24 @@ def plan_coverage(
                 for o in items
             ]
             tests = "; ".join(
-                dict.fromkeys(f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}" for o in items)
+                dict.fromkeys(
+                    f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}"
+                    for o in items
+                )
             )
             extra += f" Overlay specialists: {', '.join(parts)} — {tests}."
         label = "digital" if motion[i] == "digital" else f"{motion[i]} {decided_detail[i]}"
         if moved[i]:
-            fired += ["cost_of_sales_max", "loaded_cost_multiplier", f"ote_{motion[i]}", "handoff_months"]
+            fired += [
+                "cost_of_sales_max",
+                "loaded_cost_multiplier",
+                f"ote_{motion[i]}",
+                "handoff_months",
+            ]
             extra += f" {moved[i].strip()} It is covered by {seg['team'].iat[i]}."
-        reasons.append(f"{row.segment}: {mot.why[i]} and {roles.why[i]} → {label} ({where}).{extra}")
+        reasons.append(
+            f"{row.segment}: {mot.why[i]} and {roles.why[i]} → {label} ({where}).{extra}"
+        )
         rules.append(", ".join(dict.fromkeys(fired)))
     seg["reason"], seg["rules"] = reasons, rules
     seg["sources"] = [_sources(r, pb) for r in seg["rules"]]
@@ -370,8 +451,13 @@ def plan_coverage(
 
     # --- 6. hiring plan and sensitivity --------------------------------------------------------------
     return Plan(
-        segments=seg, teams=teams, overlays=overlays, product_mix=product_mix, vertical_tests=vertical_tests,
-        hiring=hiring_plan(teams, pb), sensitivity=sensitivity(teams, pb),
+        segments=seg,
+        teams=teams,
+        overlays=overlays,
+        product_mix=product_mix,
+        vertical_tests=vertical_tests,
+        hiring=hiring_plan(teams, pb),
+        sensitivity=sensitivity(teams, pb),
     )
 
 
@@ -414,7 +500,11 @@ def assign_accounts(accounts: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     found = pd.Index(lookup["segment"].astype("string")).get_indexer(
         pd.Index(uniques, dtype=object).astype("string")
     )
-    pos = np.append(found, -1)[seg_codes] if len(found) else np.full(len(accounts), -1, dtype=np.int64)
+    pos = (
+        np.append(found, -1)[seg_codes]
+        if len(found)
+        else np.full(len(accounts), -1, dtype=np.int64)
+    )
     missing = pos < 0
     used = np.zeros(len(lookup) + 1, dtype=bool)
     used[found[found >= 0]] = True
@@ -431,14 +521,18 @@ def assign_accounts(accounts: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             table[-1] = categories.get_loc(_NOT_IN_PLAN)
         table = table.astype(np.int8 if len(categories) < 127 else np.int32)
         codes = table[pos] if len(pos) else np.zeros(0, dtype=table.dtype)
-        out[c] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False)
+        out[c] = pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(categories), validate=False
+        )
     return out[cols]
 
 
 _NOT_IN_PLAN = "Not in the plan: this account has no segment the planner saw."
 
 
-def _workload(motion: np.ndarray, role: np.ndarray, n_accounts: np.ndarray, pb: Playbook) -> np.ndarray:
+def _workload(
+    motion: np.ndarray, role: np.ndarray, n_accounts: np.ndarray, pb: Playbook
+) -> np.ndarray:
     """Touches × hours ÷ selling hours: shown for reference, never the recommendation (no upper bound)."""
     hours = np.zeros(len(motion))
     for m in ("inside", "field"):
@@ -469,17 +563,24 @@ def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFr
         headcount_workload=("reps_workload", "sum"),
         headcount_capacity=("reps_capacity", lambda s: s.sum(min_count=1)),
         pod=("vertical", lambda s: s.astype("string").nunique()),
-        overlays=("overlays", lambda s: "; ".join(dict.fromkeys(p for x in s if x for p in x.split("; ")))),
+        overlays=(
+            "overlays",
+            lambda s: "; ".join(dict.fromkeys(p for x in s if x for p in x.split("; "))),
+        ),
         bookings=("bookings", lambda s: s.sum(min_count=1)),
         named_accounts=("named_accounts", "sum"),
     ).reset_index()
     vert_first = g["vertical"].first().astype("string").reindex(teams["team"]).to_numpy()
     teams["accounts"] = teams["accounts"].astype(int)
     teams["deal_size_basis"] = [
-        _basis_mix(seg.loc[idx, "deal_size_basis"], seg.loc[idx, "accounts"].astype(float)) for idx in g.groups.values()
+        _basis_mix(seg.loc[idx, "deal_size_basis"], seg.loc[idx, "accounts"].astype(float))
+        for idx in g.groups.values()
     ]
     teams["bookings_basis"] = [
-        _basis_mix(seg.loc[idx, "bookings_basis"], seg.loc[idx, "bookings"].astype(float).fillna(0.0).clip(lower=0) + 1e-9)
+        _basis_mix(
+            seg.loc[idx, "bookings_basis"],
+            seg.loc[idx, "bookings"].astype(float).fillna(0.0).clip(lower=0) + 1e-9,
+        )
         for idx in g.groups.values()
     ]
     sized = size_teams(teams, pb)
@@ -500,7 +601,9 @@ def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFr
             spec.append("generalist across verticals")
     teams["specialization"] = spec
     v_by_dim = (
-        dict(zip(overlays["product"] + "|" + overlays["dimension"], overlays["cramers_v"])) if len(overlays) else {}
+        dict(zip(overlays["product"] + "|" + overlays["dimension"], overlays["cramers_v"]))
+        if len(overlays)
+        else {}
     )
     dims_of = overlays.groupby("product")["dimension"].agg(list).to_dict() if len(overlays) else {}
     names = set(teams["team"])
@@ -521,7 +624,9 @@ def _pooled_into(t, names: set | None = None) -> str:
     return "Digital"
 
 
-def _pool_unaffordable_teams(seg: pd.DataFrame, teams: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> np.ndarray:
+def _pool_unaffordable_teams(
+    seg: pd.DataFrame, teams: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook
+) -> np.ndarray:
     """Move the segments of teams whose bookings pay for no rep into the cheaper motion, in place.
 
     A field team that cannot afford one rep is pooled into the inside team of its role, an inside
@@ -531,8 +636,11 @@ def _pool_unaffordable_teams(seg: pd.DataFrame, teams: pd.DataFrame, overlays: p
     moved = np.full(len(seg), "", dtype=object)
     per_rep = {
         m: per_rep_bookings(
-            pb.value(f"quota_{m}"), pb.value("attainment"), ramp_months=pb.value(f"ramp_months_{m}"),
-            ramp_productivity=pb.value("ramp_productivity"), attrition=pb.value("attrition_annual"),
+            pb.value(f"quota_{m}"),
+            pb.value("attainment"),
+            ramp_months=pb.value(f"ramp_months_{m}"),
+            ramp_productivity=pb.value("ramp_productivity"),
+            attrition=pb.value("attrition_annual"),
             time_to_fill_months=pb.value("time_to_fill_months"),
         )
         for m in ("inside", "field")
@@ -556,29 +664,50 @@ def _pool_unaffordable_teams(seg: pd.DataFrame, teams: pd.DataFrame, overlays: p
                     continue
             moved[sel] = moved[sel] + f" {t.coverage_change} {t.transition}"
             if target == "Digital":
-                seg.loc[sel, ["motion", "role", "team", "role_detail"]] = ["digital", "generalist", "Digital", "self-serve"]
-                seg.loc[sel, ["bookings", "reps_capacity", "named_accounts", "reps_coverage", "reps_workload"]] = 0.0
+                seg.loc[sel, ["motion", "role", "team", "role_detail"]] = [
+                    "digital",
+                    "generalist",
+                    "Digital",
+                    "self-serve",
+                ]
+                seg.loc[
+                    sel,
+                    [
+                        "bookings",
+                        "reps_capacity",
+                        "named_accounts",
+                        "reps_coverage",
+                        "reps_workload",
+                    ],
+                ] = 0.0
                 seg.loc[sel, "bookings_basis"] = "no bookings (digital)"
             else:
                 seg.loc[sel, ["motion", "team"]] = ["inside", target]
                 named = seg.loc[sel, "customers"].astype(float).fillna(0.0)
                 seg.loc[sel, "named_accounts"] = named
                 seg.loc[sel, "reps_coverage"] = named / pb.value("coverage_inside_max")
-                seg.loc[sel, "reps_capacity"] = seg.loc[sel, "bookings"].astype(float) / per_rep["inside"]
+                seg.loc[sel, "reps_capacity"] = (
+                    seg.loc[sel, "bookings"].astype(float) / per_rep["inside"]
+                )
                 seg.loc[sel, "reps_workload"] = _workload(
-                    np.full(int(sel.sum()), "inside"), seg.loc[sel, "role"].to_numpy(dtype=object),
-                    _num(seg.loc[sel, "accounts"]), pb,
+                    np.full(int(sel.sum()), "inside"),
+                    seg.loc[sel, "role"].to_numpy(dtype=object),
+                    _num(seg.loc[sel, "accounts"]),
+                    pb,
                 )
         teams = _teams(seg, overlays, pb)
     return moved
 
 
-def _team_reason(t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: str) -> tuple[str, str, str]:
+def _team_reason(
+    t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: str
+) -> tuple[str, str, str]:
     if t.motion == "digital":
         return (
             f"{t.team}: {t.segments} segment(s), {t.accounts:,} accounts with deals too small to pay for a "
             f"named rep — 0 reps; serve them self-serve / product-led (marketing, in-app, pooled support).",
-            "", "",
+            "",
+            "",
         )
     parts = [f"{t.team}: {t.segments} segment(s), {t.accounts:,} accounts ({t.specialization})."]
     sentence, change, transition, _ = team_sentence(t, pb, pooled_into)
@@ -599,9 +728,13 @@ def _team_reason(t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: st
     if np.isfinite(per_rep):
         band = f"the {lo:g}–{hi:g} {t.motion} band"
         if per_rep > hi:
-            parts.append(f"That is {per_rep:,.0f} accounts per rep, above {band}: the rest is worked as a pool.")
+            parts.append(
+                f"That is {per_rep:,.0f} accounts per rep, above {band}: the rest is worked as a pool."
+            )
         elif per_rep < lo and t.accounts >= lo:
-            parts.append(f"That is {per_rep:,.0f} accounts per rep, below {band}: large, named books.")
+            parts.append(
+                f"That is {per_rep:,.0f} accounts per rep, below {band}: large, named books."
+            )
         else:
             parts.append(f"That is {per_rep:,.0f} accounts per rep.")
     if t.overlays:

@@ -41,17 +41,37 @@ BOOKINGS_UNKNOWN = "unknown (no deal size)"
 MAX_REPS = 1e12
 """Cap on any team's reps, so absurd input cannot overflow the integer headcount."""
 SIZE_COLUMNS: tuple[str, ...] = (
-    "per_rep_bookings", "loaded_cost_per_rep", "headcount_capacity", "headcount_coverage",
-    "headcount_affordable", "headcount", "cost", "cost_of_sales",
+    "per_rep_bookings",
+    "loaded_cost_per_rep",
+    "headcount_capacity",
+    "headcount_coverage",
+    "headcount_affordable",
+    "headcount",
+    "cost",
+    "cost_of_sales",
 )
 SENSITIVITY_COLUMNS: tuple[str, ...] = (
-    "parameter", "change", "headcount", "cost", "bookings", "cost_of_sales", "headcount_delta", "cost_delta",
+    "parameter",
+    "change",
+    "headcount",
+    "cost",
+    "bookings",
+    "cost_of_sales",
+    "headcount_delta",
+    "cost_delta",
 )
 
 
 # --- the formulas, one function each (the tests work them by hand) -----------------------------
-def per_rep_bookings(quota: float, attainment: float, *, ramp_months: float, ramp_productivity: float,
-                     attrition: float, time_to_fill_months: float) -> float:
+def per_rep_bookings(
+    quota: float,
+    attainment: float,
+    *,
+    ramp_months: float,
+    ramp_productivity: float,
+    attrition: float,
+    time_to_fill_months: float,
+) -> float:
     """Bookings one seat brings in a year, ramp-weighted with attrition.
 
     Parameters
@@ -81,7 +101,9 @@ def per_rep_bookings(quota: float, attainment: float, *, ramp_months: float, ram
     ...                        time_to_fill_months=1.5))
     805375
     """
-    lost_months = min(time_to_fill_months + min(ramp_months, 12.0) * (1 - min(ramp_productivity, 1.0)), 12.0)
+    lost_months = min(
+        time_to_fill_months + min(ramp_months, 12.0) * (1 - min(ramp_productivity, 1.0)), 12.0
+    )
     loss = min(max(attrition, 0.0), 1.0) * lost_months / 12.0
     return quota * attainment * max(1.0 - loss, 1e-9)
 
@@ -114,8 +136,13 @@ def recommend(capacity: float, floor: float, ceiling: float) -> int:
 
 
 # --- bookings per segment ----------------------------------------------------------------------
-def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb: Playbook,
-                     accounts: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str], list[list[str]]]:
+def segment_bookings(
+    seg: pd.DataFrame,
+    motion: np.ndarray,
+    deal: np.ndarray,
+    pb: Playbook,
+    accounts: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, list[str], list[list[str]]]:
     """Expected annual bookings per segment, with the basis and the sentence.
 
     Parameters
@@ -147,7 +174,9 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
     """
     n = len(seg)
     names = seg["segment"].astype("string")
-    customers, prospects, former = (np.nan_to_num(_num(seg[c])) for c in ("customers", "prospects", "former"))
+    customers, prospects, former = (
+        np.nan_to_num(_num(seg[c])) for c in ("customers", "prospects", "former")
+    )
     months = max(pb.value("bookings_history_months"), 1.0)
     won_recent = np.full(n, np.nan)
     closed = np.zeros(n)
@@ -155,15 +184,27 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
     pipeline = np.zeros(n)
     has_dates = accounts is not None and "won_revenue_recent" in accounts.columns
     if accounts is not None and {"won_deals", "lost_deals"} <= set(accounts.columns):
-        cols = [c for c in ("won_deals", "lost_deals", "open_pipeline", "won_revenue_recent") if c in accounts.columns]
-        frame = accounts[cols].apply(pd.to_numeric, errors="coerce").assign(seg=accounts["segment"].astype("string"))
+        cols = [
+            c
+            for c in ("won_deals", "lost_deals", "open_pipeline", "won_revenue_recent")
+            if c in accounts.columns
+        ]
+        frame = (
+            accounts[cols]
+            .apply(pd.to_numeric, errors="coerce")
+            .assign(seg=accounts["segment"].astype("string"))
+        )
         sums = frame.groupby("seg", sort=False)[cols].sum(min_count=1).reindex(names)
         won_all = np.nan_to_num(sums["won_deals"].to_numpy(dtype=float, na_value=np.nan))
         closed = won_all + np.nan_to_num(sums["lost_deals"].to_numpy(dtype=float, na_value=np.nan))
         if "open_pipeline" in sums:
             pipeline = np.nan_to_num(sums["open_pipeline"].to_numpy(dtype=float, na_value=np.nan))
         if has_dates:
-            won_recent = np.nan_to_num(sums["won_revenue_recent"].to_numpy(dtype=float, na_value=np.nan)) * 12.0 / months
+            won_recent = (
+                np.nan_to_num(sums["won_revenue_recent"].to_numpy(dtype=float, na_value=np.nan))
+                * 12.0
+                / months
+            )
     with np.errstate(invalid="ignore", divide="ignore"):
         win_rate = np.where(closed > 0, won_all / closed, np.nan)
     pipeline_expected = pipeline * np.nan_to_num(win_rate)
@@ -178,10 +219,13 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
     use_pipe = ~digital & history & ~use_won
     use_rates = ~digital & ~history
     # Without a deal size the rates give no figure: bookings stay unknown (NaN), never a made-up 0.
-    bookings = np.select([use_won, use_pipe, use_rates], [won_recent, pipeline_expected, rates], 0.0)
+    bookings = np.select(
+        [use_won, use_pipe, use_rates], [won_recent, pipeline_expected, rates], 0.0
+    )
     unknown = use_rates & ~np.isfinite(rates)
     basis = np.select(
-        [digital, use_won, use_pipe, unknown], [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE, BOOKINGS_UNKNOWN],
+        [digital, use_won, use_pipe, unknown],
+        [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE, BOOKINGS_UNKNOWN],
         BOOKINGS_RATES,
     ).astype(object)
     if months != 12:
@@ -206,20 +250,38 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
             )
             rules.append(["bookings_history_months"])
         elif unknown[i]:
-            why.append("no deal size is known, so its bookings are unknown and only coverage sizes it")
+            why.append(
+                "no deal size is known, so its bookings are unknown and only coverage sizes it"
+            )
             rules.append([])
         else:
-            src = "no opportunities with close dates cover it" if accounts is None or not has_dates else "it has no deals in the opportunities file"
+            src = (
+                "no opportunities with close dates cover it"
+                if accounts is None or not has_dates
+                else "it has no deals in the opportunities file"
+            )
             why.append(
                 f"{src}, so the playbook's rates on the book (customers renew {pb.value('renewal_credit_rate'):g} and "
                 f"expand {pb.value('potential_customer_rate'):g} deals a year, prospects convert "
                 f"{pb.value('potential_prospect_rate'):g}, former customers {pb.value('potential_former_rate'):g}) "
                 f"give {_money_text(bookings[i])} a year"
             )
-            rules.append(["potential_customer_rate", "renewal_credit_rate", "potential_prospect_rate", "potential_former_rate"])
+            rules.append(
+                [
+                    "potential_customer_rate",
+                    "renewal_credit_rate",
+                    "potential_prospect_rate",
+                    "potential_former_rate",
+                ]
+            )
     out = pd.DataFrame(
-        {"bookings": bookings, "bookings_basis": basis, "won_recent": won_recent, "win_rate": win_rate,
-         "pipeline_expected": pipeline_expected}
+        {
+            "bookings": bookings,
+            "bookings_basis": basis,
+            "won_recent": won_recent,
+            "win_rate": win_rate,
+            "pipeline_expected": pipeline_expected,
+        }
     )
     return out, why, rules
 
@@ -227,13 +289,21 @@ def segment_bookings(seg: pd.DataFrame, motion: np.ndarray, deal: np.ndarray, pb
 def named_accounts(motion: np.ndarray, accounts: np.ndarray, customers: np.ndarray) -> np.ndarray:
     """Accounts a rep must own by name: the whole book in field, the customers in inside, none in digital."""
     return np.select(
-        [motion == "field", motion == "inside"], [np.nan_to_num(accounts), np.nan_to_num(customers)], 0.0
+        [motion == "field", motion == "inside"],
+        [np.nan_to_num(accounts), np.nan_to_num(customers)],
+        0.0,
     )
 
 
 # --- team sizing -------------------------------------------------------------------------------
-def size_teams(teams: pd.DataFrame, pb: Playbook, *, deal_factor: float = 1.0, quota_factor: float = 1.0,
-               attainment_factor: float = 1.0) -> pd.DataFrame:
+def size_teams(
+    teams: pd.DataFrame,
+    pb: Playbook,
+    *,
+    deal_factor: float = 1.0,
+    quota_factor: float = 1.0,
+    attainment_factor: float = 1.0,
+) -> pd.DataFrame:
     """Capacity, coverage floor, affordability ceiling and the recommendation per team.
 
     Parameters
@@ -258,9 +328,12 @@ def size_teams(teams: pd.DataFrame, pb: Playbook, *, deal_factor: float = 1.0, q
             continue
         m = t.motion
         per_rep = per_rep_bookings(
-            pb.value(f"quota_{m}") * quota_factor, pb.value("attainment") * attainment_factor,
-            ramp_months=pb.value(f"ramp_months_{m}"), ramp_productivity=pb.value("ramp_productivity"),
-            attrition=pb.value("attrition_annual"), time_to_fill_months=pb.value("time_to_fill_months"),
+            pb.value(f"quota_{m}") * quota_factor,
+            pb.value("attainment") * attainment_factor,
+            ramp_months=pb.value(f"ramp_months_{m}"),
+            ramp_productivity=pb.value("ramp_productivity"),
+            attrition=pb.value("attrition_annual"),
+            time_to_fill_months=pb.value("time_to_fill_months"),
         )
         loaded = pb.value(f"ote_{m}") * pb.value("loaded_cost_multiplier")
         floor = coverage_reps(float(t.named_accounts), pb.value(f"coverage_{m}_max"))
@@ -274,7 +347,18 @@ def size_teams(teams: pd.DataFrame, pb: Playbook, *, deal_factor: float = 1.0, q
         ceiling = affordable_reps(bookings, pb.value("cost_of_sales_max"), loaded)
         hc = recommend(cap, floor, ceiling)
         cost = hc * loaded
-        rows.append((per_rep, loaded, cap, floor, ceiling, hc, cost, cost / bookings if bookings > 0 else 0.0))
+        rows.append(
+            (
+                per_rep,
+                loaded,
+                cap,
+                floor,
+                ceiling,
+                hc,
+                cost,
+                cost / bookings if bookings > 0 else 0.0,
+            )
+        )
     return pd.DataFrame(rows, columns=list(SIZE_COLUMNS), index=teams.index)
 
 
@@ -298,16 +382,32 @@ def sensitivity(teams: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
     step = pb.value("sensitivity_change")
     base = size_teams(teams, pb)
     base_hc, base_cost = int(base["headcount"].sum()), float(base["cost"].sum())
-    base_book = float(np.nansum(teams.loc[teams["motion"] != "digital", "bookings"].to_numpy(dtype=float)))
+    base_book = float(
+        np.nansum(teams.loc[teams["motion"] != "digital", "bookings"].to_numpy(dtype=float))
+    )
     out = [("base", "0%", base_hc, base_cost, base_book)]
-    for name, key in (("deal size", "deal_factor"), ("attainment", "attainment_factor"), ("quota", "quota_factor")):
+    for name, key in (
+        ("deal size", "deal_factor"),
+        ("attainment", "attainment_factor"),
+        ("quota", "quota_factor"),
+    ):
         for sign in (-1, 1):
             f = 1 + sign * step
             sized = size_teams(teams, pb, **{key: f})
             book = base_book * (f if key == "deal_factor" else 1.0)
-            out.append((name, f"{sign * step:+.0%}", int(sized["headcount"].sum()), float(sized["cost"].sum()), book))
+            out.append(
+                (
+                    name,
+                    f"{sign * step:+.0%}",
+                    int(sized["headcount"].sum()),
+                    float(sized["cost"].sum()),
+                    book,
+                )
+            )
     frame = pd.DataFrame(out, columns=["parameter", "change", "headcount", "cost", "bookings"])
-    frame["cost_of_sales"] = np.where(frame["bookings"] > 0, frame["cost"] / frame["bookings"].where(frame["bookings"] > 0), 0.0)
+    frame["cost_of_sales"] = np.where(
+        frame["bookings"] > 0, frame["cost"] / frame["bookings"].where(frame["bookings"] > 0), 0.0
+    )
     frame["headcount_delta"] = frame["headcount"] - base_hc
     frame["cost_delta"] = frame["cost"] - base_cost
     return frame[list(SENSITIVITY_COLUMNS)]
@@ -333,12 +433,25 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
     """
     m = t.motion
     fired = [
-        f"quota_{m}", "attainment", f"ramp_months_{m}", "ramp_productivity", "attrition_annual",
-        "time_to_fill_months", f"coverage_{m}_max", f"ote_{m}", "loaded_cost_multiplier", "cost_of_sales_max",
+        f"quota_{m}",
+        "attainment",
+        f"ramp_months_{m}",
+        "ramp_productivity",
+        "attrition_annual",
+        "time_to_fill_months",
+        f"coverage_{m}_max",
+        f"ote_{m}",
+        "loaded_cost_multiplier",
+        "cost_of_sales_max",
         "quota_ote_min",
     ]
     csm = pb.value("cost_of_sales_max")
-    hc, cap, floor, ceiling = int(t.headcount), t.headcount_capacity, t.headcount_coverage, t.headcount_affordable
+    hc, cap, floor, ceiling = (
+        int(t.headcount),
+        t.headcount_capacity,
+        t.headcount_coverage,
+        t.headcount_affordable,
+    )
     if not np.isfinite(t.bookings):
         text = (
             f"Bookings unknown (deal size from {t.deal_size_basis}): coverage alone says {floor:.1f} reps "
@@ -361,7 +474,11 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
     change = transition = ""
     need = math.ceil(round(max(cap, floor), 6))
     if hc >= need:
-        driver = "capacity" if cap >= floor else "coverage (the book needs owners more than its bookings need reps)"
+        driver = (
+            "capacity"
+            if cap >= floor
+            else "coverage (the book needs owners more than its bookings need reps)"
+        )
         parts.append(
             f"Recommend {hc}, sized by {driver}: {_money_text(t.cost)} a year, {t.cost_of_sales:.0%} cost of sales."
             if hc
@@ -406,5 +523,3 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
         f"Recommend {hc}: {_money_text(t.cost)} a year, {t.cost_of_sales:.0%} cost of sales. {change} {transition}"
     )
     return " ".join(parts), change, transition, fired
-
-

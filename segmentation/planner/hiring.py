@@ -18,7 +18,13 @@ import pandas as pd
 from segmentation.playbook import Playbook
 
 HIRING_COLUMNS: tuple[str, ...] = (
-    "team", "month", "hires", "reps", "ramped_reps", "capacity", "bookings_target",
+    "team",
+    "month",
+    "hires",
+    "reps",
+    "ramped_reps",
+    "capacity",
+    "bookings_target",
 )
 
 
@@ -35,8 +41,16 @@ def ramp_share(age: int, ramp_months: float) -> float:
     return age / (ramp_months + 1)
 
 
-def team_hiring(target: int, start: float, bookings: float, quota: float, pb: Playbook, *,
-                ramp_months: float, months: int = 12) -> pd.DataFrame:
+def team_hiring(
+    target: int,
+    start: float,
+    bookings: float,
+    quota: float,
+    pb: Playbook,
+    *,
+    ramp_months: float,
+    months: int = 12,
+) -> pd.DataFrame:
     """One team's month-by-month plan.
 
     Parameters
@@ -82,12 +96,19 @@ def team_hiring(target: int, start: float, bookings: float, quota: float, pb: Pl
         reps = sum(cohorts.values())
         ramped = sum(n for s, n in cohorts.items() if month - s + 1 > ramp_months)
         effective = sum(n * ramp_share(month - s + 1, ramp_months) for s, n in cohorts.items())
-        rows.append((month, float(starts[month]), reps, ramped, effective * per_month, bookings / 12))
+        rows.append(
+            (month, float(starts[month]), reps, ramped, effective * per_month, bookings / 12)
+        )
     return pd.DataFrame(rows, columns=list(HIRING_COLUMNS[1:]))
 
 
-def hiring_plan(teams: pd.DataFrame, pb: Playbook, roster_counts: dict[str, float] | None = None,
-                *, months: int = 12) -> pd.DataFrame:
+def hiring_plan(
+    teams: pd.DataFrame,
+    pb: Playbook,
+    roster_counts: dict[str, float] | None = None,
+    *,
+    months: int = 12,
+) -> pd.DataFrame:
     """The hiring plan of every team with named reps, month by month.
 
     Parameters
@@ -112,8 +133,13 @@ def hiring_plan(teams: pd.DataFrame, pb: Playbook, roster_counts: dict[str, floa
         if int(t.headcount) == 0 and start == 0:
             continue
         plan = team_hiring(
-            int(t.headcount), start, float(t.bookings), pb.value(f"quota_{t.motion}"), pb,
-            ramp_months=pb.value(f"ramp_months_{t.motion}"), months=months,
+            int(t.headcount),
+            start,
+            float(t.bookings),
+            pb.value(f"quota_{t.motion}"),
+            pb,
+            ramp_months=pb.value(f"ramp_months_{t.motion}"),
+            months=months,
         )
         frames.append(plan.assign(team=t.team))
     if not frames:

@@ -85,15 +85,25 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
     similar_n = np.zeros(n)
     if accounts is not None and "avg_won_deal" in accounts.columns:
         won = pd.to_numeric(accounts["avg_won_deal"], errors="coerce").where(lambda s: s > 0)
-        size = pd.to_numeric(accounts["deal_size"], errors="coerce").where(lambda s: s > 0) if "deal_size" in accounts.columns else won * np.nan
+        size = (
+            pd.to_numeric(accounts["deal_size"], errors="coerce").where(lambda s: s > 0)
+            if "deal_size" in accounts.columns
+            else won * np.nan
+        )
         evidence = won.fillna(size)
         key = accounts["segment"].astype("string")
         frame = pd.DataFrame({"seg": key, "won": won, "ev": evidence})
         g = frame.groupby("seg", sort=False)
         won_med = g["won"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
-        won_share = np.nan_to_num(g["won"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan)) / safe
+        won_share = (
+            np.nan_to_num(g["won"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan))
+            / safe
+        )
         ev_med = g["ev"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
-        ev_share = np.nan_to_num(g["ev"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan)) / safe
+        ev_share = (
+            np.nan_to_num(g["ev"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan))
+            / safe
+        )
         # Similar accounts: the same customer type across verticals, else the same vertical.
         min_similar = pb.value("similar_min_won_accounts")
         for col, what in (("customer_type", "customer type"), ("vertical", "vertical")):
@@ -102,8 +112,18 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
             of_seg = dict(zip(names, seg[col].astype("string")))
             frame[col] = key.map(of_seg)
             stats_ = frame.groupby(col, sort=False)["won"].agg(["median", "count"])
-            med = seg[col].astype("string").map(stats_["median"]).to_numpy(dtype=float, na_value=np.nan)
-            cnt = seg[col].astype("string").map(stats_["count"]).to_numpy(dtype=float, na_value=np.nan)
+            med = (
+                seg[col]
+                .astype("string")
+                .map(stats_["median"])
+                .to_numpy(dtype=float, na_value=np.nan)
+            )
+            cnt = (
+                seg[col]
+                .astype("string")
+                .map(stats_["count"])
+                .to_numpy(dtype=float, na_value=np.nan)
+            )
             fill = np.isnan(similar) & (np.nan_to_num(cnt) >= min_similar) & (med > 0)
             similar = np.where(fill, med, similar)
             similar_n = np.where(fill, cnt, similar_n)
@@ -122,7 +142,9 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
         ["large", "midsize", "small", "large", "midsize", "small"],
         "",
     )
-    tier_value = np.array([pb.value(f"deal_size_tier_{t}") if t else np.nan for t in tier], dtype=float)
+    tier_value = np.array(
+        [pb.value(f"deal_size_tier_{t}") if t else np.nan for t in tier], dtype=float
+    )
 
     use_won = (won_share >= min_cov) & (won_med > 0)
     use_ev = ~use_won & (ev_share >= min_cov) & (ev_med > 0)
@@ -148,7 +170,9 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
         if b == BASIS_WON:
             detail.append(f"{BASIS_WON} ({won_share[i]:.0%} of accounts)")
             rules.append(["deal_size_min_coverage"])
-            why.append(f"median won deal {_money_text(deal[i])} ({won_share[i]:.0%} of its accounts have won deals)")
+            why.append(
+                f"median won deal {_money_text(deal[i])} ({won_share[i]:.0%} of its accounts have won deals)"
+            )
         elif b == BASIS_DEAL:
             detail.append(BASIS_DEAL)
             rules.append(["deal_size_min_coverage"])
@@ -162,8 +186,19 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
             )
         elif b == BASIS_TIER_DEFAULT:
             detail.append(f"{BASIS_TIER_DEFAULT} ({tier[i]}, low confidence)")
-            rules.append(["deal_size_min_coverage", f"deal_size_tier_{tier[i]}", "tier_small_max_employees", "tier_large_min_employees"])
-            size = f"median {employees[i]:,.0f} employees" if employees[i] >= 0 else f"median revenue {_money_text(revenue[i])}"
+            rules.append(
+                [
+                    "deal_size_min_coverage",
+                    f"deal_size_tier_{tier[i]}",
+                    "tier_small_max_employees",
+                    "tier_large_min_employees",
+                ]
+            )
+            size = (
+                f"median {employees[i]:,.0f} employees"
+                if employees[i] >= 0
+                else f"median revenue {_money_text(revenue[i])}"
+            )
             why.append(
                 f"no deal evidence exists, so the playbook's default for a {tier[i]} company ({size}) "
                 f"gives {_money_text(deal[i])} (low confidence: replace it with your own), which"
@@ -232,7 +267,11 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
     motion = np.where(large, "field", motion)
 
     def quota_of(m: np.ndarray) -> np.ndarray:
-        return np.select([m == "field", m == "inside"], [pb.value("quota_field"), pb.value("quota_inside")], np.nan)
+        return np.select(
+            [m == "field", m == "inside"],
+            [pb.value("quota_field"), pb.value("quota_inside")],
+            np.nan,
+        )
 
     with np.errstate(invalid="ignore", divide="ignore"):
         deals_needed = quota_of(motion) / np.where(deal > 0, deal, np.nan)
@@ -241,7 +280,9 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
     field_unaffordable = (motion == "field") & (deals_needed > pb.value("field_deals_per_rep_max"))
     quota = quota_of(motion)
     with np.errstate(invalid="ignore", divide="ignore"):
-        deals_needed = np.where(motion == "digital", np.nan, quota / np.where(deal > 0, deal, np.nan))
+        deals_needed = np.where(
+            motion == "digital", np.nan, quota / np.where(deal > 0, deal, np.nan)
+        )
 
     fl, dl = _money_text(field_line), _money_text(digital_max)
     why, rules = [], []
@@ -261,8 +302,14 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
                 text = f"{what} is above the {fl} field line"
         elif has_emp[i]:
             fired.append("tier_large_min_employees")
-            tier = "a large enterprise" if base_motion[i] == "field" else "below Gartner's large-enterprise tier"
-            text = f"no deal size or revenue is known; median {employees[i]:,.0f} employees is {tier}"
+            tier = (
+                "a large enterprise"
+                if base_motion[i] == "field"
+                else "below Gartner's large-enterprise tier"
+            )
+            text = (
+                f"no deal size or revenue is known; median {employees[i]:,.0f} employees is {tier}"
+            )
         else:
             text = "no deal size, revenue or employee data is known, so inside by default"
         if large[i]:

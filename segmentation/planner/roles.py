@@ -54,7 +54,9 @@ def candidate_roles(seg: pd.DataFrame, pb: Playbook) -> Candidates:
     is_farmer = cust_share >= pb.value("farmer_customer_share_min")
     is_hunter = ~is_farmer & (prospect_share >= pb.value("hunter_prospect_share_min"))
     winback = ~is_farmer & ~is_hunter & (former_share >= pb.value("winback_former_share_min"))
-    role = np.select([is_farmer, is_hunter | winback], ["farmer", "hunter"], "generalist").astype(object)
+    role = np.select([is_farmer, is_hunter | winback], ["farmer", "hunter"], "generalist").astype(
+        object
+    )
     return Candidates(role, winback, cust_share, prospect_share, former_share)
 
 
@@ -104,10 +106,17 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
     role[motion == "digital"] = "generalist"
     kind[motion == "digital"] = "digital"
     df = pd.DataFrame(
-        {"m": motion, "p": pod, "r": cand.role, "need": need, "c": np.nan_to_num(customers),
-         # The generalist test asks whether farmers would also prospect: former customers are
-         # win-back hunter work but too little of it to turn account managers into generalists.
-         "q": np.nan_to_num(prospects), "n": np.nan_to_num(n_accounts)}
+        {
+            "m": motion,
+            "p": pod,
+            "r": cand.role,
+            "need": need,
+            "c": np.nan_to_num(customers),
+            # The generalist test asks whether farmers would also prospect: former customers are
+            # win-back hunter work but too little of it to turn account managers into generalists.
+            "q": np.nan_to_num(prospects),
+            "n": np.nan_to_num(n_accounts),
+        }
     )
 
     def own(i: int) -> tuple[str, list[str]]:
@@ -117,10 +126,16 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
         if cand.winback[i]:
             return (
                 f"{_pct(fs)} are former customers to win back (only {_pct(cs)} customers)",
-                ["farmer_customer_share_min", "hunter_prospect_share_min", "winback_former_share_min"],
+                [
+                    "farmer_customer_share_min",
+                    "hunter_prospect_share_min",
+                    "winback_former_share_min",
+                ],
             )
         if cand.role[i] == "hunter":
-            return f"{_pct(ps)} are untapped prospects (only {_pct(cs)} customers)", ["hunter_prospect_share_min"]
+            return f"{_pct(ps)} are untapped prospects (only {_pct(cs)} customers)", [
+                "hunter_prospect_share_min"
+            ]
         return (
             f"neither customers ({_pct(cs)}), prospects ({_pct(ps)}) nor former customers ({_pct(fs)}) dominate",
             ["farmer_customer_share_min", "hunter_prospect_share_min", "winback_former_share_min"],

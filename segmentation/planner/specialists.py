@@ -19,19 +19,54 @@ from segmentation.planner._common import _column, _empty, _has_deal_sizes, _pct,
 from segmentation.playbook import Playbook
 
 OVERLAY_COLUMNS: tuple[str, ...] = (
-    "product", "dimension", "groups", "teams", "won_deals", "won_revenue", "share_in_groups",
-    "share_elsewhere", "lift", "cramers_v", "reason",
+    "product",
+    "dimension",
+    "groups",
+    "teams",
+    "won_deals",
+    "won_revenue",
+    "share_in_groups",
+    "share_elsewhere",
+    "lift",
+    "cramers_v",
+    "reason",
 )
 PRODUCT_MIX_COLUMNS: tuple[str, ...] = (
-    "dimension", "groups", "products", "won_deals", "chi2", "dof", "p_value", "cramers_v",
-    "cramers_v_corrected", "effect_w", "differs", "left_out", "reason",
+    "dimension",
+    "groups",
+    "products",
+    "won_deals",
+    "chi2",
+    "dof",
+    "p_value",
+    "cramers_v",
+    "cramers_v_corrected",
+    "effect_w",
+    "differs",
+    "left_out",
+    "reason",
 )
 VERTICAL_TEST_COLUMNS: tuple[str, ...] = (
-    "motion", "vertical", "reps_needed", "deal_ratio", "accounts_tested", "rest_accounts",
-    "deal_p_value", "win_rate", "rest_win_rate", "closed_deals", "rest_closed_deals",
-    "win_rate_p_value", "deal_size_differs", "win_rate_differs", "pod",
+    "motion",
+    "vertical",
+    "reps_needed",
+    "deal_ratio",
+    "accounts_tested",
+    "rest_accounts",
+    "deal_p_value",
+    "win_rate",
+    "rest_win_rate",
+    "closed_deals",
+    "rest_closed_deals",
+    "win_rate_p_value",
+    "deal_size_differs",
+    "win_rate_differs",
+    "pod",
 )
-_DIMENSIONS = {"customer_type": ("customer type", "customer types"), "vertical": ("vertical", "verticals")}
+_DIMENSIONS = {
+    "customer_type": ("customer type", "customer types"),
+    "vertical": ("vertical", "verticals"),
+}
 
 _DIMENSIONS_BY_LABEL = {one: many for one, many in _DIMENSIONS.values()}
 
@@ -52,8 +87,13 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
     ok = np.isfinite(logdeal) & (np.nan_to_num(n_accounts) > 0)
     w = np.where(ok, n_accounts, 0.0)
     prof = pd.DataFrame(
-        {"motion": motion, "vertical": vertical, "wx": np.where(ok, w * np.nan_to_num(logdeal), 0.0), "w": w,
-         "reps_needed": need}
+        {
+            "motion": motion,
+            "vertical": vertical,
+            "wx": np.where(ok, w * np.nan_to_num(logdeal), 0.0),
+            "w": w,
+            "reps_needed": need,
+        }
     )[rep_motion]
     gv = prof.groupby(["motion", "vertical"], sort=True)[["wx", "w", "reps_needed"]].sum()
     m_of = gv.index.get_level_values("motion")
@@ -73,12 +113,16 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
 
     # Each account's (motion, vertical) group as an integer code, found once through its segment.
     seg_group = np.full(len(motion), -1, dtype=np.int64)
-    seg_group[rep_motion] = gv.index.get_indexer(pd.MultiIndex.from_arrays([motion[rep_motion], vertical[rep_motion]]))
+    seg_group[rep_motion] = gv.index.get_indexer(
+        pd.MultiIndex.from_arrays([motion[rep_motion], vertical[rep_motion]])
+    )
     acc_group = None
     if accounts is not None:
         # Factorise first: a million segment labels hold a few dozen distinct values.
         codes, uniques = pd.factorize(accounts["segment"].astype("string"), use_na_sentinel=True)
-        pos = pd.Index(pd.array(segment, dtype="string")).get_indexer(pd.Index(uniques).astype("string"))
+        pos = pd.Index(pd.array(segment, dtype="string")).get_indexer(
+            pd.Index(uniques).astype("string")
+        )
         lookup = np.append(np.where(pos >= 0, seg_group[np.maximum(pos, 0)], -1), -1)
         acc_group = lookup[codes]  # NA labels (-1) hit the sentinel at the end
     motion_code = pd.factorize(m_of)[0]
@@ -92,7 +136,9 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
     else:
         deal_differs = big_gap  # nothing per account to test with; the reason says so
     gap = np.abs(out["win_rate"].to_numpy() - out["rest_win_rate"].to_numpy())
-    win_differs = (gap >= pb.value("pod_win_rate_diff_min")) & (out["win_rate_p_value"].to_numpy() <= alpha)
+    win_differs = (gap >= pb.value("pod_win_rate_diff_min")) & (
+        out["win_rate_p_value"].to_numpy() <= alpha
+    )
     out["deal_size_differs"] = deal_differs.astype(bool)
     out["win_rate_differs"] = np.nan_to_num(win_differs).astype(bool)
     # One vertical in a motion is already "specialised": a pod would be the whole team.
@@ -124,7 +170,11 @@ def _deal_size_tests(group, motion_code, accounts, index, pb) -> pd.DataFrame:
     its U, with the tie-corrected variance. Bincounts, no loop over verticals.
     """
     k = len(index)
-    out = pd.DataFrame(index=index, columns=["accounts_tested", "rest_accounts", "deal_p_value", "deal_shift"], dtype=float)
+    out = pd.DataFrame(
+        index=index,
+        columns=["accounts_tested", "rest_accounts", "deal_p_value", "deal_shift"],
+        dtype=float,
+    )
     if not _has_deal_sizes(accounts):
         return out
     x = _column(accounts, "deal_size")
@@ -225,12 +275,16 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
         segment=products["segment"].astype("string"),
         product=products["product"].astype("string"),
         deals=pd.to_numeric(products["deals"], errors="coerce").astype(float).fillna(0.0),
-        won_revenue=pd.to_numeric(products["won_revenue"], errors="coerce").astype(float).fillna(0.0)
+        won_revenue=pd.to_numeric(products["won_revenue"], errors="coerce")
+        .astype(float)
+        .fillna(0.0)
         if "won_revenue" in products.columns
         else 0.0,
     )
     keys = seg[["segment", "customer_type", "vertical"]].astype("string")
-    prod = prod[["segment", "product", "deals", "won_revenue"]].merge(keys, on="segment", how="inner")
+    prod = prod[["segment", "product", "deals", "won_revenue"]].merge(
+        keys, on="segment", how="inner"
+    )
     prod = prod[prod["product"].notna() & (prod["deals"] > 0)]
     if prod.empty:
         return _empty(OVERLAY_COLUMNS), _empty(PRODUCT_MIX_COLUMNS), per_segment
@@ -241,8 +295,12 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
     named = seg["motion"].to_numpy() != "digital"
     for dim in dims:
         one, many = _DIMENSIONS[dim]
-        counts = prod.pivot_table(index=dim, columns="product", values="deals", aggfunc="sum", fill_value=0.0)
-        revenue = prod.pivot_table(index=dim, columns="product", values="won_revenue", aggfunc="sum", fill_value=0.0)
+        counts = prod.pivot_table(
+            index=dim, columns="product", values="deals", aggfunc="sum", fill_value=0.0
+        )
+        revenue = prod.pivot_table(
+            index=dim, columns="product", values="won_revenue", aggfunc="sum", fill_value=0.0
+        )
         mix = _mix_test(counts, pb, n_tests=len(dims))
         mix["dimension"] = one
         o = mix.pop("_table", None)
@@ -257,7 +315,9 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
         with np.errstate(invalid="ignore", divide="ignore"):
             share_in = obs / n_g[:, None]
             # Haberman's adjusted residual: is this cell's excess itself beyond noise?
-            z = (obs - expected) / np.sqrt(expected * (1 - n_g / total)[:, None] * (1 - n_p / total)[None, :])
+            z = (obs - expected) / np.sqrt(
+                expected * (1 - n_g / total)[:, None] * (1 - n_p / total)[None, :]
+            )
         # Where a product sells above expectation, cell by cell, Bonferroni over the cells.
         above = np.minimum(stats.norm.sf(np.nan_to_num(z, nan=0.0)) * obs.size, 1.0) <= alpha
         notes = []
@@ -274,10 +334,14 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
             if not lift >= pb.value("product_overlay_lift_min"):
                 continue  # sells a little more there, not enough to need a specialist
             if share_g >= pb.value("product_overlay_share_max"):
-                notes.append(f"{prods[j]} is {_pct(share_g)} of won deals in {names}: their core offer, no overlay")
+                notes.append(
+                    f"{prods[j]} is {_pct(share_g)} of won deals in {names}: their core offer, no overlay"
+                )
                 continue
             if deals_in < pb.value("product_overlay_min_deals"):
-                notes.append(f"{prods[j]} concentrates in {names} but has only {deals_in:,.0f} won deals there")
+                notes.append(
+                    f"{prods[j]} concentrates in {names} but has only {deals_in:,.0f} won deals there"
+                )
                 continue
             if not teams:
                 notes.append(f"{prods[j]} concentrates in {names}, served digitally, so no overlay")
@@ -288,7 +352,9 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
                 "groups": "; ".join(map(str, groups[rows])),
                 "teams": "; ".join(teams),
                 "won_deals": round(deals_in),
-                "won_revenue": float(revenue.reindex(index=groups[rows], columns=[prods[j]]).to_numpy().sum()),
+                "won_revenue": float(
+                    revenue.reindex(index=groups[rows], columns=[prods[j]]).to_numpy().sum()
+                ),
                 "share_in_groups": share_g,
                 "share_elsewhere": share_e,
                 "lift": lift,
@@ -304,8 +370,15 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
             for i in np.flatnonzero(in_groups & named):
                 gi = int(np.flatnonzero(groups == dim_values[i])[0])
                 per_segment[i].append(
-                    {"product": prods[j], "dimension": one, "many": many, "group": dim_values[i],
-                     "share_in": share_in[gi, j], "share_else": share_e, "v": mix["cramers_v_corrected"]}
+                    {
+                        "product": prods[j],
+                        "dimension": one,
+                        "many": many,
+                        "group": dim_values[i],
+                        "share_in": share_in[gi, j],
+                        "share_else": share_e,
+                        "v": mix["cramers_v_corrected"],
+                    }
                 )
         mix["reason"] = _mix_sentence(mix, many, differs=True, notes=notes)
         tests.append(mix)
@@ -324,8 +397,17 @@ def _mix_test(counts: pd.DataFrame, pb: Playbook, *, n_tests: int) -> dict:
     fixed V line would ask more of a 4 x 6 table than of a 2 x 6 one.
     """
     res = {
-        "groups": 0, "products": 0, "won_deals": 0, "chi2": np.nan, "dof": 0, "p_value": np.nan,
-        "cramers_v": np.nan, "cramers_v_corrected": np.nan, "effect_w": np.nan, "differs": False, "left_out": "",
+        "groups": 0,
+        "products": 0,
+        "won_deals": 0,
+        "chi2": np.nan,
+        "dof": 0,
+        "p_value": np.nan,
+        "cramers_v": np.nan,
+        "cramers_v_corrected": np.nan,
+        "effect_w": np.nan,
+        "differs": False,
+        "left_out": "",
     }
     table = counts[counts.sum(axis=1) >= max(pb.value("product_min_group_deals"), 1)]
     left: list[str] = []
@@ -356,8 +438,15 @@ def _mix_test(counts: pd.DataFrame, pb: Playbook, *, n_tests: int) -> dict:
     w = vc * math.sqrt(min(r, c) - 1)
     p_adj = min(p * max(n_tests, 1), 1.0)  # Bonferroni over the dimensions tested
     res.update(
-        chi2=chi2, dof=dof, p_value=p_adj, cramers_v=v, cramers_v_corrected=vc, effect_w=w,
-        differs=bool(w >= pb.value("product_mix_effect_min") and p_adj <= pb.value("significance_level")),
+        chi2=chi2,
+        dof=dof,
+        p_value=p_adj,
+        cramers_v=v,
+        cramers_v_corrected=vc,
+        effect_w=w,
+        differs=bool(
+            w >= pb.value("product_mix_effect_min") and p_adj <= pb.value("significance_level")
+        ),
         _table=table,
     )
     return res
@@ -386,7 +475,11 @@ def _pod_sentence(t: pd.Series, motion: str, tested: bool, pb: Playbook) -> tupl
     if t["deal_size_differs"]:
         fired.append("pod_deal_size_ratio_min")
         ratio = t["deal_ratio"]
-        size = f"{ratio:.1f}× the rest of {motion}" if ratio >= 1 else f"{1 / ratio:.1f}× smaller than the rest of {motion}"
+        size = (
+            f"{ratio:.1f}× the rest of {motion}"
+            if ratio >= 1
+            else f"{1 / ratio:.1f}× smaller than the rest of {motion}"
+        )
         if tested:
             fired += ["pod_min_accounts", "significance_level"]
             why.append(
@@ -394,7 +487,9 @@ def _pod_sentence(t: pd.Series, motion: str, tested: bool, pb: Playbook) -> tupl
                 f"{t['accounts_tested']:,.0f} vs {t['rest_accounts']:,.0f} accounts)"
             )
         else:
-            why.append(f"its typical deal is {size} (not tested against noise: no per-account deal sizes given)")
+            why.append(
+                f"its typical deal is {size} (not tested against noise: no per-account deal sizes given)"
+            )
     if t["win_rate_differs"]:
         fired += ["pod_win_rate_diff_min", "pod_min_closed_deals", "significance_level"]
         why.append(

@@ -133,9 +133,11 @@ def compare_plans(a: StoredPlan, b: StoredPlan) -> Comparison:
     moved = both[differs].copy()
     moved["account_name"] = moved["account_name_b"].fillna(moved["account_name_a"])
     moved["value"] = moved["value_b"].fillna(moved["value_a"])
-    moved["change"] = moved["_merge"].map(
-        {"both": "moved", "left_only": "only in A", "right_only": "only in B"}
-    ).astype("str")
+    moved["change"] = (
+        moved["_merge"]
+        .map({"both": "moved", "left_only": "only in A", "right_only": "only in B"})
+        .astype("str")
+    )
     # Largest value first, so the list to accept or reject starts with what matters most.
     moved = moved.sort_values("value", ascending=False, kind="stable", na_position="last")
     moves = moved[list(COMPARE_COLUMNS)].reset_index(drop=True)

@@ -409,9 +409,11 @@ class PlanStore:
         """
         try:
             with self._transaction(write=False) as connection:
-                row = connection.execute(
-                    sa.select(plans).where(plans.c.name == name)
-                ).mappings().first()
+                row = (
+                    connection.execute(sa.select(plans).where(plans.c.name == name))
+                    .mappings()
+                    .first()
+                )
                 if row is None:
                     raise _NoPlan()
                 stored = connection.execute(

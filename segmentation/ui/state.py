@@ -517,7 +517,9 @@ def _guard(what: str, function, *args, **kwargs):
     except Exception as error:  # a bug of ours: the log says where, the user a plain sentence
         # Frames, not the message: an exception's text can quote customer values.
         frames = traceback.extract_tb(error.__traceback__)[-6:]
-        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        where = " <- ".join(
+            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames)
+        )
         log.error("stage failed while %s: %s at %s", what, type(error).__name__, where)
         raise Stop(
             f"Something went wrong while {what}. Nothing was lost: change a setting or upload "
@@ -673,7 +675,9 @@ def apply_mapping(
 
 
 def _forget_choices_for(changed) -> None:
-    st.session_state["units"] = {f: m for f, m in st.session_state["units"].items() if not changed(f)}
+    st.session_state["units"] = {
+        f: m for f, m in st.session_state["units"].items() if not changed(f)
+    }
     if changed("status"):
         st.session_state["status_values"] = {}
 

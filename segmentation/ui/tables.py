@@ -88,7 +88,13 @@ MONEY = {
     "annual_revenue", "deal_size", "won_revenue",
 }  # fmt: skip
 SHARES = {
-    "share", "customer_share", "continuity", "confidence", "fidelity", "precision", "team_share",
+    "share",
+    "customer_share",
+    "continuity",
+    "confidence",
+    "fidelity",
+    "precision",
+    "team_share",
 }
 COUNTS = {
     "accounts", "customers", "prospects", "former", "partners", "other_status", "segments",
@@ -96,7 +102,12 @@ COUNTS = {
     "employees", "deal_size_known", "count",
 }  # fmt: skip
 DECIMALS = {
-    "headcount_workload", "headcount_capacity", "gap", "value_cv", "value_max_min", "balance",
+    "headcount_workload",
+    "headcount_capacity",
+    "gap",
+    "value_cv",
+    "value_max_min",
+    "balance",
     "rep_equivalents",
 }
 
@@ -112,9 +123,24 @@ LABELS.update({
     "bookings_target": "Bookings target", "parameter": "Parameter", "change": "Change",
     "headcount_delta": "Reps ±", "cost_delta": "Cost ±",
 })  # fmt: skip
-MONEY |= {"bookings", "cost", "per_rep_bookings", "loaded_cost_per_rep", "capacity", "bookings_target", "cost_delta"}
+MONEY |= {
+    "bookings",
+    "cost",
+    "per_rep_bookings",
+    "loaded_cost_per_rep",
+    "capacity",
+    "bookings_target",
+    "cost_delta",
+}
 SHARES |= {"cost_of_sales"}
-DECIMALS |= {"headcount_coverage", "headcount_affordable", "reps_coverage", "reps_capacity", "hires", "ramped_reps"}
+DECIMALS |= {
+    "headcount_coverage",
+    "headcount_affordable",
+    "reps_coverage",
+    "reps_capacity",
+    "hires",
+    "ramped_reps",
+}
 
 
 def money_format(values: pd.Series | Sequence[float], symbol: str = "$") -> tuple[float, str]:

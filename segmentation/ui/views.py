@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from segmentation import charts
+from segmentation import charts, guidance
 from segmentation.clustering import feature_label, format_money
 from segmentation.fields import FIELDS
 from segmentation.ingest import DELIMITER_NAMES
@@ -98,7 +98,9 @@ def opportunity_mapping(deals_col) -> None:
     )
     key = f"opp_mapping_editor_{st.session_state['editor_version']}"
     # Open when the user changed it, or when no amount was found (the load fails until mapped).
-    with deals_col.expander("Opportunity columns", expanded=bool(overrides) or not current["amount"]):
+    with deals_col.expander(
+        "Opportunity columns", expanded=bool(overrides) or not current["amount"]
+    ):
         with st.form("opp_mapping_form", border=False):
             st.data_editor(
                 table,
@@ -168,6 +170,23 @@ def read_summary(loaded: LoadedAccounts) -> None:
     warning_list(notes)
 
 
+def mapping_checks(loaded: LoadedAccounts) -> None:
+    """Say first when key fields are missing or a mapping looks wrong by its content."""
+    alert = guidance.key_fields_alert(loaded.mapping)
+    if alert:
+        st.warning(md(alert))
+    for doubt in guidance.mapping_doubts(loaded.raw, loaded.mapping, loaded.accounts):
+        st.warning(md(doubt))
+
+
+def _sample_values(raw: pd.DataFrame, column: str | None, shown: int = 3) -> str:
+    if column is None or column not in raw.columns:
+        return ""
+    values = raw[column].dropna().astype("str").str.strip()
+    values = values[values != ""].drop_duplicates().head(shown)
+    return " · ".join(v[:30] for v in values)
+
+
 def mapping_editor(loaded: LoadedAccounts) -> None:
     """The column mapping as an editable table: pick a column (or none) per field, then apply."""
     mapping = loaded.mapping
@@ -178,6 +197,7 @@ def mapping_editor(loaded: LoadedAccounts) -> None:
         {
             "field": [labels[f] for f in fields],
             "column": [current[f] or controls.NONE for f in fields],
+            "sample": [_sample_values(loaded.raw, current[f]) for f in fields],
             "confidence": [
                 mapping.matches[f].confidence if f in mapping.matches else None for f in fields
             ],
@@ -195,12 +215,13 @@ def mapping_editor(loaded: LoadedAccounts) -> None:
             key=key,
             hide_index=True,
             height=_fit(len(table)),
-            disabled=["field", "confidence", "evidence"],
+            disabled=["field", "sample", "confidence", "evidence"],
             column_config={
                 "field": st.column_config.TextColumn("Field", width="medium"),
                 "column": st.column_config.SelectboxColumn(
                     "Column in your file", options=options, required=True, width="medium"
                 ),
+                "sample": st.column_config.TextColumn("Values in it", width="medium"),
                 "confidence": st.column_config.ProgressColumn(
                     "Confidence", min_value=0.0, max_value=1.0, format="percent", width="small"
                 ),
@@ -292,7 +313,8 @@ def units_section(loaded: LoadedAccounts) -> None:
         chosen = st.session_state["units"].get(field_name)
         labels = list(state.UNIT_CHOICES)
         index = next(
-            (i for i, m in enumerate(state.UNIT_CHOICES.values()) if m is not None and m == chosen), 0
+            (i for i, m in enumerate(state.UNIT_CHOICES.values()) if m is not None and m == chosen),
+            0,
         )
         right.selectbox(
             f"Amounts in “{unit['column']}” are",
@@ -316,7 +338,9 @@ def status_editor(loaded: LoadedAccounts) -> None:
                 "the others prospects."
             )
         else:
-            st.caption("No status column: customer, prospect or former is unknown for every account.")
+            st.caption(
+                "No status column: customer, prospect or former is unknown for every account."
+            )
         return
     values = info.get("values", [])
     if not values:
@@ -324,7 +348,11 @@ def status_editor(loaded: LoadedAccounts) -> None:
     unknown = sum(v["count"] for v in values if v["how"] == "not recognised")
     st.caption(
         f"Values of “{md(info['column'])}” and the status each was read as"
-        + (f" — **{unknown:,} accounts have a value we did not recognise** (read as other)" if unknown else "")
+        + (
+            f" — **{unknown:,} accounts have a value we did not recognise** (read as other)"
+            if unknown
+            else ""
+        )
         + ". Change a status, then apply. Same as --status VALUE=STATUS on the command line."
     )
     names = [v["value"] for v in values]
@@ -420,7 +448,9 @@ def segment_controls(segments: Segmentation) -> None:
             unusable = controls.unusable_features(segments.features)
             if unusable:
                 st.caption(
-                    "Not usable: " + ", ".join(f"{md(k)} ({md(v)})" for k, v in unusable.items()) + "."
+                    "Not usable: "
+                    + ", ".join(f"{md(k)} ({md(v)})" for k, v in unusable.items())
+                    + "."
                 )
             never = controls.never_offered_features(segments.features)
             if never:
@@ -576,7 +606,16 @@ def segment_recommendations(segments: pd.DataFrame, rules: Playbook) -> None:
     """Pick a segment in the table; its reason and the rules behind it (with sources) follow."""
     selected = show(
         segments,
-        ["segment", "accounts", "motion", "role", "team", "deal_size_used", "deal_size_basis", "bookings"],
+        [
+            "segment",
+            "accounts",
+            "motion",
+            "role",
+            "team",
+            "deal_size_used",
+            "deal_size_basis",
+            "bookings",
+        ],
         key="segments_plan",
         on_select="rerun",
         selection_mode="single-row",
