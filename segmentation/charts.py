@@ -147,6 +147,20 @@ def segment_treemap(
     return _style(fig, height=440, legend=False)
 
 
+def _mark_chosen_k(fig: go.Figure, selection: pd.DataFrame, quality: dict | None) -> None:
+    # The k the model chose: from the curve's own flag, else from the quality report.
+    chosen = []
+    if "chosen" in selection:
+        chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
+    elif quality is not None:
+        chosen = [int(quality["k"])]
+    for value in chosen:
+        fig.add_vline(
+            x=value, line_dash="dash", line_color="#555555",
+            annotation_text=f"chosen: {value}", annotation_position="top",
+        )  # fmt: skip
+
+
 def k_selection_chart(selection: pd.DataFrame, quality: dict | None = None) -> go.Figure:
     """Separation (silhouette) and stability by number of customer types, the chosen k marked.
 
@@ -175,16 +189,7 @@ def k_selection_chart(selection: pd.DataFrame, quality: dict | None = None) -> g
                        mode="lines", line={"color": "#aaaaaa", "dash": "dot", "width": 2},
                        hovertemplate="k=%{x}: random data %{y:.2f}<extra></extra>")
         )  # fmt: skip
-    chosen = []
-    if "chosen" in selection:
-        chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
-    elif quality is not None:
-        chosen = [int(quality["k"])]
-    for value in chosen:
-        fig.add_vline(
-            x=value, line_dash="dash", line_color="#555555",
-            annotation_text=f"chosen: {value}", annotation_position="top",
-        )  # fmt: skip
+    _mark_chosen_k(fig, selection, quality)
     low = min(0.0, float(np.nanmin(selection[["silhouette", "stability"]].to_numpy())))
     fig.update_yaxes(range=[low, 1.05], title=None, tickformat=".1f")
     fig.update_xaxes(title="Number of customer types", dtick=1)
@@ -242,16 +247,7 @@ def k_choice_chart(selection: pd.DataFrame, quality: dict | None = None) -> go.F
                 marker={"size": 11, "color": "#ffffff", "line": {"color": "#1f4e79", "width": 2}},
             )
         )  # fmt: skip
-    chosen = []
-    if "chosen" in selection:
-        chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
-    elif quality is not None:
-        chosen = [int(quality["k"])]
-    for value in chosen:
-        fig.add_vline(
-            x=value, line_dash="dash", line_color="#555555",
-            annotation_text=f"chosen: {value}", annotation_position="top",
-        )  # fmt: skip
+    _mark_chosen_k(fig, selection, quality)
     gaps = pd.to_numeric(selection["gap"], errors="coerce")
     low = min(0.0, float(np.nanmin(gaps))) if gaps.notna().any() else 0.0
     high = float(np.nanmax(gaps)) if gaps.notna().any() else 1.0
