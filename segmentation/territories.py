@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
+from segmentation.fields import MOTION_LABELS
 from segmentation.playbook import Playbook, load_playbook
 
 # Count matters a little (a rep with 300 tiny accounts is busier than one with 30), but value
@@ -186,9 +187,12 @@ def assign_territories(
         rows = np.flatnonzero(team_codes == t)
         reps_t = np.flatnonzero(rep_team == t)
         if len(reps_t) == 0:
-            warnings.append(
-                f"Team '{tname}' has no rep in the roster: its {len(rows):,} accounts are unassigned."
-            )
+            # Self-serve accounts have no rep by design: only a named team without reps is news.
+            if str(tname) != MOTION_LABELS["digital"]:
+                warnings.append(
+                    f"Team '{tname}' has no rep in the roster: its {len(rows):,} accounts are "
+                    "unassigned."
+                )
             continue
         assigned[rows] = _balance_team(
             value[rows],
