@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import sys
@@ -481,13 +480,6 @@ def test_assigned_columns_without_unknown_segments_have_no_missing_reason_catego
     assert out.notna().all().all()
     assert not any("Not in the plan" in c for c in out["reason"].cat.categories)
     assert out["team"].astype("str").tolist() == PLAN.segments["team"].tolist() * 3
-
-
-def test_to_dict_is_json_ready():
-    data = PLAN.to_dict()
-    json.dumps(data)
-    assert data["total_headcount"] == int(PLAN.teams["headcount"].sum())
-    assert len(data["segments"]) == len(PLANTED)
 
 
 @pytest.mark.parametrize("drop", ["accounts", "median_deal_size", "customer_share"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -57,18 +55,3 @@ def _sources(rule_ids: str, pb: Playbook) -> str:
         if r
     )
     return "; ".join(seen)
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if v is pd.NA or v is None or (isinstance(v, float) and not math.isfinite(v)):
-                clean[k] = None
-            elif isinstance(v, np.generic):
-                clean[k] = v.item()
-            else:
-                clean[k] = v
-        out.append(clean)
-    return out

@@ -21,7 +21,6 @@ from segmentation.planner._common import (
     _has_deal_sizes,
     _num,
     _pct,
-    _records,
     _sources,
 )
 from segmentation.planner.headcount import (
@@ -144,30 +143,6 @@ class Plan:
     vertical_tests: pd.DataFrame = field(default_factory=lambda: _empty(VERTICAL_TEST_COLUMNS))
     hiring: pd.DataFrame = field(default_factory=lambda: _empty(HIRING_COLUMNS))
     sensitivity: pd.DataFrame = field(default_factory=lambda: _empty(SENSITIVITY_COLUMNS))
-
-    def to_dict(self) -> dict:
-        """Return the plan as JSON-ready plain data (NaN becomes ``None``).
-
-        Returns
-        -------
-        dict
-            ``{"segments", "teams", "overlays", "product_mix", "vertical_tests", "hiring",
-            "sensitivity": [...], "total_headcount": int, "total_cost": float,
-            "total_bookings": float}``.
-        """
-        named = self.teams[self.teams["motion"] != "digital"] if len(self.teams) else self.teams
-        return {
-            "segments": _records(self.segments),
-            "teams": _records(self.teams),
-            "overlays": _records(self.overlays),
-            "product_mix": _records(self.product_mix),
-            "vertical_tests": _records(self.vertical_tests),
-            "hiring": _records(self.hiring),
-            "sensitivity": _records(self.sensitivity),
-            "total_headcount": int(self.teams["headcount"].sum()) if len(self.teams) else 0,
-            "total_cost": float(named["cost"].sum()) if len(named) else 0.0,
-            "total_bookings": float(named["bookings"].sum()) if len(named) else 0.0,
-        }
 
 
 def segment_products(
