@@ -332,7 +332,7 @@ class Run:
         return teams_zip(self.team_plan.assignments, bom=excel_csv)
 
     def excel(self) -> bytes:
-        """A workbook with the assignments, segments, teams and the playbook used."""
+        """A workbook with the assignments, segments, teams, hiring plan and the playbook used."""
         sheets = {
             "Assignments": self.team_plan.assignments,
             "Segments": self.team_plan.plan.segments,
@@ -341,6 +341,8 @@ class Run:
             "Verticals": self.segmentation.verticals.table,
             "Playbook": self.playbook.to_frame(),
         }
+        if len(self.team_plan.plan.hiring):
+            sheets["Hiring"] = self.team_plan.plan.hiring
         territories = self.team_plan.territories
         if territories is not None:
             sheets["Reps"] = territories.reps

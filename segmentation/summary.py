@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from segmentation.clustering import format_money
 from segmentation.markdown import escape
 from segmentation.playbook import Playbook, Rule, load_playbook
 
@@ -54,6 +55,25 @@ def inert(text: object) -> str:
     return value
 
 
+def _money_lines(plan) -> list[str]:
+    """What the recommended reps cost, what they are expected to book, and the hires to get there."""
+    teams = plan.teams
+    if not {"cost", "bookings"} <= set(teams.columns):
+        return []
+    named = teams[teams["motion"] != "digital"]
+    cost, bookings = float(named["cost"].sum()), float(named["bookings"].sum())
+    if bookings <= 0:
+        return []
+    line = (
+        f"**Cost and bookings:** {int(teams['headcount'].sum())} reps cost {format_money(cost)} a "
+        f"year for {format_money(bookings)} of expected bookings ({cost / bookings:.0%} cost of sales)"
+    )
+    hiring = getattr(plan, "hiring", None)
+    if hiring is not None and len(hiring) and "hires" in hiring.columns:
+        line += f"; {hiring['hires'].sum():,.0f} hires over the first 12 months, backfills included (hiring.csv)"
+    return [line + ".", ""]
+
+
 def plan_summary(run: Run) -> str:
     """Summarise a run: the market, its segments, the teams and why, in one page.
 
@@ -85,6 +105,7 @@ def plan_summary(run: Run) -> str:
         "",
         f"**How strong the segments are:** {quality['verdict']}{scores}. {quality['message']}",
         "",
+        *_money_lines(plan),
         "## Customer types",
         "",
     ]

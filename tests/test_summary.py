@@ -53,3 +53,23 @@ def test_playbook_changes_are_listed_with_the_default(sample_run):
 class _WithPlaybook(_WithWarnings):
     def __init__(self, base, playbook):
         self._base, self.playbook = base, playbook
+
+
+def test_the_summary_and_the_workbook_carry_cost_bookings_and_hiring():
+    import io
+
+    import openpyxl
+
+    from tests.conftest import SAMPLE_OPPORTUNITIES
+
+    result = run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES)
+    plan = result.team_plan.plan
+    named = plan.teams[plan.teams["motion"] != "digital"]
+    cost, bookings = named["cost"].sum(), named["bookings"].sum()
+    line = next(ln for ln in plan_summary(result).splitlines() if ln.startswith("**Cost and"))
+    assert f"{int(plan.teams['headcount'].sum())} reps cost" in line
+    assert f"({cost / bookings:.0%} cost of sales)" in line
+    assert f"{plan.hiring['hires'].sum():,.0f} hires over the first 12 months" in line
+    book = openpyxl.load_workbook(io.BytesIO(result.excel()), read_only=True)
+    hiring = list(book["Hiring"].iter_rows(values_only=True))
+    assert list(hiring[0]) == list(plan.hiring.columns) and len(hiring) == len(plan.hiring) + 1
