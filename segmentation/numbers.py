@@ -538,19 +538,9 @@ _UNIT_WORDS: dict[str, float] = {
     "units": 1.0,
     "unit": 1.0,
     "none": 1.0,
-    "k": 1e3,
-    "t": 1e3,
-    "thousand": 1e3,
-    "thousands": 1e3,
-    "m": 1e6,
-    "mm": 1e6,
-    "mio": 1e6,
-    "million": 1e6,
-    "millions": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "billions": 1e9,
+    # The words and letters a header or a cell says its scale with, read the same way here.
+    **_SCALE_WORDS,
+    **_SCALE_LETTERS,
 }
 
 

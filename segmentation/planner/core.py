@@ -25,8 +25,8 @@ from segmentation.planner._common import (
 )
 from segmentation.planner.headcount import (
     SENSITIVITY_COLUMNS,
+    motion_bookings_per_rep,
     named_accounts,
-    per_rep_bookings,
     segment_bookings,
     sensitivity,
     size_teams,
@@ -264,14 +264,7 @@ def plan_coverage(
     bookings = book["bookings"].to_numpy(dtype=float)
     per_rep = np.full(n, np.nan)
     for m in ("inside", "field"):
-        per_rep[motion == m] = per_rep_bookings(
-            pb.value(f"quota_{m}"),
-            pb.value("attainment"),
-            ramp_months=pb.value(f"ramp_months_{m}"),
-            ramp_productivity=pb.value("ramp_productivity"),
-            attrition=pb.value("attrition_annual"),
-            time_to_fill_months=pb.value("time_to_fill_months"),
-        )
+        per_rep[motion == m] = motion_bookings_per_rep(pb, m)
     with np.errstate(invalid="ignore", divide="ignore"):
         reps_capacity = np.where(motion == "digital", 0.0, bookings / per_rep)
     named = named_accounts(motion, n_accounts, customers)
@@ -609,17 +602,7 @@ def _pool_unaffordable_teams(
     Returns, per segment, the sentences that say what changed and who hands the accounts over.
     """
     moved = np.full(len(seg), "", dtype=object)
-    per_rep = {
-        m: per_rep_bookings(
-            pb.value(f"quota_{m}"),
-            pb.value("attainment"),
-            ramp_months=pb.value(f"ramp_months_{m}"),
-            ramp_productivity=pb.value("ramp_productivity"),
-            attrition=pb.value("attrition_annual"),
-            time_to_fill_months=pb.value("time_to_fill_months"),
-        )
-        for m in ("inside", "field")
-    }
+    per_rep = {m: motion_bookings_per_rep(pb, m) for m in ("inside", "field")}
     # A large company's buying committee is not served self-serve, whatever a bookings estimate
     # says: its segments may pool from field into inside, never into digital (they stay on the
     # inside team, which then says its bookings pay for no rep).

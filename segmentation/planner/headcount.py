@@ -108,6 +108,34 @@ def per_rep_bookings(
     return quota * attainment * max(1.0 - loss, 1e-9)
 
 
+def motion_bookings_per_rep(
+    pb: Playbook, motion: str, *, quota_factor: float = 1.0, attainment_factor: float = 1.0
+) -> float:
+    """:func:`per_rep_bookings` for an inside or field seat, with the playbook's values.
+
+    Parameters
+    ----------
+    pb : Playbook
+        ``quota_<motion>``, ``attainment``, ``ramp_months_<motion>``, ``ramp_productivity``,
+        ``attrition_annual`` and ``time_to_fill_months``.
+    motion : {"inside", "field"}
+    quota_factor, attainment_factor : float
+        Scale quota or attainment (the sensitivity's ±20 %).
+
+    Returns
+    -------
+    float
+    """
+    return per_rep_bookings(
+        pb.value(f"quota_{motion}") * quota_factor,
+        pb.value("attainment") * attainment_factor,
+        ramp_months=pb.value(f"ramp_months_{motion}"),
+        ramp_productivity=pb.value("ramp_productivity"),
+        attrition=pb.value("attrition_annual"),
+        time_to_fill_months=pb.value("time_to_fill_months"),
+    )
+
+
 def capacity_reps(bookings: float, per_rep: float) -> float:
     """Reps the bookings need: ``bookings ÷ per_rep`` (0 without bookings)."""
     return bookings / per_rep if per_rep > 0 and bookings > 0 else 0.0
@@ -327,13 +355,8 @@ def size_teams(
             rows.append((np.nan, 0.0, 0.0, 0.0, 0.0, 0, 0.0, 0.0))
             continue
         m = t.motion
-        per_rep = per_rep_bookings(
-            pb.value(f"quota_{m}") * quota_factor,
-            pb.value("attainment") * attainment_factor,
-            ramp_months=pb.value(f"ramp_months_{m}"),
-            ramp_productivity=pb.value("ramp_productivity"),
-            attrition=pb.value("attrition_annual"),
-            time_to_fill_months=pb.value("time_to_fill_months"),
+        per_rep = motion_bookings_per_rep(
+            pb, m, quota_factor=quota_factor, attainment_factor=attainment_factor
         )
         loaded = pb.value(f"ote_{m}") * pb.value("loaded_cost_multiplier")
         floor = coverage_reps(float(t.named_accounts), pb.value(f"coverage_{m}_max"))
