@@ -5,25 +5,10 @@ Pipeline: :func:`segmentation.features.build_features` (log1p, median imputation
 ``categorical_weight``) → ``KMeans``, k chosen on a bounded subset, the final fit on all rows.
 
 The number of types is chosen on a random subset of at most 20,000 accounts so that cost does
-not grow with the file: per candidate k, a sampled silhouette (never the O(n²) full score),
-bootstrap stability (adjusted Rand index between the reference fit and refits on resamples) and
-the smallest type's share, and the gap statistic (Tibshirani, Walther & Hastie 2001): how much
-tighter the k types are than k types cut through a structureless reference of the same shape
-(uniform in the data's principal-axes box), in log within-type spread. The rule: among
-candidates whose every type holds ``min_share`` of accounts and that are stable (ARI ≥ 0.9),
-take the highest ``gap - 0.15 k`` (each type must earn its keep); when no k is stable, take the
-smallest k (tiers, see below). The chosen k is then fitted on all accounts, seeded from the
-subset's centres.
-
-Silhouette is not the rule because it favours the top split of nested structure: on a
-HubSpot-style export of four types (two sizes, each with a large- and a small-deal group) it
-scored k=2 at 0.84 and k=4 at 0.71, both perfectly stable, and the old silhouette rule merged
-the four into two. The gap rises from 0.97 (k=2) to 2.03 (k=4) and falls after it. On 151
-planted data sets with 2 to 8 types (well separated, wider, without status, nested in pairs, the
-sample generator) the gap rule found the planted number 126 times, the silhouette rule 106; on
-the 42 nested ones 22 against 15 (the misses are pairs at 6-8 types, where the accounts with an
-off-type status weigh as much as the split inside a pair). The 0.15 per type was the best round
-value between 0.08 and 0.2 on that battery.
+not grow with the file, by the gap statistic among stable candidates
+(:mod:`segmentation.k_selection` scores every candidate and says why silhouette is not the
+rule). The chosen k is then fitted on all accounts, seeded from the subset's centres; the types
+are named by :mod:`segmentation.naming`.
 
 Whether the types are real is judged against a null reference: the same columns shuffled
 independently (no joint structure, same marginals). When the real silhouette barely beats the
@@ -40,9 +25,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
-from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
@@ -53,20 +36,13 @@ from segmentation.features import (
     numeric_columns,
 )
 from segmentation.fields import FIELDS_BY_NAME, STATUS_PLURALS
+from segmentation.k_selection import K_RULE, choose_k, eligible, k_curve, score_candidates
 
 SELECTION_ROWS = 20_000
 """k is chosen on a random subset of at most this many accounts."""
 MIN_ACCOUNTS = 20
 """Fewer accounts than this cannot support a customer-type analysis."""
 EMBEDDING_ROWS = 5_000
-NULL_SAMPLE = 2_000
-GAP_ROWS = 5_000
-"""Rows of the uniform reference the gap is measured against (its fits are cheap at this size)."""
-GAP_PER_TYPE = 0.15
-"""Each customer type must earn this much gap: k is the stable candidate with the highest
-``gap - GAP_PER_TYPE * k``."""
-STABLE = 0.9
-"""A k whose stability reaches this (or is within 0.05 of the most stable candidate) counts as stable."""
 
 VERDICT_MESSAGES = {
     "strong": (
@@ -86,18 +62,6 @@ VERDICT_MESSAGES = {
 
 _VALUE_COLUMNS = ("deal_size", "annual_revenue", "employees")
 
-K_RULE = (
-    f"Among the numbers of types that reappear on resampled accounts (stability at least "
-    f"{STABLE}) and leave no type under 3% of accounts, the one with the highest gap minus "
-    f"{GAP_PER_TYPE} per type: each type must make the types tighter than the same cut through "
-    "random data of the same shape would."
-)
-"""How the number of types is chosen, in words (report.json ``quality.k_rule``)."""
-K_CURVE_COLUMNS = (
-    "k", "gap", "score", "stability", "silhouette", "null_silhouette", "min_share", "eligible",
-    "chosen",
-)  # fmt: skip
-
 
 def _verdict(silhouette: float, stability: float, null_silhouette: float) -> str:
     """Plain verdict from sampled silhouette, stability and the shuffled-columns baseline."""
@@ -109,94 +73,6 @@ def _verdict(silhouette: float, stability: float, null_silhouette: float) -> str
     if silhouette >= 0.25 and stability >= 0.75 and lift >= 0.05:
         return "moderate"
     return "weak"
-
-
-def sampled_silhouettes(
-    X: np.ndarray, labelings: list[np.ndarray], sample_size: int, random_state: int
-) -> list[float]:
-    """Mean silhouette of several labelings of the same rows, on one shared random sample.
-
-    For each labeling this is ``sklearn.metrics.silhouette_score(X, labels,
-    sample_size=sample_size, random_state=random_state)`` (the same sampled rows, the same
-    Euclidean distances up to rounding), but the distances between the sampled rows are computed
-    once for all labelings instead of once per labeling: choosing k among 7 candidates took
-    2.0 s of sampled silhouettes at 5,000 rows, most of it recomputing the same distances.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    labelings : list of ndarray of shape (n_samples,)
-        Cluster labels (any integers) per labeling.
-    sample_size : int
-        Rows sampled (without replacement) for every labeling.
-    random_state : int
-        Seed of the sample, as in scikit-learn.
-
-    Returns
-    -------
-    list of float
-        One mean silhouette per labeling; NaN where the sample holds fewer than two clusters or
-        only singletons (where scikit-learn would raise).
-    """
-    if not labelings:
-        return []
-    rows = check_random_state(random_state).permutation(len(X))[: int(sample_size)]
-    x = np.asarray(X, dtype="float64")[rows]
-    s = len(rows)
-    codes, freqs, offsets, blocks = [], [], [], []
-    offset = 0
-    for labels in labelings:
-        _, code = np.unique(np.asarray(labels)[rows], return_inverse=True)
-        freq = np.bincount(code)
-        codes.append(code)
-        freqs.append(freq)
-        offsets.append(offset)
-        block = np.zeros((s, len(freq)))
-        block[np.arange(s), code] = 1.0
-        blocks.append(block)
-        offset += len(freq)
-    members = np.hstack(blocks)  # (s, total clusters): one-hot of every labeling side by side
-
-    sq = np.einsum("ij,ij->i", x, x)
-    sums = np.empty((s, offset))
-    chunk = max(1, 4_000_000 // max(s, 1))  # ~32 MB of distances at a time
-    for start in range(0, s, chunk):
-        stop = min(start + chunk, s)
-        d2 = sq[start:stop, None] + sq[None, :] - 2.0 * (x[start:stop] @ x.T)
-        np.maximum(d2, 0.0, out=d2)
-        d = np.sqrt(d2, out=d2)
-        d[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        sums[start:stop] = d @ members
-
-    scores = []
-    for code, freq, off in zip(codes, freqs, offsets):
-        m = len(freq)
-        if m < 2 or m == s:
-            scores.append(float("nan"))
-            continue
-        own = sums[np.arange(s), off + code]
-        means = sums[:, off : off + m] / freq
-        means[np.arange(s), code] = np.inf
-        b = means.min(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = own / (freq[code] - 1)
-            sil = (b - a) / np.maximum(a, b)
-        scores.append(float(np.mean(np.nan_to_num(sil))))
-    return scores
-
-
-def _uniform_reference(S: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
-    """Uniform points in the data's principal-axes box: the same shape with no types at all.
-
-    Tibshirani, Walther & Hastie (2001), reference (b). The box spans the 0.5th to 99.5th
-    percentile on each axis, so a few extreme accounts do not stretch it.
-    """
-    centre = S.mean(axis=0)
-    X = S - centre
-    _, _, vt = np.linalg.svd(X, full_matrices=False)
-    proj = X @ vt.T
-    lo, hi = np.quantile(proj, [0.005, 0.995], axis=0)
-    return rng.uniform(lo, hi, size=(rows, proj.shape[1])) @ vt + centre
 
 
 class CustomerTypeModel(BaseEstimator, ClusterMixin):
@@ -328,6 +204,39 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
             else np.arange(n)
         )
         S = Z[sub]
+        ks = self._candidates(S)
+        selection, centers = score_candidates(
+            S,
+            n_num,
+            ks,
+            n_resamples=int(self.n_resamples),
+            sample_size=int(self.sample_size),
+            seed=seed,
+            rng=rng,
+        )
+        selection["eligible"] = eligible(selection, self.min_share)
+        chosen = ks[0] if len(ks) == 1 else choose_k(selection, self.min_share)
+        selection["chosen"] = selection["k"] == chosen
+        self.selection_ = selection
+
+        # Started from the subset's centres, full KMeans converges in a few Lloyd passes: at 1M
+        # rows one thread took 0.37 s against MiniBatchKMeans' 1.25 s on a busy 2-core box, with
+        # a higher ARI (0.959 vs 0.955), and one thread gives the same labels on any machine.
+        final = KMeans(n_clusters=chosen, init=centers[chosen], n_init=1, random_state=seed)
+        with threadpool_limits(limits=1):
+            raw_labels = final.fit_predict(Z)
+        self.kmeans_ = final
+        self._rank_types(raw_labels, names_out, n_num)
+        best = selection.loc[selection["chosen"]].iloc[0]
+        self.silhouette_ = float(best["silhouette"])
+        self.stability_ = float(best["stability"])
+        self.null_silhouette_ = float(best["null_silhouette"])
+        self.gap_ = float(best["gap"])
+        return self
+
+    def _candidates(self, S: np.ndarray) -> list[int]:
+        """The numbers of types to score on the subset: the fixed one, or ``k_range`` within
+        the distinct profiles."""
         n_distinct = len(np.unique(np.round(S, 9), axis=0))
         if n_distinct < 2:
             raise InputError(
@@ -340,46 +249,15 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
                     f"Asked for {ks[0]} customer types but the accounts have only {n_distinct} "
                     "distinct profiles. Ask for fewer types."
                 )
-        else:
-            lo, hi = (int(v) for v in self.k_range)
-            hi = min(hi, n_distinct, len(S) - 1)
-            ks = list(range(lo, hi + 1)) or [min(lo, n_distinct)]
+            return ks
+        lo, hi = (int(v) for v in self.k_range)
+        hi = min(hi, n_distinct, len(S) - 1)
+        return list(range(lo, hi + 1)) or [min(lo, n_distinct)]
 
-        null = self._null_reference(S, n_num, rng)
-        uniform = _uniform_reference(S, min(len(S), GAP_ROWS), rng)
-        rows, centers, labelings, null_labelings = [], {}, [], []
-        # Dozens of small fits and sampled silhouettes: threads cost more than they give here (measured 8x
-        # slower on a busy 2-core box), and the app serves other sessions meanwhile.
-        with threadpool_limits(limits=1):
-            for k in ks:
-                row, centers[k], labels, null_labels = self._score_k(S, null, uniform, k, seed)
-                rows.append(row)
-                labelings.append(labels)
-                null_labelings.append(null_labels)
-            size = min(int(self.sample_size), len(S))
-            silhouettes = sampled_silhouettes(S, labelings, size, seed)
-            # The baseline only needs to be right to ~0.01: a smaller sample (cost is quadratic).
-            null_silhouettes = sampled_silhouettes(
-                null, null_labelings, min(size, NULL_SAMPLE), seed
-            )
-        selection = pd.DataFrame(rows)
-        selection.insert(1, "silhouette", silhouettes)
-        selection.insert(3, "null_silhouette", null_silhouettes)
-        selection["score"] = selection["gap"] - GAP_PER_TYPE * selection["k"]
-        selection["eligible"] = self._eligible(selection)
-        chosen = ks[0] if len(ks) == 1 else self._choose(selection)
-        selection["chosen"] = selection["k"] == chosen
-        self.selection_ = selection
-
-        # Started from the subset's centres, full KMeans converges in a few Lloyd passes: at 1M
-        # rows one thread took 0.37 s against MiniBatchKMeans' 1.25 s on a busy 2-core box, with
-        # a higher ARI (0.959 vs 0.955), and one thread gives the same labels on any machine.
-        final = KMeans(n_clusters=chosen, init=centers[chosen], n_init=1, random_state=seed)
-        with threadpool_limits(limits=1):
-            raw_labels = final.fit_predict(Z)
-        self.kmeans_ = final
-
-        # Stable ids: most valuable first, so id 0 means the same thing run after run.
+    def _rank_types(self, raw_labels: np.ndarray, names_out: list[str], n_num: int) -> None:
+        """Stable ids: most valuable first, so id 0 means the same thing run after run."""
+        final = self.kmeans_
+        chosen = final.n_clusters
         value_idx = [names_out.index(c) for c in _VALUE_COLUMNS if c in names_out[:n_num]]
         value_idx = value_idx or list(range(n_num))
         value = final.cluster_centers_[:, value_idx].mean(axis=1)
@@ -391,67 +269,6 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
         self.labels_ = rank[raw_labels]
         self.cluster_centers_ = final.cluster_centers_[order]
         self.n_types_ = chosen
-        best = selection.loc[selection["chosen"]].iloc[0]
-        self.silhouette_ = float(best["silhouette"])
-        self.stability_ = float(best["stability"])
-        self.null_silhouette_ = float(best["null_silhouette"])
-        self.gap_ = float(best["gap"])
-        return self
-
-    def _null_reference(self, S: np.ndarray, n_num: int, rng: np.random.Generator) -> np.ndarray:
-        """Columns shuffled independently: same marginals, no joint structure."""
-        null = S.copy()
-        for j in range(n_num):
-            null[:, j] = S[rng.permutation(len(S)), j]
-        if S.shape[1] > n_num:
-            # The one-hot block moves as a whole, or rows would get two statuses.
-            null[:, n_num:] = S[rng.permutation(len(S)), n_num:]
-        return null
-
-    def _score_k(
-        self, S: np.ndarray, null: np.ndarray, uniform: np.ndarray, k: int, seed: int
-    ) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
-        """Stability, gap and smallest share of k types on ``S``, with its labels and the null's."""
-        ref = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(S)
-        labels = ref.labels_
-        stab = []
-        rng = np.random.default_rng(seed + 1000 * k)
-        for r in range(int(self.n_resamples)):
-            boot = rng.integers(0, len(S), len(S))
-            refit = KMeans(n_clusters=k, n_init=2, random_state=seed + r + 1).fit(S[boot])
-            stab.append(adjusted_rand_score(labels, refit.predict(S)))
-        null_labels = KMeans(n_clusters=k, n_init=2, random_state=seed).fit_predict(null)
-        # Gap statistic (Tibshirani, Walther & Hastie 2001): log within-type spread of the
-        # structureless reference minus that of the data, both per row so the sizes may differ.
-        spread_uniform = KMeans(n_clusters=k, n_init=2, random_state=seed).fit(uniform).inertia_
-        # Floored so that k = the number of distinct profiles (zero spread) stays a finite number.
-        floor = 1e-6 * float(((S - S.mean(axis=0)) ** 2).sum())
-        gap = np.log(spread_uniform / len(uniform)) - np.log(max(ref.inertia_, floor) / len(S))
-        row = {
-            "k": k,
-            "stability": float(np.mean(stab)) if stab else 1.0,
-            "min_share": float(np.bincount(labels, minlength=k).min() / len(S)),
-            "gap": float(gap),
-        }
-        return row, ref.cluster_centers_, labels, null_labels
-
-    def _eligible(self, selection: pd.DataFrame) -> pd.Series:
-        """Candidates k may be chosen from: every type big enough, and stable."""
-        big = selection["min_share"] >= self.min_share
-        if not big.any():
-            big = pd.Series(True, index=selection.index)
-        top = selection.loc[big, "stability"].max()
-        return big & (selection["stability"] >= min(STABLE, top - 0.05)) & (top >= STABLE)
-
-    def _choose(self, selection: pd.DataFrame) -> int:
-        ok = selection[selection["eligible"]]
-        if ok.empty:
-            # Nothing is stable: there are no natural types, only tiers, and the fewest tiers
-            # are the easiest to act on.
-            big = selection[selection["min_share"] >= self.min_share]
-            return int((big if not big.empty else selection)["k"].min())
-        # Gap per type, not silhouette: silhouette favours the top split of nested types.
-        return int(ok.loc[ok["score"].idxmax(), "k"])
 
     # -- using -------------------------------------------------------------------------------
     def predict(self, X: pd.DataFrame) -> np.ndarray:
@@ -511,34 +328,6 @@ class CustomerTypeResult:
     embedding: pd.DataFrame
     model: CustomerTypeModel
     features: pd.DataFrame | None = None
-
-
-def k_curve(selection: pd.DataFrame) -> list[dict]:
-    """The k-selection curve as plain records (``report.json`` ``quality.k_curve``).
-
-    Parameters
-    ----------
-    selection : pandas.DataFrame
-        :attr:`CustomerTypeModel.selection_`.
-
-    Returns
-    -------
-    list of dict
-        One record per candidate k with :data:`K_CURVE_COLUMNS`; scores rounded to 4 places.
-    """
-    records = []
-    for row in selection[[c for c in K_CURVE_COLUMNS if c in selection]].to_dict("records"):
-        records.append(
-            {
-                c: int(v)
-                if c == "k"
-                else bool(v)
-                if c in ("chosen", "eligible")
-                else round(float(v), 4)
-                for c, v in row.items()
-            }
-        )
-    return records
 
 
 def format_money(value: float, missing: str = "n/a") -> str:

@@ -19,6 +19,7 @@ from segmentation.clustering import (
 )
 from segmentation.errors import InputError
 from segmentation.features import build_features
+from segmentation.k_selection import choose_k, eligible
 from tests.planted import planted_accounts, random_accounts
 
 UCI = Path(__file__).parent / "fixtures" / "real" / "wholesale.csv"
@@ -268,16 +269,16 @@ def test_determinism_under_random_state():
 
 
 def test_silhouette_is_sampled_not_full(monkeypatch):
-    from segmentation import clustering
+    from segmentation import k_selection
 
     seen = []
-    original = clustering.sampled_silhouettes
+    original = k_selection.sampled_silhouettes
 
     def spy(X, labelings, sample_size, random_state):
         seen.append((len(X), len(labelings), sample_size))
         return original(X, labelings, sample_size, random_state)
 
-    monkeypatch.setattr(clustering, "sampled_silhouettes", spy)
+    monkeypatch.setattr(k_selection, "sampled_silhouettes", spy)
     X = build_features(planted_accounts(3000, seed=0)[0])
     model = CustomerTypeModel(sample_size=500, n_resamples=1).fit(X)
     # One call for the real data, one for the shuffled baseline, each scoring every candidate k.
@@ -291,7 +292,7 @@ def test_silhouette_is_sampled_not_full(monkeypatch):
 def test_sampled_silhouettes_equal_scikit_learns_score(n, sample_size, ks):
     from sklearn.metrics import silhouette_score
 
-    from segmentation.clustering import sampled_silhouettes
+    from segmentation.k_selection import sampled_silhouettes
 
     rng = np.random.default_rng(n)
     X = rng.normal(size=(n, 4))
@@ -305,7 +306,7 @@ def test_sampled_silhouettes_equal_scikit_learns_score(n, sample_size, ks):
 
 
 def test_sampled_silhouette_is_nan_when_the_sample_holds_one_cluster():
-    from segmentation.clustering import sampled_silhouettes
+    from segmentation.k_selection import sampled_silhouettes
 
     X = np.arange(20, dtype=float).reshape(10, 2)
     assert np.isnan(sampled_silhouettes(X, [np.zeros(10, dtype=int)], 10, 0)[0])
@@ -538,10 +539,10 @@ def test_hubspot_export_with_four_clear_types_gives_four():
 )
 def test_k_rule_table(rows, chosen):
     selection = pd.DataFrame(rows, columns=["k", "gap", "stability", "min_share"])
-    model = CustomerTypeModel()
+    min_share = CustomerTypeModel().min_share
     selection["score"] = selection["gap"] - 0.15 * selection["k"]
-    selection["eligible"] = model._eligible(selection)
-    assert model._choose(selection) == chosen
+    selection["eligible"] = eligible(selection, min_share)
+    assert choose_k(selection, min_share) == chosen
 
 
 def test_k_curve_is_in_the_report_quality(planted):
