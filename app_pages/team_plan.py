@@ -3,7 +3,7 @@
 import streamlit as st
 
 from segmentation import charts
-from segmentation.clustering import format_money
+from segmentation.naming import format_money
 from segmentation.ui import state, views
 from segmentation.ui.tables import show
 

@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from segmentation.clustering import format_money
 from segmentation.fields import MOTION_LABELS, MOTIONS, ROLE_LABELS
+from segmentation.naming import format_money
 
 PALETTE: tuple[str, ...] = (
     "#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2",

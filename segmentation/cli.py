@@ -380,7 +380,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Data quality ({more}all in report.json under data_quality):")
         for note in shown:
             print(f"  - {note}")
-    from segmentation.clustering import format_money
+    from segmentation.naming import format_money
 
     hc = summary.get("headcount") or {}
     if hc.get("total_bookings"):

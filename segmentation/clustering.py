@@ -35,8 +35,8 @@ from segmentation.features import (
     categorical_columns,
     numeric_columns,
 )
-from segmentation.fields import FIELDS_BY_NAME, STATUS_PLURALS
 from segmentation.k_selection import K_RULE, choose_k, eligible, k_curve, score_candidates
+from segmentation.naming import name_types
 
 SELECTION_ROWS = 20_000
 """k is chosen on a random subset of at most this many accounts."""
@@ -61,6 +61,11 @@ VERDICT_MESSAGES = {
 }
 
 _VALUE_COLUMNS = ("deal_size", "annual_revenue", "employees")
+_MEDIAN_COLUMNS = (
+    ("employees", "median_employees"),
+    ("annual_revenue", "median_revenue"),
+    ("deal_size", "median_deal_size"),
+)
 
 
 def _verdict(silhouette: float, stability: float, null_silhouette: float) -> str:
@@ -330,63 +335,6 @@ class CustomerTypeResult:
     features: pd.DataFrame | None = None
 
 
-def format_money(value: float, missing: str = "n/a") -> str:
-    """Compact money for names and sentences: ``$950``, ``$4.5K``, ``$180K``, ``$1.2M``, ``$3.4B``.
-
-    The unit is picked after rounding, so 999,999 reads ``$1M``, not ``$1000K``; ``missing`` is
-    what a blank or infinite value reads as.
-    """
-    if value is None or not np.isfinite(value):
-        return missing
-    sign = "-" if value < 0 else ""
-    v = abs(float(value))
-    units = ((1.0, ""), (1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T"))
-    pick = max((i for i, (limit, _) in enumerate(units) if v >= limit), default=0)
-    while True:
-        limit, suffix = units[pick]
-        x = v / limit
-        text = f"{x:.0f}" if not suffix or x >= 10 else f"{x:.1f}"
-        if float(text) < 1000 or pick == len(units) - 1:
-            return f"{sign}${text.removesuffix('.0')}{suffix}"
-        pick += 1  # rounded up into the next unit: 999,999 is $1M, not $1000K
-
-
-def feature_label(name: str) -> str:
-    """What a sales leader calls a feature column."""
-    if name in _SHORT_LABELS:
-        return _SHORT_LABELS[name]
-    field = FIELDS_BY_NAME.get(name)
-    return field.label if field is not None else str(name)
-
-
-# The fields' labels are written for column mapping ("Status (customer / prospect / ...)");
-# sentences need the short form.
-_SHORT_LABELS = {
-    "deal_size": "Deal size",
-    "status": "Status",
-    "annual_revenue": "Annual revenue",
-    "employees": "Employees",
-}
-
-
-def _size_word(employees: float, revenue: float) -> str | None:
-    # Gartner's bands: small < 100 employees, midsize 100-999, large ≥ 1,000; by revenue
-    # < $50M, $50M-$1B, ≥ $1B (coverage-rules.md §2).
-    if np.isfinite(employees):
-        return (
-            "Small business"
-            if employees < 100
-            else "Mid-market"
-            if employees < 1000
-            else "Enterprise"
-        )
-    if np.isfinite(revenue):
-        return (
-            "Small business" if revenue < 50e6 else "Mid-market" if revenue < 1e9 else "Enterprise"
-        )
-    return None
-
-
 def _median(values: pd.Series | None, mask: np.ndarray) -> float:
     if values is None:
         return float("nan")
@@ -394,58 +342,61 @@ def _median(values: pd.Series | None, mask: np.ndarray) -> float:
     return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
 
 
-def _name_types(
-    accounts: pd.DataFrame, features: pd.DataFrame, model: CustomerTypeModel, ids: np.ndarray
-) -> list[str]:
-    k = model.n_types_
-    centers = pd.DataFrame(model.cluster_centers_, columns=model.pipeline_.get_feature_names_out())
-    num = numeric_columns(features)
-    has_status = "status" in features.columns
-    status = accounts["status"].to_numpy(dtype=object, na_value=None) if has_status else None
-    names = []
-    for t in range(k):
-        mask = ids == t
-        emp = _median(accounts.get("employees"), mask) if "employees" in num else float("nan")
-        rev = (
-            _median(accounts.get("annual_revenue"), mask)
-            if "annual_revenue" in num
-            else float("nan")
-        )
-        deal = _median(accounts.get("deal_size"), mask) if "deal_size" in num else float("nan")
-        size = _size_word(emp, rev)
-        who = "accounts"
-        if status is not None:
-            counts = pd.Series(status[mask]).value_counts(normalize=True)
-            if len(counts) and counts.iloc[0] >= 0.6:
-                who = STATUS_PLURALS.get(counts.index[0], "accounts")
-        if size is None:
-            # No firmographics: name the type by the spend/usage columns that set it apart.
-            z = centers.loc[t, num].sort_values(ascending=False)
-            top = [feature_label(c) for c in z.index[:2] if z[c] > 0.25]
-            size = f"High {' & '.join(top)}" if top else f"Low {feature_label(z.index[-1])}"
-        name = f"{size} {who}"
-        if np.isfinite(deal):
-            name += f" · ~{format_money(deal)} deals"
-        names.append(name)
+def type_medians(accounts: pd.DataFrame, ids: np.ndarray, k: int) -> pd.DataFrame:
+    """Median employees, revenue and deal size of each customer type.
 
-    # Same words for two types: add what tells them apart, then a number as a last resort.
-    for name in set(names):
-        dup = [t for t in range(k) if names[t] == name]
-        if len(dup) < 2:
-            continue
-        group = centers.loc[dup, num]
-        for t in dup:
-            diff = group.loc[t] - group.drop(index=t).mean()
-            feat = diff.abs().idxmax()
-            names[t] = (
-                f"{names[t]} · {'higher' if diff[feat] > 0 else 'lower'} {feature_label(feat).lower()}"
-            )
-    seen: dict[str, int] = {}
-    for t, name in enumerate(names):
-        if names.count(name) > 1:
-            seen[name] = seen.get(name, 0) + 1
-            names[t] = f"{name} #{seen[name]}"
-    return names
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        The canonical account table (a missing column gives NaN medians).
+    ids : ndarray of int
+        Type id per account.
+    k : int
+        Number of types.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``median_employees``, ``median_revenue``, ``median_deal_size``, one row per type id.
+    """
+    return pd.DataFrame(
+        {
+            out: [_median(accounts.get(col), ids == t) for t in range(k)]
+            for col, out in _MEDIAN_COLUMNS
+        }
+    )
+
+
+def type_table(names: list[str], ids: np.ndarray, medians: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer type: ``customer_type_id``, ``customer_type``, ``accounts``,
+    ``share`` and the medians (:attr:`CustomerTypeResult.table`).
+
+    Parameters
+    ----------
+    names : list of str
+        Type name per type id.
+    ids : ndarray of int
+        Type id per account.
+    medians : pandas.DataFrame
+        From :func:`type_medians`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    k = len(names)
+    sizes = np.bincount(ids, minlength=k)
+    table = pd.DataFrame(
+        {
+            "customer_type_id": np.arange(k, dtype="int64"),
+            "customer_type": pd.array(names, dtype="str"),
+            "accounts": sizes.astype("int64"),
+            "share": sizes / max(len(ids), 1),
+        }
+    )
+    for column in medians.columns:
+        table[column] = medians[column].tolist()
+    return table
 
 
 def customer_types(
@@ -492,50 +443,54 @@ def customer_types(
             "Upload a fuller export, or plan by vertical only."
         )
     features = build_features(accounts, extra, ignore=ignore, features=features, text=text)
-    if not numeric_columns(features):
-        dropped = features.attrs.get("dropped", {})
-        why = (
-            f" (left out: {', '.join(f'{c} - {r}' for c, r in dropped.items())})" if dropped else ""
-        )
-        offer = [*features.attrs.get("offered", {}), *features.attrs.get("not_offered", {})]
-        raise InputError(
-            "No numeric column to build customer types from" + why + ". Map employees, annual "
-            "revenue or deal size, or choose numeric columns with --feature"
-            + (f" ({', '.join(offer[:6])})" if offer else "")
-            + "."
-        )
+    _check_numeric(features)
     model = CustomerTypeModel(n_types=n_types, random_state=seed).fit(features)
     ids_arr = model.labels_
-    names = _name_types(accounts, features, model, ids_arr)
+    k = model.n_types_
+    medians = type_medians(accounts, ids_arr, k)
+    centers = pd.DataFrame(model.cluster_centers_, columns=model.pipeline_.get_feature_names_out())
+    names = name_types(accounts, features, centers, ids_arr, medians)
     index = accounts.index
     ids = pd.Series(ids_arr, index=index, name="customer_type_id", dtype="int64")
     labels = pd.Series(
         np.asarray(names, dtype=object)[ids_arr], index=index, name="customer_type", dtype="str"
     )
-
-    sizes = np.bincount(ids_arr, minlength=model.n_types_)
-    table = pd.DataFrame(
-        {
-            "customer_type_id": np.arange(model.n_types_, dtype="int64"),
-            "customer_type": pd.array(names, dtype="str"),
-            "accounts": sizes.astype("int64"),
-            "share": sizes / len(accounts),
-        }
-    )
-    for col, out in (
-        ("employees", "median_employees"),
-        ("annual_revenue", "median_revenue"),
-        ("deal_size", "median_deal_size"),
-    ):
-        table[out] = [_median(accounts.get(col), ids_arr == t) for t in range(model.n_types_)]
+    table = type_table(names, ids_arr, medians)
     if extra is not None:
         for col in [c for c in extra.columns if str(c) in features.columns][:6]:
-            table[f"median_{col}"] = [
-                _median(extra[col], ids_arr == t) for t in range(model.n_types_)
-            ]
+            table[f"median_{col}"] = [_median(extra[col], ids_arr == t) for t in range(k)]
+    return CustomerTypeResult(
+        labels=labels,
+        ids=ids,
+        table=table,
+        quality=_quality(model, names, n_types),
+        selection=model.selection_.copy(),
+        embedding=_embedding(model, features, labels, seed),
+        model=model,
+        features=features,
+    )
 
+
+def _check_numeric(features: pd.DataFrame) -> None:
+    """Refuse a feature frame without a number, saying what was left out and what could be used."""
+    if numeric_columns(features):
+        return
+    dropped = features.attrs.get("dropped", {})
+    why = f" (left out: {', '.join(f'{c} - {r}' for c, r in dropped.items())})" if dropped else ""
+    offer = [*features.attrs.get("offered", {}), *features.attrs.get("not_offered", {})]
+    raise InputError(
+        "No numeric column to build customer types from" + why + ". Map employees, annual "
+        "revenue or deal size, or choose numeric columns with --feature"
+        + (f" ({', '.join(offer[:6])})" if offer else "")
+        + "."
+    )
+
+
+def _quality(model: CustomerTypeModel, names: list[str], n_types: int | None) -> dict:
+    """:attr:`CustomerTypeResult.quality`: the scores of the chosen k and the verdict in words."""
+    sizes = np.bincount(model.labels_, minlength=model.n_types_)
     verdict = _verdict(model.silhouette_, model.stability_, model.null_silhouette_)
-    quality = {
+    return {
         "k": int(model.n_types_),
         "silhouette": round(model.silhouette_, 3),
         "stability": round(model.stability_, 3),
@@ -548,8 +503,13 @@ def customer_types(
         "k_curve": k_curve(model.selection_),
     }
 
+
+def _embedding(
+    model: CustomerTypeModel, features: pd.DataFrame, labels: pd.Series, seed: int
+) -> pd.DataFrame:
+    """The map of the types: PCA of at most :data:`EMBEDDING_ROWS` sampled accounts."""
     rng = np.random.default_rng(seed)
-    n = len(accounts)
+    n = len(labels)
     pick = (
         np.sort(rng.choice(n, EMBEDDING_ROWS, replace=False))
         if n > EMBEDDING_ROWS
@@ -560,17 +520,7 @@ def customer_types(
     xy = PCA(n_components=n_comp, random_state=seed).fit_transform(Zs)
     if n_comp < 2:
         xy = np.column_stack([xy, np.zeros(len(pick))])
-    embedding = pd.DataFrame(
+    return pd.DataFrame(
         {"x": xy[:, 0], "y": xy[:, 1], "customer_type": labels.iloc[pick].to_numpy()},
-        index=index[pick],
-    )
-    return CustomerTypeResult(
-        labels=labels,
-        ids=ids,
-        table=table,
-        quality=quality,
-        selection=model.selection_.copy(),
-        embedding=embedding,
-        model=model,
-        features=features,
+        index=labels.index[pick],
     )

@@ -23,11 +23,11 @@ import pandas as pd
 import pyarrow as pa
 
 from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
-from segmentation.clustering import format_money
 from segmentation.competitors import ALL, CompetitionResult
 from segmentation.errors import InputError
 from segmentation.features import signed_log1p
 from segmentation.ingest import ReadInfo, read_table
+from segmentation.naming import format_money
 from segmentation.playbook import Playbook
 from segmentation.quality import quality_report
 from segmentation.schema import Mapping, infer_mapping

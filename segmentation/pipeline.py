@@ -17,7 +17,7 @@ import pandas as pd
 
 from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
-from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types, feature_label
+from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
 from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
 from segmentation.export import excel_csv as add_bom
@@ -31,6 +31,7 @@ from segmentation.market import (
     attack_plan,
     load_market,
 )
+from segmentation.naming import feature_label
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.planner.hiring import hiring_plan

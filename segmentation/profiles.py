@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from segmentation.clustering import feature_label, format_money
 from segmentation.features import categorical_columns, numeric_columns, signed_expm1
 from segmentation.fields import STATUS_PLURALS
+from segmentation.naming import feature_label, format_money
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "segment",

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from segmentation.clustering import format_money
+from segmentation.naming import format_money
 from segmentation.summary import group_warnings, playbook_changes, value_in_unit
 
 if TYPE_CHECKING:

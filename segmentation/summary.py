@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from segmentation.clustering import format_money
 from segmentation.markdown import escape
+from segmentation.naming import format_money
 from segmentation.playbook import Playbook, Rule, load_playbook
 
 if TYPE_CHECKING:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segmentation.clustering import CustomerTypeResult, format_money
+from segmentation.clustering import CustomerTypeResult, type_medians, type_table
 from segmentation.features import build_features, numeric_columns
+from segmentation.naming import format_money
 from segmentation.playbook import Playbook, load_playbook
 
 TIERS = ("Enterprise", "Mid-market", "Small business", "Size unknown")
@@ -31,11 +32,6 @@ def _numbers(accounts: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(accounts[column], errors="coerce").to_numpy(
         dtype="float64", na_value=np.nan
     )
-
-
-def _median(values: np.ndarray, mask: np.ndarray) -> float:
-    picked = values[mask]
-    return float(np.nanmedian(picked)) if np.isfinite(picked).any() else float("nan")
 
 
 def tier_ids(accounts: pd.DataFrame, playbook: Playbook | None = None) -> np.ndarray:
@@ -133,22 +129,6 @@ def tier_types(
     k = len(names)
     n = len(accounts)
     sizes = np.bincount(ids_arr, minlength=k)
-    table = pd.DataFrame(
-        {
-            "customer_type_id": np.arange(k, dtype="int64"),
-            "customer_type": pd.array(names, dtype="str"),
-            "accounts": sizes.astype("int64"),
-            "share": sizes / max(n, 1),
-        }
-    )
-    for col, out in (
-        ("employees", "median_employees"),
-        ("annual_revenue", "median_revenue"),
-        ("deal_size", "median_deal_size"),
-    ):
-        values = _numbers(accounts, col)
-        table[out] = [_median(values, ids_arr == t) for t in range(k)]
-
     quality = {
         "k": k,
         "silhouette": float("nan"),
@@ -159,25 +139,28 @@ def tier_types(
         "sizes": dict(zip(names, (int(s) for s in sizes))),
     }
     features = build_features(accounts, extra, ignore=ignore)
-    num = numeric_columns(features)[:2]
-    # The map's two axes: the first two (log-scaled, standardised) features; no PCA on a
-    # dozen rows.
-    xy = np.zeros((n, 2))
-    for j, col in enumerate(num):
-        v = features[col].to_numpy(dtype="float64", na_value=np.nan)
-        sd = np.nanstd(v)
-        xy[:, j] = np.nan_to_num((v - np.nanmean(v)) / sd) if sd > 0 else 0.0
-    embedding = pd.DataFrame(
-        {"x": xy[:, 0], "y": xy[:, 1], "customer_type": labels.to_numpy()}, index=index
-    )
     selection = pd.DataFrame({c: pd.Series(dtype="float64") for c in _SELECTION_COLUMNS})
     return CustomerTypeResult(
         labels=labels,
         ids=ids,
-        table=table,
+        table=type_table(names, ids_arr, type_medians(accounts, ids_arr, k)),
         quality=quality,
         selection=selection,
-        embedding=embedding,
+        embedding=_embedding(features, labels),
         model=None,
         features=features,
+    )
+
+
+def _embedding(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+    """The map's two axes: the first two (log-scaled, standardised) features; no PCA on a
+    dozen rows."""
+    num = numeric_columns(features)[:2]
+    xy = np.zeros((len(labels), 2))
+    for j, col in enumerate(num):
+        v = features[col].to_numpy(dtype="float64", na_value=np.nan)
+        sd = np.nanstd(v)
+        xy[:, j] = np.nan_to_num((v - np.nanmean(v)) / sd) if sd > 0 else 0.0
+    return pd.DataFrame(
+        {"x": xy[:, 0], "y": xy[:, 1], "customer_type": labels.to_numpy()}, index=labels.index
     )

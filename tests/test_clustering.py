@@ -15,11 +15,11 @@ from segmentation.clustering import (
     CustomerTypeModel,
     _verdict,
     customer_types,
-    format_money,
 )
 from segmentation.errors import InputError
 from segmentation.features import build_features
 from segmentation.k_selection import choose_k, eligible
+from segmentation.naming import format_money
 from tests.planted import planted_accounts, random_accounts
 
 UCI = Path(__file__).parent / "fixtures" / "real" / "wholesale.csv"

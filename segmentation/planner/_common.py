@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segmentation.clustering import format_money
 from segmentation.errors import InputError
+from segmentation.naming import format_money
 from segmentation.playbook import Playbook
 
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from segmentation.clustering import feature_label
 from segmentation.errors import InputError
+from segmentation.naming import feature_label
 from segmentation.playbook import Rule
 
 NONE = "(none)"

@@ -29,10 +29,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from segmentation.clustering import feature_label
 from segmentation.errors import InputError
 from segmentation.ingest import read_table
 from segmentation.markdown import escape as md
+from segmentation.naming import feature_label
 from segmentation.opportunities import map_opportunity_columns
 from segmentation.pipeline import (
     LoadedAccounts,

@@ -12,10 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from segmentation import charts, guidance
-from segmentation.clustering import feature_label, format_money
 from segmentation.fields import FIELDS
 from segmentation.ingest import DELIMITER_NAMES
 from segmentation.markdown import escape as md
+from segmentation.naming import feature_label, format_money
 from segmentation.pipeline import LoadedAccounts, Segmentation
 from segmentation.playbook import CONFIDENCE_TAGS, Playbook
 from segmentation.ui import controls, state
