@@ -91,8 +91,8 @@ def main() -> None:
     crm_path = accounts_path(folder, args.crm)
     path = market_file(folder, args.market_rows, crm_path)
 
-    from segmentation.market import (
-        analyse_market,
+    from segmentation.market import analyse_market
+    from segmentation.market_list import (
         load_market,
         market_features,
         market_verticals,

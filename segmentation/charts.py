@@ -467,7 +467,7 @@ PLAY_COLORS = {
     "displace": "#F58518",
     "avoid or partner": "#9D9D9D",
 }
-"""One colour per play (:data:`segmentation.market.PLAYS`): grey for the one to stay out of."""
+"""One colour per play (:data:`segmentation.plays.PLAYS`): grey for the one to stay out of."""
 
 
 def market_bubbles(attack: pd.DataFrame) -> go.Figure:

@@ -23,19 +23,14 @@ from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, t
 from segmentation.export import excel_csv as add_bom
 from segmentation.features import feature_note, feature_report, resolve_feature_names
 from segmentation.ingest import ReadInfo, read_table
-from segmentation.market import (
-    LoadedMarket,
-    MarketResult,
-    analyse_market,
-    annotate_segments,
-    attack_plan,
-    load_market,
-)
+from segmentation.market import MarketResult, analyse_market, annotate_segments
+from segmentation.market_list import LoadedMarket, load_market
 from segmentation.naming import feature_label
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.planner.hiring import hiring_plan
 from segmentation.playbook import Playbook, load_playbook
+from segmentation.plays import attack_plan
 from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
 from segmentation.roster import placeholder_roster
@@ -191,7 +186,7 @@ def analyse_battlefield(
         whitespace sentence (:func:`segmentation.market.annotate_segments`).
     playbook : Playbook
     market : LoadedMarket, optional
-        From :func:`segmentation.market.load_market`.
+        From :func:`segmentation.market_list.load_market`.
 
     Returns
     -------

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from segmentation.cli import main
-from segmentation.market import ATTACK_COLUMNS, MARKET_COLUMNS, match_companies
+from segmentation.market import MARKET_COLUMNS
+from segmentation.market_list import match_companies
 from segmentation.pipeline import run
+from segmentation.plays import ATTACK_COLUMNS
 from tests.conftest import SAMPLE_ACCOUNTS
 
 CRM = pd.DataFrame(
@@ -374,7 +376,7 @@ def _attack_inputs():
     ],
 )
 def test_plays(segment, play, says):
-    from segmentation.market import attack_plan
+    from segmentation.plays import attack_plan
 
     attack = attack_plan(*_attack_inputs()).set_index("segment")
     assert attack.loc[segment, "play"] == play
@@ -382,7 +384,7 @@ def test_plays(segment, play, says):
 
 
 def test_attack_main_competitor_and_win_rates():
-    from segmentation.market import attack_plan
+    from segmentation.plays import attack_plan
 
     attack = attack_plan(*_attack_inputs()).set_index("segment")
     assert attack.loc["V · big won", "win_rate"] == 0.5
