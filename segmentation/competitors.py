@@ -172,18 +172,10 @@ def analyse_competitors(
     -------
     CompetitionResult
     """
-    warnings: list[str] = []
     deals = competition.reset_index(drop=True)
-    rows = deals["account_row"]
-    seg = pd.Series(pd.NA, index=deals.index, dtype="str")
-    matched = rows.notna().to_numpy()
-    seg[matched] = (
-        segment.reindex(rows[matched].astype("int64").to_numpy()).astype("str").to_numpy()
-    )
+    seg = _deal_segments(deals["account_row"], segment)
     won = deals["won"].to_numpy(dtype=bool)
     lost = deals["lost"].to_numpy(dtype=bool)
-    closed = won | lost
-
     named = split_competitors(deals["competitor"])
     d = named["deal"].to_numpy(dtype="int64")
     pairs = pd.DataFrame(
@@ -192,24 +184,51 @@ def analyse_competitors(
             "segment": seg.to_numpy()[d],
             "won": won[d],
             "lost": lost[d],
-            "open": ~closed[d],
+            "open": ~(won | lost)[d],
         }
     )
+    warnings = _mention_warnings(pairs)
+    table = _competitor_table(pairs, seg, won, lost, playbook)
+    segment_win = _segment_win_rates(seg, won, lost)
+    return CompetitionResult(table, _loss_reasons(deals, seg, lost), segment_win, warnings)
+
+
+def _deal_segments(rows: pd.Series, segment: pd.Series) -> pd.Series:
+    """Each deal's segment, through its account row (NA for a deal that matches no account)."""
+    seg = pd.Series(pd.NA, index=rows.index, dtype="str")
+    matched = rows.notna().to_numpy()
+    seg[matched] = (
+        segment.reindex(rows[matched].astype("int64").to_numpy()).astype("str").to_numpy()
+    )
+    return seg
+
+
+def _mention_warnings(pairs: pd.DataFrame) -> list[str]:
+    """What the competitor mentions cannot say: wins where only losses name competitors, and
+    mentions on deals that match no account."""
+    warnings = []
     if len(pairs) and not pairs["won"].any() and pairs["lost"].any():
         warnings.append(
             "No won deal names a competitor (a 'Lost to' column names them only on losses): win "
             "rates against competitors read 0% and say nothing about where we win."
         )
-    if len(named):
+    if len(pairs):
         unmatched = int(pd.isna(pairs["segment"]).sum())
         if unmatched:
             warnings.append(
                 f"{unmatched:,} competitor mentions are on deals that match no account: they count "
                 "in the overall rows (segment 'all') but in no segment."
             )
+    return warnings
+
+
+def _competitor_table(
+    pairs: pd.DataFrame, seg: pd.Series, won: np.ndarray, lost: np.ndarray, playbook: Playbook
+) -> pd.DataFrame:
+    """:data:`COMPETITOR_COLUMNS`: per competitor its overall row, then its segments' rows."""
     scopes = [
         _scope_rows(
-            pairs.assign(segment=ALL), np.full(len(deals), ALL, dtype=object), won, lost, playbook
+            pairs.assign(segment=ALL), np.full(len(seg), ALL, dtype=object), won, lost, playbook
         ),
     ]
     in_seg = pairs["segment"].notna()
@@ -217,7 +236,7 @@ def analyse_competitors(
         scopes.append(_scope_rows(pairs[in_seg], seg.to_numpy(dtype=object), won, lost, playbook))
     table = (
         pd.concat(scopes, ignore_index=True)
-        if len(named)
+        if len(pairs)
         else pd.DataFrame(columns=list(COMPETITOR_COLUMNS))
     )
     if len(table):
@@ -230,8 +249,12 @@ def analyse_competitors(
             kind="stable",
         )
         table = table.drop(columns=["_total", "_all"]).reset_index(drop=True)
-    table = table[list(COMPETITOR_COLUMNS)]
+    return table[list(COMPETITOR_COLUMNS)]
 
+
+def _segment_win_rates(seg: pd.Series, won: np.ndarray, lost: np.ndarray) -> pd.DataFrame:
+    """:attr:`CompetitionResult.segment_win`: every closed deal, overall ("all") then per segment."""
+    closed = won | lost
     seg_all = pd.Series(np.where(pd.isna(seg.to_numpy()), None, seg.to_numpy()), dtype=object)
     frame = pd.DataFrame({"segment": seg_all, "won": won, "closed": closed})
     frame = frame[frame["segment"].notna() & frame["closed"]]
@@ -247,8 +270,7 @@ def analyse_competitors(
     overall["win_rate"] = overall["won"] / overall["closed_deals"].where(
         overall["closed_deals"] > 0
     )
-    segment_win = pd.concat([overall, segment_win], ignore_index=True)
-    return CompetitionResult(table, _loss_reasons(deals, seg, lost), segment_win, warnings)
+    return pd.concat([overall, segment_win], ignore_index=True)
 
 
 def _scope_rows(pairs, scope_of_deal, won, lost, playbook: Playbook) -> pd.DataFrame:

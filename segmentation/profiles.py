@@ -95,33 +95,7 @@ def segment_profiles(
         vertical = pd.Series("All accounts", index=accounts.index, dtype="str")
     if len(vertical) != n or len(customer_type) != n:
         raise ValueError("vertical and customer_type must have one value per account.")
-
-    def numeric(name: str) -> np.ndarray:
-        if name not in accounts.columns:
-            return np.full(n, np.nan)
-        return pd.to_numeric(accounts[name], errors="coerce").to_numpy(
-            dtype="float64", na_value=np.nan
-        )
-
-    status = (
-        accounts["status"].to_numpy(dtype=object, na_value=None)
-        if "status" in accounts.columns
-        else np.full(n, None, dtype=object)
-    )
-    vert = pd.Series(vertical.to_numpy(dtype=object), dtype="str")
-    ctype = pd.Series(customer_type.to_numpy(dtype=object), dtype="str")
-    frame = pd.DataFrame(
-        {
-            "vertical": vert,
-            "customer_type": ctype,
-            "employees": numeric("employees"),
-            "annual_revenue": numeric("annual_revenue"),
-            "deal_size": numeric("deal_size"),
-        }
-    )
-    for value, column in _STATUS_COLUMNS.items():
-        frame[column] = (status == value).astype("int64")
-
+    frame = _profile_frame(accounts, vertical, customer_type)
     grouped = frame.groupby(["customer_type", "vertical"], sort=False, observed=True)
     out = grouped.agg(
         accounts=("vertical", "size"),
@@ -138,8 +112,13 @@ def segment_profiles(
         total_deal_value=("deal_size", "sum"),
     ).reset_index()
 
-    type_rank = {name: i for i, name in enumerate(_order(customer_type, ctype.value_counts()))}
-    vert_rank = {name: i for i, name in enumerate(_order(vertical, vert.value_counts()))}
+    type_rank = {
+        name: i
+        for i, name in enumerate(_order(customer_type, frame["customer_type"].value_counts()))
+    }
+    vert_rank = {
+        name: i for i, name in enumerate(_order(vertical, frame["vertical"].value_counts()))
+    }
     out["_t"] = out["customer_type"].map(type_rank)
     out["_v"] = out["vertical"].map(vert_rank)
     out = (
@@ -150,6 +129,44 @@ def segment_profiles(
 
     out["segment"] = out["vertical"] + " · " + out["customer_type"]
     out["customer_share"] = out["customers"] / out["accounts"]
+    return _with_profile_dtypes(out)[list(PROFILE_COLUMNS)]
+
+
+def _profile_frame(
+    accounts: pd.DataFrame, vertical: pd.Series, customer_type: pd.Series
+) -> pd.DataFrame:
+    """One row per account: vertical, customer type, the three numbers and a 0/1 column per
+    status."""
+    n = len(accounts)
+
+    def numeric(name: str) -> np.ndarray:
+        if name not in accounts.columns:
+            return np.full(n, np.nan)
+        return pd.to_numeric(accounts[name], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+
+    status = (
+        accounts["status"].to_numpy(dtype=object, na_value=None)
+        if "status" in accounts.columns
+        else np.full(n, None, dtype=object)
+    )
+    frame = pd.DataFrame(
+        {
+            "vertical": pd.Series(vertical.to_numpy(dtype=object), dtype="str"),
+            "customer_type": pd.Series(customer_type.to_numpy(dtype=object), dtype="str"),
+            "employees": numeric("employees"),
+            "annual_revenue": numeric("annual_revenue"),
+            "deal_size": numeric("deal_size"),
+        }
+    )
+    for value, column in _STATUS_COLUMNS.items():
+        frame[column] = (status == value).astype("int64")
+    return frame
+
+
+def _with_profile_dtypes(out: pd.DataFrame) -> pd.DataFrame:
+    """Counts as int64, medians, totals and shares as float64, whatever the groupby gave."""
     for col in (
         "accounts",
         "customers",
@@ -169,7 +186,7 @@ def segment_profiles(
         "customer_share",
     ):
         out[col] = out[col].astype("float64")
-    return out[list(PROFILE_COLUMNS)]
+    return out
 
 
 # -- explanations -------------------------------------------------------------------------------
@@ -348,6 +365,39 @@ def _path_mask(steps, X: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _type_rule(
+    Xv: np.ndarray,
+    sample: np.ndarray,
+    mask: np.ndarray,
+    columns: list[str],
+    dummies: dict,
+    *,
+    max_depth: int,
+    random_state: int,
+) -> tuple[str, str, float, float]:
+    """The rule a one-vs-rest tree on the sampled rows finds for one type (``mask``), in code and
+    words, with its fidelity and precision on all rows; blank and 0 when no leaf describes it."""
+    y = mask[sample]
+    rule = sentence = ""
+    fidelity = precision = 0.0
+    if 0 < y.sum() < len(y):
+        tree = DecisionTreeClassifier(
+            max_depth=max_depth,
+            class_weight="balanced",
+            random_state=random_state,
+            min_samples_leaf=max(1, int(0.005 * len(sample))),
+        ).fit(Xv[sample], y)
+        leaf = _best_leaf(tree, Xv[sample], y)
+        if leaf is not None:
+            steps = _path(tree, leaf)
+            rule, sentence, _ = _rule_text(steps, columns, dummies)
+            selected = _path_mask(steps, Xv)
+            hit = int((selected & mask).sum())
+            fidelity = hit / int(mask.sum())
+            precision = hit / int(selected.sum()) if selected.any() else 0.0
+    return rule, sentence, fidelity, precision
+
+
 def explain_customer_types(
     features: pd.DataFrame,
     ids: pd.Series,
@@ -400,24 +450,9 @@ def explain_customer_types(
     rows = []
     for t in np.unique(ids_arr):
         mask = ids_arr == t
-        y = mask[sample]
-        rule = sentence = ""
-        fidelity = precision = 0.0
-        if 0 < y.sum() < len(y):
-            tree = DecisionTreeClassifier(
-                max_depth=max_depth,
-                class_weight="balanced",
-                random_state=random_state,
-                min_samples_leaf=max(1, int(0.005 * len(sample))),
-            ).fit(Xv[sample], y)
-            leaf = _best_leaf(tree, Xv[sample], y)
-            if leaf is not None:
-                steps = _path(tree, leaf)
-                rule, sentence, _ = _rule_text(steps, columns, dummies)
-                selected = _path_mask(steps, Xv)
-                hit = int((selected & mask).sum())
-                fidelity = hit / int(mask.sum())
-                precision = hit / int(selected.sum()) if selected.any() else 0.0
+        rule, sentence, fidelity, precision = _type_rule(
+            Xv, sample, mask, columns, dummies, max_depth=max_depth, random_state=random_state
+        )
         rows.append(
             {
                 "customer_type_id": int(t),
