@@ -109,9 +109,9 @@ class CustomerTypeModel(BaseEstimator, ClusterMixin):
     selection_ : pandas.DataFrame
         One row per candidate k: ``k``, ``silhouette``, ``stability``, ``null_silhouette``,
         ``min_share``, ``gap`` (log within-type spread of the uniform reference minus the
-        data's), ``score`` (``gap - GAP_PER_TYPE * k``, what k is chosen by), ``eligible``
-        (stable, and no type under ``min_share``: the candidates k is chosen from),
-        ``chosen``.
+        data's), ``score`` (``gap - GAP_PER_TYPE * k``, what k is chosen by, see
+        :mod:`segmentation.k_selection`), ``eligible`` (stable, and no type under
+        ``min_share``: the candidates k is chosen from), ``chosen``.
     silhouette_, stability_, null_silhouette_, gap_ : float
         Scores of the chosen k.
     cluster_centers_ : ndarray of shape (n_types_, n_transformed_features)
