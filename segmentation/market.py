@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from segmentation.accounts import PreparedAccounts, normalise_name, prepare_accounts, website_domain
+from segmentation.accounts import PreparedAccounts, prepare_accounts
 from segmentation.clustering import format_money
 from segmentation.competitors import ALL, CompetitionResult
 from segmentation.errors import InputError
 from segmentation.features import signed_log1p
 from segmentation.ingest import ReadInfo, read_table
+from segmentation.names import normalise_name, website_domain
 from segmentation.playbook import Playbook
 from segmentation.quality import quality_report
 from segmentation.schema import Mapping, infer_mapping

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from segmentation.accounts import normalise_name
 from segmentation.errors import InputError
+from segmentation.names import normalise_name
 from segmentation.numbers import parse_money
 from segmentation.schema import normalise_header
 
