@@ -401,7 +401,7 @@ def load_accounts(
         The opportunities file's name when given as bytes.
     opportunity_overrides : dict of str to str, optional
         Opportunity field → column over the detected mapping (``--opp-map``; see
-        :data:`segmentation.opportunities.OPPORTUNITY_SYNONYMS` for the fields).
+        :data:`segmentation.opportunity_columns.OPPORTUNITY_SYNONYMS` for the fields).
     units : dict, optional
         Money field → ``(multiplier, currency)`` set by the user (``--unit``), over the detected ones.
     status_values : dict of str to str, optional

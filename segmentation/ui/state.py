@@ -33,7 +33,7 @@ from segmentation.clustering import feature_label
 from segmentation.errors import InputError
 from segmentation.ingest import read_table
 from segmentation.markdown import escape as md
-from segmentation.opportunities import map_opportunity_columns
+from segmentation.opportunity_columns import map_opportunity_columns
 from segmentation.pipeline import (
     LoadedAccounts,
     Run,
