@@ -19,6 +19,7 @@ canonical number at all (a spend table such as UCI wholesale) clusters on its of
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -233,6 +234,59 @@ def build_features(
         and ``ignore``, or ``features`` names no canonical field or extra column.
     """
     extra = extra if extra is not None else pd.DataFrame(index=accounts.index)
+    ignore = [str(name) for name in ignore]
+    chosen_names = list(dict.fromkeys(str(name) for name in features))
+    not_found = _check_names(accounts, extra, ignore, chosen_names)
+
+    columns = {
+        name: pd.to_numeric(accounts[name], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+        for name in NUMERIC_FIELDS
+        if name in accounts.columns
+    }
+    source = dict.fromkeys(columns, "accounts")
+    # Extra columns are offered, not used, when the file has a canonical number to go on.
+    has_canonical = any(
+        np.isfinite(values).any() for name, values in columns.items() if name in NUMERIC_FIELDS
+    )
+    defaults = list(columns)
+    pick = _pick_extra(extra, text, set(columns), ignore, chosen_names, has_canonical)
+    columns |= pick.columns
+    source |= dict.fromkeys(pick.columns, "extra")
+    defaults += pick.defaults
+    dropped = pick.dropped
+    out, imputed, transform = _log_scaled(columns, ignore, dropped)
+    if "status" in accounts.columns:
+        status, why_not = _status_feature(accounts["status"], ignore)
+        if why_not:
+            dropped["status"] = why_not
+        else:
+            out["status"] = status
+            transform["status"] = "category"
+            source["status"] = "accounts"
+
+    defaults.append("status")
+    frame = pd.DataFrame(out, index=accounts.index)
+    frame.attrs["imputed"] = imputed
+    frame.attrs["dropped"] = dropped
+    frame.attrs["transform"] = transform
+    frame.attrs["source"] = {k: v for k, v in source.items() if k in frame.columns}
+    frame.attrs["not_found"] = not_found
+    frame.attrs["offered"] = pick.offered
+    frame.attrs["not_offered"] = pick.not_offered
+    frame.attrs["chosen"] = pick.chosen
+    frame.attrs["not_offered_chosen"] = pick.forced
+    frame.attrs["defaults"] = [
+        name for name in defaults if name in frame.columns or dropped.get(name) == "ignored"
+    ]
+    return frame
+
+
+def _check_names(
+    accounts: pd.DataFrame, extra: pd.DataFrame, ignore: list[str], chosen_names: list[str]
+) -> list[str]:
+    """Refuse a misfit ``extra`` or contradictory names; return the ignored names matching none."""
     if len(extra) != len(accounts):
         raise InputError(
             f"The extra columns have {len(extra):,} rows but there are {len(accounts):,} accounts."
@@ -240,8 +294,6 @@ def build_features(
     extra_names = {str(c) for c in extra.columns}
     known = set(CANONICAL_FEATURES) | extra_names
     known |= {f"{c} (extra)" for c in extra_names & set(NUMERIC_FIELDS)}
-    ignore = [str(name) for name in ignore]
-    chosen_names = list(dict.fromkeys(str(name) for name in features))
     # Names that match nothing are usually source columns already kept out upstream (the
     # pipeline passes the user's ignore list to both); record them rather than fail.
     not_found = [name for name in ignore if name not in known]
@@ -259,31 +311,38 @@ def build_features(
                 else "This file has no other numeric column."
             )
         )
+    return not_found
 
-    columns: dict[str, object] = {}
-    source: dict[str, str] = {}
-    for name in NUMERIC_FIELDS:
-        if name in accounts.columns:
-            columns[name] = pd.to_numeric(accounts[name], errors="coerce").to_numpy(
-                dtype="float64", na_value=np.nan
-            )
-            source[name] = "accounts"
-    # Extra columns are offered, not used, when the file has a canonical number to go on.
-    has_canonical = any(
-        np.isfinite(values).any() for name, values in columns.items() if name in NUMERIC_FIELDS
-    )
-    offered: dict[str, str] = {}
-    not_offered: dict[str, str] = {}
-    chosen: list[str] = []
-    forced: dict[str, str] = {}
-    dropped: dict[str, str] = {}
-    defaults = list(columns)
+
+@dataclass
+class _ExtraPick:
+    """Which extra columns are in use, and why each of the others is not."""
+
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    defaults: list[str] = field(default_factory=list)
+    offered: dict[str, str] = field(default_factory=dict)
+    not_offered: dict[str, str] = field(default_factory=dict)
+    chosen: list[str] = field(default_factory=list)
+    forced: dict[str, str] = field(default_factory=dict)
+    dropped: dict[str, str] = field(default_factory=dict)
+
+
+def _pick_extra(
+    extra: pd.DataFrame,
+    text: pd.DataFrame | None,
+    canonical: set[str],
+    ignore: list[str],
+    chosen_names: list[str],
+    has_canonical: bool,
+) -> _ExtraPick:
+    """The extra columns to use: chosen ones, or, without a canonical number, the offered ones."""
+    pick = _ExtraPick()
     for i, col in enumerate(extra.columns):
         name = str(col)
         # An extra column named like a canonical field must not overwrite it.
-        key = f"{name} (extra)" if name in columns else name
+        key = f"{name} (extra)" if name in canonical or name in pick.columns else name
         if key in ignore:
-            dropped[key] = "ignored"
+            pick.dropped[key] = "ignored"
             continue
         values = pd.to_numeric(extra[col], errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
@@ -291,20 +350,25 @@ def build_features(
         cells = text.iloc[:, i] if text is not None and i < text.shape[1] else None
         why_not = never_offered(name, values, cells)
         if key in chosen_names:
-            chosen.append(key)
+            pick.chosen.append(key)
             if why_not:
-                forced[key] = why_not
+                pick.forced[key] = why_not
         elif why_not:
-            not_offered[key] = why_not
+            pick.not_offered[key] = why_not
             continue
         elif has_canonical:
-            offered[key] = OFF_BY_DEFAULT
+            pick.offered[key] = OFF_BY_DEFAULT
             continue
         else:
-            defaults.append(key)
-        columns[key] = values
-        source[key] = "extra"
+            pick.defaults.append(key)
+        pick.columns[key] = values
+    return pick
 
+
+def _log_scaled(
+    columns: dict[str, np.ndarray], ignore: list[str], dropped: dict[str, str]
+) -> tuple[dict[str, np.ndarray], dict[str, int], dict[str, str]]:
+    """Numbers as ``signed_log1p`` with blanks at the median; all-missing or constant dropped."""
     imputed: dict[str, int] = {}
     transform: dict[str, str] = {}
     out: dict[str, object] = {}
@@ -328,42 +392,25 @@ def build_features(
             continue
         out[name] = values
         transform[name] = "log1p"
+    return out, imputed, transform
 
-    if "status" in accounts.columns:
-        if "status" in ignore:
-            dropped["status"] = "ignored"
-        elif accounts["status"].isna().all():
-            dropped["status"] = "all missing"
-        else:
-            status = (
-                accounts["status"].astype("str").where(accounts["status"].notna(), UNKNOWN_STATUS)
-            )
-            categories = [*STATUSES, UNKNOWN_STATUS]
-            # Anything not in the canonical list was already "other" upstream; be defensive.
-            status = status.where(status.isin(categories), "other")
-            if status.nunique() < 2:
-                dropped["status"] = "constant"
-            else:
-                used = [c for c in categories if c in set(status.unique())]
-                out["status"] = pd.Categorical(status.to_numpy(), categories=used)
-                transform["status"] = "category"
-                source["status"] = "accounts"
 
-    defaults.append("status")
-    frame = pd.DataFrame(out, index=accounts.index)
-    frame.attrs["imputed"] = imputed
-    frame.attrs["dropped"] = dropped
-    frame.attrs["transform"] = transform
-    frame.attrs["source"] = {k: v for k, v in source.items() if k in frame.columns}
-    frame.attrs["not_found"] = not_found
-    frame.attrs["offered"] = offered
-    frame.attrs["not_offered"] = not_offered
-    frame.attrs["chosen"] = chosen
-    frame.attrs["not_offered_chosen"] = forced
-    frame.attrs["defaults"] = [
-        name for name in defaults if name in frame.columns or dropped.get(name) == "ignored"
-    ]
-    return frame
+def _status_feature(
+    status: pd.Series, ignore: list[str]
+) -> tuple[pd.Categorical | None, str | None]:
+    """Status as a category (blank: "unknown"), or why it is left out."""
+    if "status" in ignore:
+        return None, "ignored"
+    if status.isna().all():
+        return None, "all missing"
+    status = status.astype("str").where(status.notna(), UNKNOWN_STATUS)
+    categories = [*STATUSES, UNKNOWN_STATUS]
+    # Anything not in the canonical list was already "other" upstream; be defensive.
+    status = status.where(status.isin(categories), "other")
+    if status.nunique() < 2:
+        return None, "constant"
+    used = [c for c in categories if c in set(status.unique())]
+    return pd.Categorical(status.to_numpy(), categories=used), None
 
 
 def numeric_columns(features: pd.DataFrame) -> list[str]:

@@ -8,7 +8,6 @@ only used when rows are ragged, so a clean million-row export reads in about a s
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.cells import unguard_text
+from segmentation.encoding import is_zip, refuse_non_text, to_utf8
 from segmentation.errors import InputError
 from segmentation.malformed import mend_long_rows, swallowed_lines
 
@@ -47,19 +47,6 @@ FOOTER_RE = re.compile(
 # such byte answers ``not data.strip()`` without copying a file that is almost never blank.
 _NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 _LEADING_NEWLINES = re.compile(rb"[\r\n]*")
-
-# Formats users rename to .csv by mistake: say what the file really is.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel 97-2003 (.xls) or other Office file"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x89PNG", "a PNG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"SQLite format 3\x00", "an SQLite database"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
-)
 
 
 @dataclass
@@ -135,23 +122,12 @@ def read_table(
     if _is_blank(raw):
         raise InputError(f"{name} is empty. Export the report again with its data rows included.")
     limits = Limits(max_rows, max_columns)
-    if _is_zip(raw):
+    if is_zip(raw):
         from segmentation.workbook import read_xlsx  # openpyxl only loads for workbooks
 
         return read_xlsx(raw, name, sheet, limits)
-    if _is_encrypted_workbook(raw):
-        raise InputError(
-            f"{name} is a password-protected (encrypted) workbook, which cannot be read. Open it "
-            "in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
-            "Password, clear it), save it, and upload it again."
-        )
-    if str(name).lower().endswith((".xlsx", ".xlsm")):
-        raise InputError(
-            f"{name} is named like an Excel workbook but is not one. "
-            "Open it in Excel and save it as .xlsx or CSV."
-        )
-    _refuse_binary(raw, name)
-    text_bytes, used_encoding = _to_utf8(raw, name, encoding)
+    refuse_non_text(raw, name)
+    text_bytes, used_encoding = to_utf8(raw, name, encoding)
     df, info = _read_csv_bytes(text_bytes, name, used_encoding, limits)
     if sheet is not None:
         info.warnings.append(
@@ -235,137 +211,6 @@ def _is_blank(data) -> bool:
 def _head(data, size: int = 65536) -> bytes:
     """The first ``size`` bytes as ``bytes`` (``data`` may be a memoryview of the file)."""
     return bytes(data[:size])
-
-
-def _is_zip(raw: bytes) -> bool:
-    return raw[:4] == b"PK\x03\x04"
-
-
-def _is_encrypted_workbook(raw: bytes) -> bool:
-    # Excel wraps an encrypted .xlsx in an OLE compound file (the .xls container) holding an
-    # "EncryptedPackage" stream; stream names are stored in UTF-16.
-    return raw.startswith(b"\xd0\xcf\x11\xe0") and "EncryptedPackage".encode("utf-16-le") in raw
-
-
-def _refuse_binary(raw: bytes, name: str) -> None:
-    for magic, what in _MAGIC:
-        if raw.startswith(magic):
-            raise InputError(
-                f"{name} is {what}, not a CSV export. Export the data from your CRM as CSV or .xlsx."
-            )
-    head = raw[:65536]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return
-    # Binary formats (and BOM-less UTF-16) are full of NULs; a stray NUL in one CRM field is not.
-    if head.count(b"\x00") > max(2, len(head) // 1000):
-        raise InputError(
-            f"{name} looks like a binary file, not text. Export the data as CSV or .xlsx."
-        )
-
-
-def _to_utf8(raw: bytes, name: str, encoding: str | None):
-    """Decode with the fixed order BOM → strict UTF-8 → cp1252; return UTF-8 bytes.
-
-    The bytes come back as ``bytes`` or as a zero-copy ``memoryview`` of ``raw``. UTF-8 input
-    is validated without decoding it into a ``str`` (which would take up to four times the
-    file's size): the verdict is the same as ``raw.decode("utf-8")``'s.
-    """
-    if encoding:
-        try:
-            forced_utf8 = codecs.lookup(encoding).name == "utf-8"
-        except LookupError:
-            raise InputError(
-                f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16."
-            ) from None
-        if forced_utf8 and _is_utf8(raw):
-            # As raw.decode(encoding).lstrip("\ufeff").encode("utf-8") below: drop leading BOMs.
-            skip = 0
-            while raw.startswith(codecs.BOM_UTF8, skip):
-                skip += len(codecs.BOM_UTF8)
-            body = memoryview(raw)[skip:] if skip else raw
-            _check_text(_utf8_head_text(body), name)
-            return body, encoding
-        try:
-            text = raw.decode(encoding)
-        except LookupError:
-            raise InputError(
-                f"Unknown encoding {encoding!r}. Try utf-8, cp1252 or utf-16."
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{name} is not valid {encoding} (byte {exc.start}). "
-                "Leave the encoding on automatic or pick another one."
-            ) from None
-        return _check_text(text.lstrip("\ufeff"), name).encode("utf-8"), encoding
-    if raw.startswith(b"\xef\xbb\xbf"):
-        used, candidates = "utf-8-sig", ("utf-8-sig",)
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        used, candidates = "utf-16", ("utf-16",)
-    else:
-        used, candidates = None, ("utf-8", "cp1252")
-    for enc in candidates:
-        if enc in ("utf-8", "utf-8-sig"):
-            # Already UTF-8: validate in place and hand the bytes on (after the BOM) uncopied.
-            body = memoryview(raw)[3:] if enc == "utf-8-sig" else raw
-            if not _is_utf8(body):
-                continue
-            _check_text(_utf8_head_text(body), name)
-            return body, enc
-        try:
-            text = raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        _check_text(text[:65536], name)
-        return text.lstrip("\ufeff").encode("utf-8"), used or enc
-    raise InputError(
-        f"{name} could not be decoded as {' or '.join(candidates)}. "
-        "Save it from Excel as 'CSV UTF-8', or choose its encoding explicitly."
-    )
-
-
-def _is_utf8(data) -> bool:
-    """Whether ``bytes(data).decode("utf-8")`` succeeds, without building the ``str``.
-
-    Arrow's validator (strict RFC 3629, like Python's codec) answers in milliseconds; when it
-    says no, Python's codec is asked too, piece by piece, so its rules have the last word.
-    """
-    import pyarrow as pa
-
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
-    try:
-        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(
-            full=True
-        )
-        return True
-    except pa.ArrowInvalid:
-        pass
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    step = 1 << 20
-    try:
-        for start in range(0, len(view), step):
-            decoder.decode(view[start : start + step])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _utf8_head_text(data, chars: int = 65536) -> str:
-    """``data.decode("utf-8")[:chars]`` for valid UTF-8, decoding only the head."""
-    return codecs.getincrementaldecoder("utf-8")().decode(data[: 4 * chars])[:chars]
-
-
-# Characters below U+0020 other than tab, line feed, carriage return and form feed.
-_CONTROL_CHARS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\r\n\f")
-
-
-def _check_text(text: str, name: str) -> str:
-    sample = text[:65536]
-    controls = sum(map(sample.count, _CONTROL_CHARS))
-    if controls > max(2, 0.01 * len(sample)):  # a stray control character is not binary
-        raise InputError(f"{name} contains binary data, not text. Export the data as CSV or .xlsx.")
-    return text
 
 
 # --------------------------------------------------------------------------- CSV
@@ -536,6 +381,16 @@ def _strip_footer(data, delimiter: str | None) -> tuple[bytes | memoryview, list
 
 def _parse(data, delimiter: str, name: str, limits: Limits) -> tuple[pd.DataFrame, int]:
     """Parse UTF-8 bytes into a header-less all-text frame; return it and the ragged count."""
+    ncols = _count_header_fields(data, delimiter)
+    limits.check_raw_width(ncols, name)
+    df, bad = _parse_arrow(data, delimiter, ncols)
+    if df is not None:
+        return df, 0
+    return _parse_ragged(data, delimiter, name, limits, bad)
+
+
+def _parse_arrow(data, delimiter: str, ncols: int) -> tuple[pd.DataFrame | None, list[int]]:
+    """pyarrow's fast reader; None and the field counts of the rows it could not take."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -546,8 +401,6 @@ def _parse(data, delimiter: str, name: str, limits: Limits) -> tuple[pd.DataFram
             bad.append(row.actual_columns)
         return "skip"
 
-    ncols = _count_header_fields(data, delimiter)
-    limits.check_raw_width(ncols, name)
     try:
         # A zero-copy Arrow buffer (a BytesIO would be read back through Python), and large_string
         # columns, which is what pandas' str dtype holds (no string -> large_string cast).
@@ -569,13 +422,18 @@ def _parse(data, delimiter: str, name: str, limits: Limits) -> tuple[pd.DataFram
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError, OverflowError):
         bad.append(-1)  # let the forgiving C engine have a go and report what it finds
-    if not bad:
-        text_dtype = pd.StringDtype(na_value=np.nan)
-        df = table.to_pandas(
-            types_mapper={pa.large_string(): text_dtype, pa.string(): text_dtype}.get
-        )
-        df.columns = range(df.shape[1])
-        return df, 0
+    if bad:
+        return None, bad
+    text_dtype = pd.StringDtype(na_value=np.nan)
+    df = table.to_pandas(types_mapper={pa.large_string(): text_dtype, pa.string(): text_dtype}.get)
+    df.columns = range(df.shape[1])
+    return df, bad
+
+
+def _parse_ragged(
+    data, delimiter: str, name: str, limits: Limits, bad: list[int]
+) -> tuple[pd.DataFrame, int]:
+    """pandas' forgiving C engine, wide enough for the longest row; the ragged count."""
     header_width = _count_header_fields(data, delimiter)
     text = str(data, "utf-8", errors="replace")
     # Fields per record, not per line: a quoted cell can hold line breaks with separators on both

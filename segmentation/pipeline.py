@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import __version__
-from segmentation.accounts import PreparedAccounts, prepare_accounts, status_from_deals
+from segmentation.accounts import PreparedAccounts, prepare_accounts
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
 from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
@@ -35,6 +35,7 @@ from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
 from segmentation.roster import placeholder_roster
 from segmentation.schema import Mapping, infer_mapping
+from segmentation.status import status_from_deals
 from segmentation.summary import plan_summary
 from segmentation.territories import TerritoryResult, account_value, assign_territories
 from segmentation.tiers import VERDICT as TIERS_VERDICT
@@ -396,7 +397,7 @@ def load_accounts(
         The opportunities file's name when given as bytes.
     opportunity_overrides : dict of str to str, optional
         Opportunity field → column over the detected mapping (``--opp-map``; see
-        :data:`segmentation.opportunities.OPPORTUNITY_SYNONYMS` for the fields).
+        :data:`segmentation.opportunity_columns.OPPORTUNITY_SYNONYMS` for the fields).
     units : dict, optional
         Money field → ``(multiplier, currency)`` set by the user (``--unit``), over the detected ones.
     status_values : dict of str to str, optional

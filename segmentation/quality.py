@@ -11,8 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmentation.accounts import PreparedAccounts, normalise_name, website_domain
+from segmentation.accounts import PreparedAccounts
 from segmentation.fields import FIELDS_BY_NAME
+from segmentation.names import normalise_name, website_domain
 from segmentation.schema import Mapping
 
 _NUMERIC_FIELDS = ("employees", "annual_revenue", "deal_size")

@@ -414,29 +414,9 @@ def assign_verticals(
         raise InputError("min_accounts must be ≥ 0 and min_share between 0 and 1.")
     renames = dict(renames or {})
     merges = dict(merges or {})
-    warnings: list[str] = []
 
     if industry is None or industry.notna().sum() == 0:
-        idx = (
-            industry.index
-            if industry is not None
-            else (index if index is not None else pd.RangeIndex(0))
-        )
-        name = renames.get(ALL_ACCOUNTS, ALL_ACCOUNTS)
-        labels = pd.Series(name, index=idx, dtype="str", name="vertical")
-        confidence = pd.Series(1.0, index=idx, dtype="float64", name="confidence")
-        table = pd.DataFrame(
-            {
-                "vertical": [name],
-                "accounts": [len(idx)],
-                "share": [1.0 if len(idx) else 0.0],
-                "confidence": [1.0],
-                "top_labels": [""],
-            }
-        )
-        what = "No industry column" if industry is None else "The industry column is empty"
-        warnings.append(f"{what}: all accounts are one vertical.")
-        return VerticalResult(labels, confidence, table, warnings)
+        return _one_vertical(industry, index, renames)
 
     if classifier is None:
         classifier = _default_classifier(0.5)
@@ -445,7 +425,59 @@ def assign_verticals(
 
     verts, conf = classifier._match(industry)
     verts = np.where(conf >= classifier.min_confidence, verts, OTHER).astype(object)
+    warnings = _unmatched_warnings(industry, verts)
+    protected = _apply_merges(industry, verts, conf, merges) if merges else set()
 
+    labels = pd.Series(verts, index=industry.index, dtype="str", name="vertical")
+    labels = _fold_small(labels, protected, min_accounts, min_share, warnings)
+    if renames:
+        labels = labels.replace(renames)
+
+    confidence = pd.Series(conf, index=industry.index, dtype="float64", name="confidence")
+    table = _vertical_table(industry, labels, confidence)
+    other_name = renames.get(OTHER, OTHER)
+    table["_other"] = table["vertical"] == other_name
+    table = (
+        table.sort_values(
+            ["_other", "accounts", "vertical"], ascending=[True, False, True], kind="stable"
+        )
+        .drop(columns="_other")
+        .reset_index(drop=True)[["vertical", "accounts", "share", "confidence", "top_labels"]]
+    )
+    table["accounts"] = table["accounts"].astype("int64")
+    if table["vertical"].ne(other_name).sum() == 0:
+        warnings.append("No vertical is large enough to plan around: every account is in Other.")
+    return VerticalResult(labels, confidence, table, warnings)
+
+
+def _one_vertical(
+    industry: pd.Series | None, index: pd.Index | None, renames: dict[str, str]
+) -> VerticalResult:
+    """Without industry data, every account is in one vertical, "All accounts"."""
+    idx = (
+        industry.index
+        if industry is not None
+        else (index if index is not None else pd.RangeIndex(0))
+    )
+    name = renames.get(ALL_ACCOUNTS, ALL_ACCOUNTS)
+    labels = pd.Series(name, index=idx, dtype="str", name="vertical")
+    confidence = pd.Series(1.0, index=idx, dtype="float64", name="confidence")
+    table = pd.DataFrame(
+        {
+            "vertical": [name],
+            "accounts": [len(idx)],
+            "share": [1.0 if len(idx) else 0.0],
+            "confidence": [1.0],
+            "top_labels": [""],
+        }
+    )
+    what = "No industry column" if industry is None else "The industry column is empty"
+    return VerticalResult(labels, confidence, table, [f"{what}: all accounts are one vertical."])
+
+
+def _unmatched_warnings(industry: pd.Series, verts: np.ndarray) -> list[str]:
+    """Say which accounts went to Other: labels matching no vertical, 'Other'-like, blank."""
+    warnings: list[str] = []
     unmatched = industry.notna().to_numpy() & (verts == OTHER)
     # "Other" or "Unknown" in the CRM is no failure to match: say those apart, in one sentence.
     # Judged once per distinct label, not per account (100k accounts carry a few hundred labels).
@@ -470,24 +502,36 @@ def assign_verticals(
     missing = int(industry.isna().sum())
     if missing:
         warnings.append(f"{missing:,} accounts have no industry and are in Other.")
+    return warnings
 
-    protected: set[str] = set()
-    if merges:
-        norm_merges = {normalize_label(k): v for k, v in merges.items()}
-        uniques = pd.Series(industry.dropna().unique())
-        by_label = {
-            u: norm_merges[normalize_label(u)] for u in uniques if normalize_label(u) in norm_merges
-        }
-        if by_label:
-            override = industry.map(by_label).to_numpy(dtype=object, na_value=None)
-            hit = pd.notna(override)
-            verts[hit] = override[hit]
-            conf[hit] = 1.0
-        for source, target in merges.items():
-            verts[verts == source] = target
-        protected = set(merges.values())
 
-    labels = pd.Series(verts, index=industry.index, dtype="str", name="vertical")
+def _apply_merges(
+    industry: pd.Series, verts: np.ndarray, conf: np.ndarray, merges: dict[str, str]
+) -> set[str]:
+    """Apply the user's merges in place (raw labels, then verticals); return the merged-into."""
+    norm_merges = {normalize_label(k): v for k, v in merges.items()}
+    uniques = pd.Series(industry.dropna().unique())
+    by_label = {
+        u: norm_merges[normalize_label(u)] for u in uniques if normalize_label(u) in norm_merges
+    }
+    if by_label:
+        override = industry.map(by_label).to_numpy(dtype=object, na_value=None)
+        hit = pd.notna(override)
+        verts[hit] = override[hit]
+        conf[hit] = 1.0
+    for source, target in merges.items():
+        verts[verts == source] = target
+    return set(merges.values())
+
+
+def _fold_small(
+    labels: pd.Series,
+    protected: set[str],
+    min_accounts: int,
+    min_share: float,
+    warnings: list[str],
+) -> pd.Series:
+    """Fold verticals too small to plan around into Other (merged-into ones are kept)."""
     n = len(labels)
     counts = labels.value_counts()
     small = [
@@ -495,36 +539,25 @@ def assign_verticals(
         for v, c in counts.items()
         if v != OTHER and v not in protected and (c < min_accounts or c / n < min_share)
     ]
-    if small:
-        labels = labels.where(~labels.isin(small), OTHER)
-        warnings.append(
-            f"{len(small)} vertical{'s' if len(small) > 1 else ''} under {min_accounts} accounts or "
-            f"{min_share:.0%} of accounts folded into Other: {', '.join(sorted(small))}. "
-            "Lower the minimum vertical size to keep them."
-        )
-    if renames:
-        labels = labels.replace(renames)
+    if not small:
+        return labels
+    warnings.append(
+        f"{len(small)} vertical{'s' if len(small) > 1 else ''} under {min_accounts} accounts or "
+        f"{min_share:.0%} of accounts folded into Other: {', '.join(sorted(small))}. "
+        "Lower the minimum vertical size to keep them."
+    )
+    return labels.where(~labels.isin(small), OTHER)
 
-    confidence = pd.Series(conf, index=industry.index, dtype="float64", name="confidence")
+
+def _vertical_table(industry: pd.Series, labels: pd.Series, confidence: pd.Series) -> pd.DataFrame:
+    """Per vertical: accounts, share, mean confidence and its most common industry labels."""
     grouped = pd.DataFrame({"vertical": labels, "confidence": confidence}).groupby(
         "vertical", sort=False
     )
     table = grouped.agg(
         accounts=("confidence", "size"), confidence=("confidence", "mean")
     ).reset_index()
-    table["share"] = table["accounts"] / max(n, 1)
+    table["share"] = table["accounts"] / max(len(labels), 1)
     top = _top_labels(industry, labels)
     table["top_labels"] = table["vertical"].map(top).fillna("")
-    other_name = renames.get(OTHER, OTHER)
-    table["_other"] = table["vertical"] == other_name
-    table = (
-        table.sort_values(
-            ["_other", "accounts", "vertical"], ascending=[True, False, True], kind="stable"
-        )
-        .drop(columns="_other")
-        .reset_index(drop=True)[["vertical", "accounts", "share", "confidence", "top_labels"]]
-    )
-    table["accounts"] = table["accounts"].astype("int64")
-    if table["vertical"].ne(other_name).sum() == 0:
-        warnings.append("No vertical is large enough to plan around: every account is in Other.")
-    return VerticalResult(labels, confidence, table, warnings)
+    return table

@@ -33,6 +33,69 @@ sheet streams in, before any table is built."""
 def read_xlsx(
     raw: bytes, name: str, sheet: str | None, limits: Limits
 ) -> tuple[pd.DataFrame, ReadInfo]:
+    """Read one sheet of an .xlsx workbook as an all-text table, as ``read_table`` does for CSV.
+
+    Parameters
+    ----------
+    raw : bytes
+        The workbook's bytes (a zip archive).
+    name : str
+        The file's name, for messages.
+    sheet : str or None
+        The sheet to read; None for the first.
+    limits : Limits
+        The row and column limits.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, ReadInfo)
+        As :func:`segmentation.ingest.read_table`.
+
+    Raises
+    ------
+    InputError
+        A damaged or hostile workbook, a zip that is no workbook, a missing sheet, an empty
+        sheet, or a table over the limits.
+    """
+    _check_zip(raw, name)
+    ws_name, rows = _read_sheet(raw, name, sheet, limits)
+    warnings: list[str] = []
+    missing_formulas = _count_uncached_formulas(raw, ws_name, rows)
+    if missing_formulas:
+        warnings.append(
+            f"{missing_formulas} formula cell(s) have no saved value and were read as blank. "
+            "Open the file in Excel, let it recalculate, save, and upload again."
+        )
+    width = max((len(r) for r in rows), default=0)
+    cells = [[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
+    start = _header_row(cells)
+    if start is None:
+        raise InputError(f"Sheet {ws_name!r} of {name} is empty.")
+    if start:
+        warnings.append(f"Skipped {start} title row(s) above the header.")
+    header = [c or "" for c in cells[start]]
+    body = pd.DataFrame(cells[start + 1 :], columns=range(width), dtype="str")
+    body, footer = _cut_footer(body)
+    df, info_cols = finish_table(body, header, name, warnings, limits)
+    info = ReadInfo(
+        source_name=name,
+        format="xlsx",
+        encoding=None,
+        delimiter=None,
+        sheet=ws_name,
+        rows=len(df),
+        columns=df.shape[1],
+        footer_rows_removed=footer,
+        blank_rows_removed=info_cols["blank_rows"],
+        empty_columns_removed=info_cols["removed"],
+        ragged_rows=0,
+        warnings=warnings,
+    )
+    return df, info
+
+
+def _check_zip(raw: bytes, name: str) -> None:
+    """Refuse a damaged zip, a zip that is no workbook, and a zip bomb, before opening it."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = zf.infolist()
@@ -52,6 +115,10 @@ def read_xlsx(
             f"{MAX_UNZIPPED_BYTES / 1e9:.1f} GB limit for a workbook. "
             "Save the sheet as CSV instead."
         )
+
+
+def _read_sheet(raw: bytes, name: str, sheet: str | None, limits: Limits) -> tuple[str, list]:
+    """Open the workbook with openpyxl; the chosen sheet's name and its rows of values."""
     try:
         import openpyxl
     except ImportError:
@@ -75,25 +142,13 @@ def read_xlsx(
             ws_name = sheet
         else:
             raise InputError(f"{name} has no sheet {sheet!r}. Sheets: {', '.join(names)}.")
-        rows = _sheet_rows(wb[ws_name], name, limits)
+        return ws_name, _sheet_rows(wb[ws_name], name, limits)
     finally:
         wb.close()
-    warnings: list[str] = []
-    missing_formulas = _count_uncached_formulas(raw, ws_name, rows)
-    if missing_formulas:
-        warnings.append(
-            f"{missing_formulas} formula cell(s) have no saved value and were read as blank. "
-            "Open the file in Excel, let it recalculate, save, and upload again."
-        )
-    width = max((len(r) for r in rows), default=0)
-    cells = [[_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]
-    start = _header_row(cells)
-    if start is None:
-        raise InputError(f"Sheet {ws_name!r} of {name} is empty.")
-    if start:
-        warnings.append(f"Skipped {start} title row(s) above the header.")
-    header = [c or "" for c in cells[start]]
-    body = pd.DataFrame(cells[start + 1 :], columns=range(width), dtype="str")
+
+
+def _cut_footer(body: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Cut a report footer (one-cell lines such as "Grand Totals") off the bottom of the sheet."""
     footer: list[str] = []
     while len(body):
         last = body.iloc[-1]
@@ -106,22 +161,7 @@ def read_xlsx(
             body = body.iloc[:-1]
         else:
             break
-    df, info_cols = finish_table(body, header, name, warnings, limits)
-    info = ReadInfo(
-        source_name=name,
-        format="xlsx",
-        encoding=None,
-        delimiter=None,
-        sheet=ws_name,
-        rows=len(df),
-        columns=df.shape[1],
-        footer_rows_removed=footer,
-        blank_rows_removed=info_cols["blank_rows"],
-        empty_columns_removed=info_cols["removed"],
-        ragged_rows=0,
-        warnings=warnings,
-    )
-    return df, info
+    return body, footer
 
 
 def _sheet_rows(ws, name: str, limits: Limits) -> list[list]:

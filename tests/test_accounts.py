@@ -9,17 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.accounts import (
-    PreparedAccounts,
-    normalise_name,
-    prepare_accounts,
-    status_from_deals,
-    website_domain,
-)
+from segmentation.accounts import PreparedAccounts, prepare_accounts
 from segmentation.errors import InputError
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
+from segmentation.names import normalise_name, website_domain
 from segmentation.schema import infer_mapping
+from segmentation.status import status_from_deals
 from tests import realistic_exports as exports
 
 FIX = Path(__file__).parent / "fixtures"

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from segmentation.competitors import ALL, analyse_competitors, split_competitors, wilson_interval
-from segmentation.opportunities import aggregate_opportunities, map_opportunity_columns
+from segmentation.opportunities import aggregate_opportunities
+from segmentation.opportunity_columns import map_opportunity_columns
 from segmentation.playbook import load_playbook
 
 PLAYBOOK = load_playbook()

@@ -7,11 +7,9 @@ import pytest
 
 from segmentation.errors import InputError
 from segmentation.ingest import read_table
-from segmentation.opportunities import (
-    aggregate_opportunities,
-    map_opportunity_columns,
-    normalise_name,
-)
+from segmentation.names import normalise_name
+from segmentation.opportunities import aggregate_opportunities
+from segmentation.opportunity_columns import map_opportunity_columns
 from segmentation.pipeline import load_accounts
 from tests.conftest import FIXTURES, SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 

@@ -33,7 +33,7 @@ from segmentation.errors import InputError
 from segmentation.ingest import read_table
 from segmentation.markdown import escape as md
 from segmentation.naming import feature_label
-from segmentation.opportunities import map_opportunity_columns
+from segmentation.opportunity_columns import map_opportunity_columns
 from segmentation.pipeline import (
     LoadedAccounts,
     Run,
