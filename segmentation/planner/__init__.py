@@ -7,6 +7,8 @@ values where the decision is made:
 - :mod:`~segmentation.planner.roles`: hunters, farmers or generalists from the book;
 - :mod:`~segmentation.planner.specialists`: vertical pods and product overlay specialists;
 - :mod:`~segmentation.planner.headcount`: bookings, capacity, coverage floor, affordability;
+- :mod:`~segmentation.planner.teams`: the teams table, each team sized and given its sentence;
+- :mod:`~segmentation.planner.pooling`: teams whose bookings pay for no rep moved to a cheaper motion;
 - :mod:`~segmentation.planner.hiring`: the month-by-month hiring plan;
 - :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together.
 """
@@ -14,7 +16,6 @@ values where the decision is made:
 from segmentation.planner.core import (
     PRODUCT_COLUMNS,
     PROFILE_COLUMNS,
-    TEAM_COLUMNS,
     Plan,
     assign_accounts,
     plan_coverage,
@@ -26,6 +27,7 @@ from segmentation.planner.specialists import (
     PRODUCT_MIX_COLUMNS,
     VERTICAL_TEST_COLUMNS,
 )
+from segmentation.planner.teams import TEAM_COLUMNS
 
 __all__ = [
     "BASIS_DEAL",

@@ -314,6 +314,31 @@ def segment_bookings(
     return out, why, rules
 
 
+def workload_reps(
+    motion: np.ndarray, role: np.ndarray, n_accounts: np.ndarray, pb: Playbook
+) -> np.ndarray:
+    """Touches × hours ÷ selling hours: shown for reference, never the recommendation (no upper bound).
+
+    Parameters
+    ----------
+    motion, role, n_accounts : numpy.ndarray
+        Motion, role and accounts per segment.
+    pb : Playbook
+        ``touches_<motion>_<role>``, ``hours_per_touch_<motion>`` and ``selling_hours_per_rep``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Reps the touches would take per segment (0 in digital).
+    """
+    hours = np.zeros(len(motion))
+    for m in ("inside", "field"):
+        for r in ("hunter", "farmer", "generalist"):
+            sel = (motion == m) & (role == r)
+            hours[sel] = pb.value(f"touches_{m}_{r}") * pb.value(f"hours_per_touch_{m}")
+    return np.nan_to_num(n_accounts) * hours / pb.value("selling_hours_per_rep")
+
+
 def named_accounts(motion: np.ndarray, accounts: np.ndarray, customers: np.ndarray) -> np.ndarray:
     """Accounts a rep must own by name: the whole book in field, the customers in inside, none in digital."""
     return np.select(
