@@ -7,6 +7,7 @@ values where the decision is made:
 - :mod:`~segmentation.planner.roles`: hunters, farmers or generalists from the book;
 - :mod:`~segmentation.planner.specialists`: vertical pods and product overlay specialists;
 - :mod:`~segmentation.planner.headcount`: bookings, capacity, coverage floor, affordability;
+- :mod:`~segmentation.planner.sensitivity`: the total with deal size, attainment and quota ±20%;
 - :mod:`~segmentation.planner.teams`: the teams table, each team sized and given its sentence;
 - :mod:`~segmentation.planner.pooling`: teams whose bookings pay for no rep moved to a cheaper motion;
 - :mod:`~segmentation.planner.hiring`: the month-by-month hiring plan;

@@ -25,17 +25,16 @@ from segmentation.planner._common import (
     _sources,
 )
 from segmentation.planner.headcount import (
-    SENSITIVITY_COLUMNS,
     motion_bookings_per_rep,
     named_accounts,
     segment_bookings,
-    sensitivity,
     workload_reps,
 )
 from segmentation.planner.hiring import HIRING_COLUMNS, hiring_plan
 from segmentation.planner.motion import DealSizes, Motions, deal_sizes, motions
 from segmentation.planner.pooling import pool_unaffordable_teams
 from segmentation.planner.roles import Candidates, Roles, candidate_roles, resolve_roles
+from segmentation.planner.sensitivity import SENSITIVITY_COLUMNS, sensitivity
 from segmentation.planner.specialists import (
     OVERLAY_COLUMNS,
     PRODUCT_MIX_COLUMNS,
@@ -108,7 +107,7 @@ class Plan:
         from zero reps (the pipeline replaces it with one starting from the roster).
     sensitivity : pandas.DataFrame
         Total headcount and cost with deal size, attainment and quota moved ±``sensitivity_change``
-        (:data:`~segmentation.planner.headcount.SENSITIVITY_COLUMNS`).
+        (:data:`~segmentation.planner.sensitivity.SENSITIVITY_COLUMNS`).
     """
 
     segments: pd.DataFrame
