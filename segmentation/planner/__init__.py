@@ -11,14 +11,15 @@ values where the decision is made:
 - :mod:`~segmentation.planner.teams`: the teams table, each team sized and given its sentence;
 - :mod:`~segmentation.planner.pooling`: teams whose bookings pay for no rep moved to a cheaper motion;
 - :mod:`~segmentation.planner.hiring`: the month-by-month hiring plan;
-- :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together.
+- :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together;
+- :mod:`~segmentation.planner.assignment`: every account given its segment's team.
 """
 
+from segmentation.planner.assignment import assign_accounts
 from segmentation.planner.core import (
     PRODUCT_COLUMNS,
     PROFILE_COLUMNS,
     Plan,
-    assign_accounts,
     plan_coverage,
     segment_products,
 )
