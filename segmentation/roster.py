@@ -37,6 +37,15 @@ def read_roster(source: Any) -> pd.DataFrame:
         If the file is empty or unreadable, lacks ``rep`` or both ``team`` and ``motion``, has
         duplicate reps, or holds bad motions, roles or capacities.
     """
+    df = _read_roster_file(source)
+    df = _roster_headers(df)
+    out = _roster_rows(df)
+    out["capacity"] = _capacities(df, out)
+    return out[["rep", "team", "motion", "role", "capacity", "region"]]
+
+
+def _read_roster_file(source: Any) -> pd.DataFrame:
+    """The roster as a text table, through the reader every other upload uses."""
     # The same reader as every other upload: encodings, delimiters, size, row and column caps.
     if hasattr(source, "read"):
         source = source.read()
@@ -50,6 +59,11 @@ def read_roster(source: Any) -> pd.DataFrame:
         df, info = read_table(bytes(source) if name else source, name=name)
     except InputError as error:
         raise InputError(f"The roster could not be read: {error}") from None
+    return df
+
+
+def _roster_headers(df: pd.DataFrame) -> pd.DataFrame:
+    """Headers lower-cased with underscores, ``rep`` found (or an alias), ``team`` or ``motion`` there."""
     renamed = [c for c in df.columns if re.search(r" \(\d+\)$", str(c))]
     if renamed:  # read_table kept both of "Rep" and "rep": a roster must say which one it means
         raise InputError(
@@ -81,6 +95,11 @@ def read_roster(source: Any) -> pd.DataFrame:
             "The roster needs a 'team' column (a team name from the plan) or 'motion' and 'role' "
             "columns (e.g. field, farmer)."
         )
+    return df
+
+
+def _roster_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per named rep (``rep, team, motion, role, region``), checked: no duplicates, known values."""
     out = pd.DataFrame(index=range(len(df)))
     for col in ("rep", "team", "motion", "role", "region"):
         vals = df[col] if col in df.columns else pd.Series([""] * len(df))
@@ -114,6 +133,11 @@ def read_roster(source: Any) -> pd.DataFrame:
         raise InputError(
             f"Reps without a team or motion: {', '.join(out.loc[no_place, 'rep'])}. Fill 'team' or 'motion'."
         )
+    return out
+
+
+def _capacities(df: pd.DataFrame, out: pd.DataFrame) -> np.ndarray | float:
+    """Most accounts per rep from the ``capacity`` column (NaN where blank or without one)."""
     cap_raw = (
         df.loc[df["rep"].astype(str).str.strip() != "", "capacity"]
         if "capacity" in df.columns
@@ -128,10 +152,8 @@ def read_roster(source: Any) -> pd.DataFrame:
             raise InputError(
                 f"Capacity must be a positive number of accounts; check rep(s) {', '.join(out.loc[bad.to_numpy(), 'rep'])}."
             )
-        out["capacity"] = cap.to_numpy(dtype=float)
-    else:
-        out["capacity"] = np.nan
-    return out[["rep", "team", "motion", "role", "capacity", "region"]]
+        return cap.to_numpy(dtype=float)
+    return np.nan
 
 
 def placeholder_roster(teams: pd.DataFrame) -> pd.DataFrame:

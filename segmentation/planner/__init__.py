@@ -7,16 +7,19 @@ values where the decision is made:
 - :mod:`~segmentation.planner.roles`: hunters, farmers or generalists from the book;
 - :mod:`~segmentation.planner.specialists`: vertical pods and product overlay specialists;
 - :mod:`~segmentation.planner.headcount`: bookings, capacity, coverage floor, affordability;
+- :mod:`~segmentation.planner.sensitivity`: the total with deal size, attainment and quota ±20%;
+- :mod:`~segmentation.planner.teams`: the teams table, each team sized and given its sentence;
+- :mod:`~segmentation.planner.pooling`: teams whose bookings pay for no rep moved to a cheaper motion;
 - :mod:`~segmentation.planner.hiring`: the month-by-month hiring plan;
-- :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together.
+- :mod:`~segmentation.planner.core`: :func:`plan_coverage` wiring them together;
+- :mod:`~segmentation.planner.assignment`: every account given its segment's team.
 """
 
+from segmentation.planner.assignment import assign_accounts
 from segmentation.planner.core import (
     PRODUCT_COLUMNS,
     PROFILE_COLUMNS,
-    TEAM_COLUMNS,
     Plan,
-    assign_accounts,
     plan_coverage,
     segment_products,
 )
@@ -26,6 +29,7 @@ from segmentation.planner.specialists import (
     PRODUCT_MIX_COLUMNS,
     VERTICAL_TEST_COLUMNS,
 )
+from segmentation.planner.teams import TEAM_COLUMNS
 
 __all__ = [
     "BASIS_DEAL",

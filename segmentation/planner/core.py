@@ -1,9 +1,10 @@
-"""From segment profiles to a team design: the steps wired together, and the teams table.
+"""From segment profiles to a team design: the steps wired together, one helper per step.
 
 Every threshold comes from the :class:`~segmentation.playbook.Playbook`. :func:`plan_coverage` is a
 pure, vectorised function of ``(profiles, playbook, products, accounts)``, so moving a slider in
 the app re-plans without re-clustering. Each step (deal size and motion, roles, specialists,
-headcount) writes its own sentence and rule ids where it decides; this module only joins them.
+headcount, teams, pooling) writes its own sentence and rule ids where it decides; this module
+only joins them.
 """
 
 from __future__ import annotations
@@ -24,19 +25,17 @@ from segmentation.planner._common import (
     _sources,
 )
 from segmentation.planner.headcount import (
-    SENSITIVITY_COLUMNS,
     motion_bookings_per_rep,
     named_accounts,
     segment_bookings,
-    sensitivity,
-    size_teams,
-    team_sentence,
+    workload_reps,
 )
 from segmentation.planner.hiring import HIRING_COLUMNS, hiring_plan
-from segmentation.planner.motion import deal_sizes, motions
-from segmentation.planner.roles import candidate_roles, resolve_roles
+from segmentation.planner.motion import DealSizes, Motions, deal_sizes, motions
+from segmentation.planner.pooling import pool_unaffordable_teams
+from segmentation.planner.roles import Candidates, Roles, candidate_roles, resolve_roles
+from segmentation.planner.sensitivity import SENSITIVITY_COLUMNS, sensitivity
 from segmentation.planner.specialists import (
-    _DIMENSIONS_BY_LABEL,
     OVERLAY_COLUMNS,
     PRODUCT_MIX_COLUMNS,
     VERTICAL_TEST_COLUMNS,
@@ -44,35 +43,10 @@ from segmentation.planner.specialists import (
     _product_overlays,
     _vertical_pods,
 )
+from segmentation.planner.teams import TEAM_COLUMNS, team_table
 from segmentation.playbook import Playbook
 from segmentation.profiles import PROFILE_COLUMNS
 
-TEAM_COLUMNS: tuple[str, ...] = (
-    "team",
-    "motion",
-    "role",
-    "specialization",
-    "overlays",
-    "segments",
-    "accounts",
-    "headcount_workload",
-    "headcount_capacity",
-    "headcount",
-    "gap",
-    "reason",
-    "deal_size_basis",
-    "bookings",
-    "cost",
-    "cost_of_sales",
-    "bookings_basis",
-    "named_accounts",
-    "headcount_coverage",
-    "headcount_affordable",
-    "per_rep_bookings",
-    "loaded_cost_per_rep",
-    "coverage_change",
-    "transition",
-)
 PRODUCT_COLUMNS: tuple[str, ...] = ("segment", "product", "won_revenue", "deals")
 """The ``products`` input of :func:`plan_coverage`: won revenue and won deals per segment and product."""
 SEGMENT_EXTRA_COLUMNS: tuple[str, ...] = (
@@ -118,7 +92,7 @@ class Plan:
         role_detail, transition, pooled_from`` (the team the segment was planned for when its
         bookings paid for no rep there and it was pooled into a cheaper motion; '' otherwise).
     teams : pandas.DataFrame
-        One row per team: the columns of :data:`TEAM_COLUMNS`. ``headcount`` is the
+        One row per team: the columns of :data:`~segmentation.planner.teams.TEAM_COLUMNS`. ``headcount`` is the
         recommendation (capacity or the coverage floor, never above the affordability ceiling);
         ``cost`` = reps × loaded cost per rep; ``cost_of_sales`` = cost ÷ bookings.
     overlays : pandas.DataFrame
@@ -133,7 +107,7 @@ class Plan:
         from zero reps (the pipeline replaces it with one starting from the roster).
     sensitivity : pandas.DataFrame
         Total headcount and cost with deal size, attainment and quota moved ±``sensitivity_change``
-        (:data:`~segmentation.planner.headcount.SENSITIVITY_COLUMNS`).
+        (:data:`~segmentation.planner.sensitivity.SENSITIVITY_COLUMNS`).
     """
 
     segments: pd.DataFrame
@@ -229,12 +203,58 @@ def plan_coverage(
        overlays only where a difference is beyond noise
        (:mod:`segmentation.planner.specialists`).
     5. Per team: capacity, coverage floor and affordability ceiling
-       (:func:`segmentation.planner.headcount.size_teams`); the recommendation never exceeds
+       (:func:`segmentation.planner.headcount.size_teams`, in
+       :func:`segmentation.planner.teams.team_table`); the recommendation never exceeds
        ``cost_of_sales_max``; where coverage asks for more, the coverage changes and the team's
-       reason and ``coverage_change`` / ``transition`` say how.
+       reason and ``coverage_change`` / ``transition`` say how; a team that pays for no rep is
+       pooled into the cheaper motion (:mod:`segmentation.planner.pooling`).
     6. The hiring plan (from zero reps) and the sensitivity of the total to ±20% on deal size,
        attainment and quota.
     """
+    _check_inputs(profiles, products, accounts)
+    pb = playbook
+    seg = profiles.reset_index(drop=True).copy()
+    if len(seg) == 0:
+        return Plan(
+            segments=seg.reindex(columns=[*seg.columns, *SEGMENT_EXTRA_COLUMNS]),
+            teams=_empty(TEAM_COLUMNS),
+        )
+
+    # --- 1-2. deal size from evidence, then motion -----------------------------------------
+    sizes = deal_sizes(seg, pb, accounts)
+    mot = motions(seg, sizes, pb)
+    # --- 3. bookings, and the reps they need -------------------------------------------------
+    need = _reps_needed(seg, mot.motion, sizes, pb, accounts)
+    # --- 4. roles and specialists ---------------------------------------------------------------
+    design = _design(seg, mot.motion, sizes, need, accounts, pb)
+    overlays, product_mix, seg_overlays = _write_decisions(
+        seg, sizes, mot, need, design, products, pb
+    )
+    # --- 5. teams: sized, costed, and any coverage change said -----------------------------------
+    decided_detail = seg["role_detail"].to_numpy(dtype=object).copy()  # the sentence quotes it
+    teams, moved = _teams_and_pooling(seg, design.team, mot.motion, overlays, pb)
+    # --- the sentence per segment: each part was written where its decision was made -------------
+    seg["reason"], seg["rules"] = _segment_reasons(
+        seg, mot, need, design, seg_overlays, decided_detail, moved, accounts, pb
+    )
+    seg["sources"] = [_sources(r, pb) for r in seg["rules"]]
+    seg = seg[[*profiles.columns, *SEGMENT_EXTRA_COLUMNS]]
+
+    # --- 6. hiring plan and sensitivity --------------------------------------------------------------
+    return Plan(
+        segments=seg,
+        teams=teams,
+        overlays=overlays,
+        product_mix=product_mix,
+        vertical_tests=design.vertical_tests,
+        hiring=hiring_plan(teams, pb),
+        sensitivity=sensitivity(teams, pb),
+    )
+
+
+def _check_inputs(
+    profiles: pd.DataFrame, products: pd.DataFrame | None, accounts: pd.DataFrame | None
+) -> None:
     missing = [c for c in PROFILE_COLUMNS if c not in profiles.columns]
     if missing:
         raise InputError(
@@ -242,27 +262,35 @@ def plan_coverage(
         )
     _check_columns(products, ("segment", "product", "deals"), "products")
     _check_columns(accounts, ("segment",), "accounts")
-    pb = playbook
-    seg = profiles.reset_index(drop=True).copy()
-    n = len(seg)
-    if n == 0:
-        return Plan(
-            segments=seg.reindex(columns=[*seg.columns, *SEGMENT_EXTRA_COLUMNS]),
-            teams=_empty(TEAM_COLUMNS),
-        )
 
+
+@dataclass
+class _Need:
+    """Step 3: bookings per segment, and the reps those bookings and the book of named accounts need."""
+
+    book: pd.DataFrame
+    why: list[str]
+    rules: list[list[str]]
+    bookings: np.ndarray
+    reps_capacity: np.ndarray
+    named: np.ndarray
+    reps_coverage: np.ndarray
+    reps: np.ndarray
+    """The larger of capacity and the coverage floor: what the role and pod decisions weigh."""
+
+
+def _reps_needed(
+    seg: pd.DataFrame,
+    motion: np.ndarray,
+    sizes: DealSizes,
+    pb: Playbook,
+    accounts: pd.DataFrame | None,
+) -> _Need:
     n_accounts = _num(seg["accounts"])
     customers = _num(seg["customers"])
-
-    # --- 1-2. deal size from evidence, then motion -----------------------------------------
-    sizes = deal_sizes(seg, pb, accounts)
-    mot = motions(seg, sizes, pb)
-    motion = mot.motion
-
-    # --- 3. bookings, and the reps they need -------------------------------------------------
     book, book_why, book_rules = segment_bookings(seg, motion, sizes.deal, pb, accounts)
     bookings = book["bookings"].to_numpy(dtype=float)
-    per_rep = np.full(n, np.nan)
+    per_rep = np.full(len(seg), np.nan)
     for m in ("inside", "field"):
         per_rep[motion == m] = motion_bookings_per_rep(pb, m)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -275,62 +303,105 @@ def plan_coverage(
     )
     reps_coverage = named / cov_max
     cand_need = np.fmax(np.nan_to_num(reps_capacity), reps_coverage)
+    return _Need(
+        book, book_why, book_rules, bookings, reps_capacity, named, reps_coverage, cand_need
+    )
 
-    # --- 4. roles and specialists ---------------------------------------------------------------
+
+@dataclass
+class _Design:
+    """Step 4: candidate and final roles, vertical pods (with their tests) and each segment's team."""
+
+    cand: Candidates
+    pod: np.ndarray
+    vertical_tests: pd.DataFrame
+    roles: Roles
+    team: np.ndarray
+
+
+def _design(
+    seg: pd.DataFrame,
+    motion: np.ndarray,
+    sizes: DealSizes,
+    need: _Need,
+    accounts: pd.DataFrame | None,
+    pb: Playbook,
+) -> _Design:
     cand = candidate_roles(seg, pb)
     vertical = seg["vertical"].astype("string").fillna("").to_numpy(dtype=object)
     segment_names = seg["segment"].astype("string").to_numpy(dtype=object)
     pod, vertical_tests = _vertical_pods(
-        segment_names, motion, vertical, sizes.deal, n_accounts, cand_need, accounts, pb
+        segment_names, motion, vertical, sizes.deal, _num(seg["accounts"]), need.reps, accounts, pb
     )
-    roles = resolve_roles(motion, pod, cand, cand_need, seg, pb)
-    role = roles.role
+    roles = resolve_roles(motion, pod, cand, need.reps, seg, pb)
     team = np.array(
         [
             "Digital"
             if m == "digital"
             else " · ".join(filter(None, (MOTION_LABELS[m], ROLE_LABELS[r], p)))
-            for m, r, p in zip(motion, role, pod)
+            for m, r, p in zip(motion, roles.role, pod)
         ],
         dtype=object,
     )
+    return _Design(cand, pod, vertical_tests, roles, team)
 
+
+def _write_decisions(
+    seg: pd.DataFrame,
+    sizes: DealSizes,
+    mot: Motions,
+    need: _Need,
+    design: _Design,
+    products: pd.DataFrame | None,
+    pb: Playbook,
+) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Steps 1-4 written onto the segments, in place; the product overlays decided on them.
+
+    Returns the overlays, the product-mix tests and, per segment, its overlay items.
+    """
+    motion, role = mot.motion, design.roles.role
     seg["motion"] = motion
     seg["role"] = role
-    seg["team"] = team
+    seg["team"] = design.team
     seg["deal_size_basis"] = sizes.detail
     seg["deal_size_used"] = sizes.deal
     seg["deals_per_rep"] = mot.deals_per_rep
-    seg["annual_potential"] = bookings
-    seg["reps_workload"] = _workload(motion, role, n_accounts, pb)
-    seg["reps_capacity"] = reps_capacity
+    seg["annual_potential"] = need.bookings
+    seg["reps_workload"] = workload_reps(motion, role, _num(seg["accounts"]), pb)
+    seg["reps_capacity"] = need.reps_capacity
     overlays, product_mix, seg_overlays = _product_overlays(seg, products, pb)
     seg["overlays"] = [
         "; ".join(dict.fromkeys(o["product"] for o in items)) for items in seg_overlays
     ]
     seg["deal_size_confidence"] = sizes.confidence
-    for c in book.columns:
-        seg[c] = book[c].to_numpy()
-    seg["named_accounts"] = named
-    seg["reps_coverage"] = reps_coverage
+    for c in need.book.columns:
+        seg[c] = need.book[c].to_numpy()
+    seg["named_accounts"] = need.named
+    seg["reps_coverage"] = need.reps_coverage
     seg["role_detail"] = np.where(
         motion == "digital",
         "self-serve",
-        np.where(cand.winback & (role == "hunter"), "win-back hunter", role),
+        np.where(design.cand.winback & (role == "hunter"), "win-back hunter", role),
     )
+    return overlays, product_mix, seg_overlays
 
-    # --- 5. teams: sized, costed, and any coverage change said -----------------------------------
-    teams = _teams(seg, overlays, pb)
+
+def _teams_and_pooling(
+    seg: pd.DataFrame, team: np.ndarray, motion: np.ndarray, overlays: pd.DataFrame, pb: Playbook
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Step 5: the teams sized and costed, unaffordable ones pooled, each segment's transition.
+
+    Writes ``pooled_from`` and ``transition`` onto the segments; returns the teams and, per
+    segment, the sentences of its move ('' for a segment that stayed).
+    """
+    teams = team_table(seg, overlays, pb)
     hand = dict(zip(teams["team"], teams["transition"]))
-    decided_detail = (
-        seg["role_detail"].to_numpy(dtype=object).copy()
-    )  # the sentence quotes the decision
-    moved = _pool_unaffordable_teams(seg, teams, overlays, pb)
+    moved = pool_unaffordable_teams(seg, teams, overlays, pb)
     seg["pooled_from"] = np.where(moved != "", team, "")
     if moved.any():
-        teams = _teams(seg, overlays, pb)
+        teams = team_table(seg, overlays, pb)
         hand.update(zip(teams["team"], teams["transition"]))
-    cust = np.nan_to_num(customers)
+    cust = np.nan_to_num(_num(seg["customers"]))
     seg["transition"] = [
         (
             f"{cust[i]:,.0f} customers move to digital (self-serve): their current owners hand them over within "
@@ -338,15 +409,34 @@ def plan_coverage(
             if motion[i] == "digital" and cust[i] > 0
             else moved[i].strip() or hand.get(seg["team"].iat[i], "")
         )
-        for i in range(n)
+        for i in range(len(seg))
     ]
+    return teams, moved
 
-    # --- the sentence per segment: each part was written where its decision was made -------------
+
+def _segment_reasons(
+    seg: pd.DataFrame,
+    mot: Motions,
+    need: _Need,
+    design: _Design,
+    seg_overlays: list,
+    decided_detail: np.ndarray,
+    moved: np.ndarray,
+    accounts: pd.DataFrame | None,
+    pb: Playbook,
+) -> tuple[list[str], list[str]]:
+    """The sentence and the rule ids per segment, joined from the parts each step wrote."""
+    motion, pod, team = mot.motion, design.pod, design.team
+    cust = np.nan_to_num(_num(seg["customers"]))
     tested = _has_deal_sizes(accounts)
-    vt = vertical_tests.set_index(["motion", "vertical"]) if len(vertical_tests) else None
+    vt = (
+        design.vertical_tests.set_index(["motion", "vertical"])
+        if len(design.vertical_tests)
+        else None
+    )
     reasons, rules = [], []
     for i, row in enumerate(seg.itertuples(index=False)):
-        fired = [*mot.rules[i], *roles.rules[i], *book_rules[i]]
+        fired = [*mot.rules[i], *design.roles.rules[i], *need.rules[i]]
         extra = ""
         if motion[i] == "digital":
             where = "self-serve / product-led"
@@ -360,46 +450,14 @@ def plan_coverage(
         else:
             where = team[i]
         if motion[i] != "digital":
-            fired += [
-                f"quota_{motion[i]}",
-                "attainment",
-                f"ramp_months_{motion[i]}",
-                "ramp_productivity",
-                "attrition_annual",
-                "time_to_fill_months",
-                f"coverage_{motion[i]}_max",
-            ]
-            capacity = (
-                f"that is {reps_capacity[i]:.1f} reps of capacity, and "
-                if np.isfinite(reps_capacity[i])
-                else ""
-            )
-            extra += (
-                f" Bookings: {book_why[i]}; {capacity}"
-                f"{named[i]:,.0f} named accounts need at least {reps_coverage[i]:.1f}."
-            )
+            more, text = _bookings_part(motion[i], need, i)
+            fired += more
+            extra += text
         items = seg_overlays[i]
         if items:
-            fired += [
-                "product_min_group_deals",
-                "product_min_expected",
-                "product_mix_effect_min",
-                "significance_level",
-                "product_overlay_lift_min",
-                "product_overlay_share_max",
-                "product_overlay_min_deals",
-            ]
-            parts = [
-                f"{o['product']} ({_pct(o['share_in'])} of won deals in {o['group']} vs {_pct(o['share_else'])} elsewhere)"
-                for o in items
-            ]
-            tests = "; ".join(
-                dict.fromkeys(
-                    f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}"
-                    for o in items
-                )
-            )
-            extra += f" Overlay specialists: {', '.join(parts)} — {tests}."
+            more, text = _overlays_part(items)
+            fired += more
+            extra += text
         label = "digital" if motion[i] == "digital" else f"{motion[i]} {decided_detail[i]}"
         if moved[i]:
             fired += [
@@ -410,302 +468,53 @@ def plan_coverage(
             ]
             extra += f" {moved[i].strip()} It is covered by {seg['team'].iat[i]}."
         reasons.append(
-            f"{row.segment}: {mot.why[i]} and {roles.why[i]} → {label} ({where}).{extra}"
+            f"{row.segment}: {mot.why[i]} and {design.roles.why[i]} → {label} ({where}).{extra}"
         )
         rules.append(", ".join(dict.fromkeys(fired)))
-    seg["reason"], seg["rules"] = reasons, rules
-    seg["sources"] = [_sources(r, pb) for r in seg["rules"]]
-    seg = seg[[*profiles.columns, *SEGMENT_EXTRA_COLUMNS]]
-
-    # --- 6. hiring plan and sensitivity --------------------------------------------------------------
-    return Plan(
-        segments=seg,
-        teams=teams,
-        overlays=overlays,
-        product_mix=product_mix,
-        vertical_tests=vertical_tests,
-        hiring=hiring_plan(teams, pb),
-        sensitivity=sensitivity(teams, pb),
-    )
+    return reasons, rules
 
 
-def assign_accounts(accounts: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """Give every account its team, motion, role and the reason, by its segment.
-
-    Parameters
-    ----------
-    accounts : pandas.DataFrame
-        Per-account frame with a ``segment`` column.
-    plan : Plan
-        Result of :func:`plan_coverage`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Same index and order as ``accounts``; columns ``team, motion, role, reason``, each a
-        :class:`pandas.Categorical` whose categories are the values some account has, sorted (so
-        sorting and sorted group-bys order them as text would). Accounts whose segment is not in
-        the plan get missing values and a reason that says so.
-
-    Raises
-    ------
-    InputError
-        If ``accounts`` has no ``segment`` column.
-
-    Notes
-    -----
-    A million accounts hold a few dozen segments: the per-account columns are integer codes into
-    the plan's few distinct values, not a million copies of each reason (~220 MB as text).
-    :func:`segmentation.export.to_csv_bytes` writes them without ever expanding them.
-    """
-    if "segment" not in accounts.columns:
-        raise InputError("Accounts lack a 'segment' column: run the segments step first.")
-    cols = ["team", "motion", "role", "reason"]
-    lookup = plan.segments[["segment", *cols]].drop_duplicates("segment").reset_index(drop=True)
-    # Factorise first (missing labels kept as a value of their own, so they match as before):
-    # then match the few distinct segments to the plan and take by integer code.
-    seg_codes, uniques = pd.factorize(accounts["segment"], use_na_sentinel=False)
-    found = pd.Index(lookup["segment"].astype("string")).get_indexer(
-        pd.Index(uniques, dtype=object).astype("string")
-    )
-    pos = (
-        np.append(found, -1)[seg_codes]
-        if len(found)
-        else np.full(len(accounts), -1, dtype=np.int64)
-    )
-    missing = pos < 0
-    used = np.zeros(len(lookup) + 1, dtype=bool)
-    used[found[found >= 0]] = True
-    out = pd.DataFrame(index=accounts.index)
-    for c in cols:
-        values = lookup[c].astype("string")
-        notes = [_NOT_IN_PLAN] if c == "reason" and missing.any() else []
-        categories = pd.Index(
-            sorted({*values[used[:-1] & values.notna().to_numpy()], *notes}), dtype="str"
-        )
-        # Code per plan row, -1 (missing) for the sentinel row that unmatched accounts point at.
-        table = np.append(categories.get_indexer(values), -1)
-        if notes:
-            table[-1] = categories.get_loc(_NOT_IN_PLAN)
-        table = table.astype(np.int8 if len(categories) < 127 else np.int32)
-        codes = table[pos] if len(pos) else np.zeros(0, dtype=table.dtype)
-        out[c] = pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(categories), validate=False
-        )
-    return out[cols]
-
-
-_NOT_IN_PLAN = "Not in the plan: this account has no segment the planner saw."
-
-
-def _workload(
-    motion: np.ndarray, role: np.ndarray, n_accounts: np.ndarray, pb: Playbook
-) -> np.ndarray:
-    """Touches × hours ÷ selling hours: shown for reference, never the recommendation (no upper bound)."""
-    hours = np.zeros(len(motion))
-    for m in ("inside", "field"):
-        for r in ("hunter", "farmer", "generalist"):
-            sel = (motion == m) & (role == r)
-            hours[sel] = pb.value(f"touches_{m}_{r}") * pb.value(f"hours_per_touch_{m}")
-    return np.nan_to_num(n_accounts) * hours / pb.value("selling_hours_per_rep")
-
-
-def _basis_mix(basis: pd.Series, weights: pd.Series) -> str:
-    """The deal-size bases of a team's segments, by share of accounts ("won deals 80% · ...")."""
-    short = basis.astype("string").str.replace(r" \(.*\)$", "", regex=True)
-    share = weights.groupby(short.to_numpy(), sort=False).sum()
-    share = share / share.sum() if share.sum() > 0 else share
-    share = share.sort_values(ascending=False, kind="stable")
-    if len(share) == 1:
-        return str(share.index[0])
-    return " · ".join(f"{b} {s:.0%}" for b, s in share.items())
-
-
-def _teams(seg: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
-    g = seg.groupby("team", sort=False)
-    teams = g.agg(
-        motion=("motion", "first"),
-        role=("role", "first"),
-        segments=("segment", "size"),
-        accounts=("accounts", "sum"),
-        headcount_workload=("reps_workload", "sum"),
-        headcount_capacity=("reps_capacity", lambda s: s.sum(min_count=1)),
-        pod=("vertical", lambda s: s.astype("string").nunique()),
-        overlays=(
-            "overlays",
-            lambda s: "; ".join(dict.fromkeys(p for x in s if x for p in x.split("; "))),
-        ),
-        bookings=("bookings", lambda s: s.sum(min_count=1)),
-        named_accounts=("named_accounts", "sum"),
-    ).reset_index()
-    vert_first = g["vertical"].first().astype("string").reindex(teams["team"]).to_numpy()
-    teams["accounts"] = teams["accounts"].astype(int)
-    teams["deal_size_basis"] = [
-        _basis_mix(seg.loc[idx, "deal_size_basis"], seg.loc[idx, "accounts"].astype(float))
-        for idx in g.groups.values()
+def _bookings_part(motion: str, need: _Need, i: int) -> tuple[list[str], str]:
+    """The rule ids and the sentence of a named-rep segment's bookings, capacity and floor."""
+    fired = [
+        f"quota_{motion}",
+        "attainment",
+        f"ramp_months_{motion}",
+        "ramp_productivity",
+        "attrition_annual",
+        "time_to_fill_months",
+        f"coverage_{motion}_max",
     ]
-    teams["bookings_basis"] = [
-        _basis_mix(
-            seg.loc[idx, "bookings_basis"],
-            seg.loc[idx, "bookings"].astype(float).fillna(0.0).clip(lower=0) + 1e-9,
-        )
-        for idx in g.groups.values()
+    capacity = (
+        f"that is {need.reps_capacity[i]:.1f} reps of capacity, and "
+        if np.isfinite(need.reps_capacity[i])
+        else ""
+    )
+    text = (
+        f" Bookings: {need.why[i]}; {capacity}"
+        f"{need.named[i]:,.0f} named accounts need at least {need.reps_coverage[i]:.1f}."
+    )
+    return fired, text
+
+
+def _overlays_part(items: list[dict]) -> tuple[list[str], str]:
+    """The rule ids and the sentence of a segment's product overlay specialists."""
+    fired = [
+        "product_min_group_deals",
+        "product_min_expected",
+        "product_mix_effect_min",
+        "significance_level",
+        "product_overlay_lift_min",
+        "product_overlay_share_max",
+        "product_overlay_min_deals",
     ]
-    sized = size_teams(teams, pb)
-    for c in sized.columns:
-        teams[c] = sized[c].to_numpy()
-    teams["headcount"] = teams["headcount"].astype(int)
-    teams["gap"] = teams["headcount_capacity"] - teams["headcount_workload"]
-    pods = set(seg.loc[seg["team"].str.count(" · ") >= 2, "team"])
-    spec = []
-    for t, m, nv, v in zip(teams["team"], teams["motion"], teams["pod"], vert_first):
-        if m == "digital":
-            spec.append("self-serve / product-led, no named reps")
-        elif t in pods:
-            spec.append(f"{v} vertical pod")
-        elif nv <= 1 and v is not pd.NA and v:
-            spec.append(f"single vertical ({v})")
-        else:
-            spec.append("generalist across verticals")
-    teams["specialization"] = spec
-    v_by_dim = (
-        dict(zip(overlays["product"] + "|" + overlays["dimension"], overlays["cramers_v"]))
-        if len(overlays)
-        else {}
+    parts = [
+        f"{o['product']} ({_pct(o['share_in'])} of won deals in {o['group']} vs {_pct(o['share_else'])} elsewhere)"
+        for o in items
+    ]
+    tests = "; ".join(
+        dict.fromkeys(
+            f"product mix differs across {o['many']}, Cramér's V {o['v']:.2f}" for o in items
+        )
     )
-    dims_of = overlays.groupby("product")["dimension"].agg(list).to_dict() if len(overlays) else {}
-    names = set(teams["team"])
-    reasons, changes, transitions = [], [], []
-    for t in teams.itertuples(index=False):
-        r, c, tr = _team_reason(t, pb, dims_of, v_by_dim, _pooled_into(t, names))
-        reasons.append(r)
-        changes.append(c)
-        transitions.append(tr)
-    teams["reason"], teams["coverage_change"], teams["transition"] = reasons, changes, transitions
-    return teams[list(TEAM_COLUMNS)]
-
-
-def _pooled_into(t, names: set | None = None) -> str:
-    """Where accounts beyond a team's reach go: field → the inside team of the same role, inside → digital."""
-    if t.motion == "field":
-        return f"{MOTION_LABELS['inside']} · {ROLE_LABELS[t.role]}"
-    return "Digital"
-
-
-def _pool_unaffordable_teams(
-    seg: pd.DataFrame, teams: pd.DataFrame, overlays: pd.DataFrame, pb: Playbook
-) -> np.ndarray:
-    """Move the segments of teams whose bookings pay for no rep into the cheaper motion, in place.
-
-    A field team that cannot afford one rep is pooled into the inside team of its role, an inside
-    team into digital; a pooled team that still cannot afford a rep moves on (two hops at most).
-    Returns, per segment, the sentences that say what changed and who hands the accounts over.
-    """
-    moved = np.full(len(seg), "", dtype=object)
-    per_rep = {m: motion_bookings_per_rep(pb, m) for m in ("inside", "field")}
-    # A large company's buying committee is not served self-serve, whatever a bookings estimate
-    # says: its segments may pool from field into inside, never into digital (they stay on the
-    # inside team, which then says its bookings pay for no rep).
-    large = (_num(seg["median_employees"]) >= pb.value("tier_large_min_employees")) | (
-        _num(seg["median_revenue"]) >= pb.value("tier_large_min_revenue")
-    )
-    for _ in range(2):
-        zero = teams[(teams["motion"] != "digital") & (teams["headcount"] == 0)]
-        if zero.empty:
-            break
-        for t in zero.itertuples(index=False):
-            target = _pooled_into(t)
-            sel = (seg["team"] == t.team).to_numpy()
-            if target == "Digital":
-                sel = sel & ~large
-                if not sel.any():
-                    continue
-            moved[sel] = moved[sel] + f" {t.coverage_change} {t.transition}"
-            if target == "Digital":
-                seg.loc[sel, ["motion", "role", "team", "role_detail"]] = [
-                    "digital",
-                    "generalist",
-                    "Digital",
-                    "self-serve",
-                ]
-                seg.loc[
-                    sel,
-                    [
-                        "bookings",
-                        "reps_capacity",
-                        "named_accounts",
-                        "reps_coverage",
-                        "reps_workload",
-                    ],
-                ] = 0.0
-                seg.loc[sel, "bookings_basis"] = "no bookings (digital)"
-            else:
-                seg.loc[sel, ["motion", "team"]] = ["inside", target]
-                named = seg.loc[sel, "customers"].astype(float).fillna(0.0)
-                seg.loc[sel, "named_accounts"] = named
-                seg.loc[sel, "reps_coverage"] = named / pb.value("coverage_inside_max")
-                seg.loc[sel, "reps_capacity"] = (
-                    seg.loc[sel, "bookings"].astype(float) / per_rep["inside"]
-                )
-                seg.loc[sel, "reps_workload"] = _workload(
-                    np.full(int(sel.sum()), "inside"),
-                    seg.loc[sel, "role"].to_numpy(dtype=object),
-                    _num(seg.loc[sel, "accounts"]),
-                    pb,
-                )
-        teams = _teams(seg, overlays, pb)
-    return moved
-
-
-def _team_reason(
-    t, pb: Playbook, dims_of: dict, v_by_dim: dict, pooled_into: str
-) -> tuple[str, str, str]:
-    if t.motion == "digital":
-        return (
-            f"{t.team}: {t.segments} segment(s), {t.accounts:,} accounts with deals too small to pay for a "
-            f"named rep — 0 reps; serve them self-serve / product-led (marketing, in-app, pooled support).",
-            "",
-            "",
-        )
-    parts = [f"{t.team}: {t.segments} segment(s), {t.accounts:,} accounts ({t.specialization})."]
-    sentence, change, transition, _ = team_sentence(t, pb, pooled_into)
-    parts.append(sentence)
-    parts.append(
-        f"Workload (touches × hours ÷ {pb.value('selling_hours_per_rep'):,.0f} selling hours) would say "
-        f"{t.headcount_workload:.1f}: shown for reference only, as it has no upper bound."
-    )
-    hc = t.headcount
-    if not hc:
-        parts.append(
-            "Large companies are not moved to self-serve, so they stay here with 0 reps: their "
-            "expected bookings pay for no rep within the cost-of-sales ceiling. Give their deal "
-            "history (opportunities), or raise cost_of_sales_max, before hiring for them."
-        )
-    per_rep = t.accounts / hc if hc else float("nan")
-    lo, hi = pb.value(f"coverage_{t.motion}_min"), pb.value(f"coverage_{t.motion}_max")
-    if np.isfinite(per_rep):
-        band = f"the {lo:g}–{hi:g} {t.motion} band"
-        if per_rep > hi:
-            parts.append(
-                f"That is {per_rep:,.0f} accounts per rep, above {band}: the rest is worked as a pool."
-            )
-        elif per_rep < lo and t.accounts >= lo:
-            parts.append(
-                f"That is {per_rep:,.0f} accounts per rep, below {band}: large, named books."
-            )
-        else:
-            parts.append(f"That is {per_rep:,.0f} accounts per rep.")
-    if t.overlays:
-        products = t.overlays.split("; ")
-        evidence = "; ".join(
-            dict.fromkeys(
-                f"product mix differs across {_DIMENSIONS_BY_LABEL[d]}, Cramér's V {v_by_dim[p + '|' + d]:.2f}"
-                for p in products
-                for d in dims_of.get(p, [])
-            )
-        )
-        parts.append(
-            f"Product overlay specialists work alongside this team for {', '.join(products)} ({evidence}): "
-            f"size them from those products' deals, not from this team's headcount."
-        )
-    return " ".join(parts), change, transition
+    return fired, f" Overlay specialists: {', '.join(parts)} — {tests}."

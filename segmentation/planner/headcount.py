@@ -50,16 +50,6 @@ SIZE_COLUMNS: tuple[str, ...] = (
     "cost",
     "cost_of_sales",
 )
-SENSITIVITY_COLUMNS: tuple[str, ...] = (
-    "parameter",
-    "change",
-    "headcount",
-    "cost",
-    "bookings",
-    "cost_of_sales",
-    "headcount_delta",
-    "cost_delta",
-)
 
 
 # --- the formulas, one function each (the tests work them by hand) -----------------------------
@@ -201,11 +191,68 @@ def segment_bookings(
     potential_prospect_rate + former × potential_former_rate)``.
     """
     n = len(seg)
-    names = seg["segment"].astype("string")
     customers, prospects, former = (
         np.nan_to_num(_num(seg[c])) for c in ("customers", "prospects", "former")
     )
     months = max(pb.value("bookings_history_months"), 1.0)
+    has_dates = accounts is not None and "won_revenue_recent" in accounts.columns
+    won_recent, closed, won_all, pipeline = _deal_history(seg, accounts, months)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        win_rate = np.where(closed > 0, won_all / closed, np.nan)
+    pipeline_expected = pipeline * np.nan_to_num(win_rate)
+    history = has_dates & ((closed > 0) | (pipeline > 0))
+    rates = deal * (
+        customers * (pb.value("potential_customer_rate") + pb.value("renewal_credit_rate"))
+        + prospects * pb.value("potential_prospect_rate")
+        + former * pb.value("potential_former_rate")
+    )
+    digital = motion == "digital"
+    use_won = ~digital & history & (np.nan_to_num(won_recent) > 0)
+    use_pipe = ~digital & history & ~use_won
+    use_rates = ~digital & ~history
+    # Without a deal size the rates give no figure: bookings stay unknown (NaN), never a made-up 0.
+    bookings = np.select(
+        [use_won, use_pipe, use_rates], [won_recent, pipeline_expected, rates], 0.0
+    )
+    unknown = use_rates & ~np.isfinite(rates)
+    basis = np.select(
+        [digital, use_won, use_pipe, unknown],
+        [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE, BOOKINGS_UNKNOWN],
+        BOOKINGS_RATES,
+    ).astype(object)
+    if months != 12:
+        basis = np.where(basis == BOOKINGS_WON, f"won last {months:g} months, per year", basis)
+    kind = np.select(
+        [digital, use_won, use_pipe, unknown], ["digital", "won", "pipeline", "unknown"], "rates"
+    )
+    src = (
+        "no opportunities with close dates cover it"
+        if accounts is None or not has_dates
+        else "it has no deals in the opportunities file"
+    )
+    why, rules = [], []
+    for i in range(n):
+        text, fired = _bookings_why(kind[i], bookings[i], pipeline[i], win_rate[i], months, src, pb)
+        why.append(text)
+        rules.append(fired)
+    out = pd.DataFrame(
+        {
+            "bookings": bookings,
+            "bookings_basis": basis,
+            "won_recent": won_recent,
+            "win_rate": win_rate,
+            "pipeline_expected": pipeline_expected,
+        }
+    )
+    return out, why, rules
+
+
+def _deal_history(
+    seg: pd.DataFrame, accounts: pd.DataFrame | None, months: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per segment from the opportunities: won value a year in the window, closed deals, won deals, pipeline."""
+    n = len(seg)
+    names = seg["segment"].astype("string")
     won_recent = np.full(n, np.nan)
     closed = np.zeros(n)
     won_all = np.zeros(n)
@@ -233,85 +280,71 @@ def segment_bookings(
                 * 12.0
                 / months
             )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        win_rate = np.where(closed > 0, won_all / closed, np.nan)
-    pipeline_expected = pipeline * np.nan_to_num(win_rate)
-    history = has_dates & ((closed > 0) | (pipeline > 0))
-    rates = deal * (
-        customers * (pb.value("potential_customer_rate") + pb.value("renewal_credit_rate"))
-        + prospects * pb.value("potential_prospect_rate")
-        + former * pb.value("potential_former_rate")
-    )
-    digital = motion == "digital"
-    use_won = ~digital & history & (np.nan_to_num(won_recent) > 0)
-    use_pipe = ~digital & history & ~use_won
-    use_rates = ~digital & ~history
-    # Without a deal size the rates give no figure: bookings stay unknown (NaN), never a made-up 0.
-    bookings = np.select(
-        [use_won, use_pipe, use_rates], [won_recent, pipeline_expected, rates], 0.0
-    )
-    unknown = use_rates & ~np.isfinite(rates)
-    basis = np.select(
-        [digital, use_won, use_pipe, unknown],
-        [BOOKINGS_NONE, BOOKINGS_WON, BOOKINGS_PIPELINE, BOOKINGS_UNKNOWN],
-        BOOKINGS_RATES,
-    ).astype(object)
-    if months != 12:
-        basis = np.where(basis == BOOKINGS_WON, f"won last {months:g} months, per year", basis)
-    why, rules = [], []
-    for i in range(n):
-        if digital[i]:
-            why.append("")
-            rules.append([])
-        elif use_won[i]:
-            why.append(
-                f"it booked {_money_text(bookings[i])} a year in won deals over the last {months:g} months "
-                f"(renewals and expansions included, as the CRM records them)"
-            )
-            rules.append(["bookings_history_months"])
-        elif use_pipe[i]:
-            why.append(
-                f"it won nothing in the last {months:g} months; its open pipeline {_money_text(pipeline[i])} "
-                f"at its {win_rate[i]:.0%} win rate gives {_money_text(bookings[i])}"
-                if np.isfinite(win_rate[i])
-                else f"it won nothing in the last {months:g} months and has no win rate, so no bookings are expected"
-            )
-            rules.append(["bookings_history_months"])
-        elif unknown[i]:
-            why.append(
-                "no deal size is known, so its bookings are unknown and only coverage sizes it"
-            )
-            rules.append([])
-        else:
-            src = (
-                "no opportunities with close dates cover it"
-                if accounts is None or not has_dates
-                else "it has no deals in the opportunities file"
-            )
-            why.append(
-                f"{src}, so the playbook's rates on the book (customers renew {pb.value('renewal_credit_rate'):g} and "
-                f"expand {pb.value('potential_customer_rate'):g} deals a year, prospects convert "
-                f"{pb.value('potential_prospect_rate'):g}, former customers {pb.value('potential_former_rate'):g}) "
-                f"give {_money_text(bookings[i])} a year"
-            )
-            rules.append(
-                [
-                    "potential_customer_rate",
-                    "renewal_credit_rate",
-                    "potential_prospect_rate",
-                    "potential_former_rate",
-                ]
-            )
-    out = pd.DataFrame(
-        {
-            "bookings": bookings,
-            "bookings_basis": basis,
-            "won_recent": won_recent,
-            "win_rate": win_rate,
-            "pipeline_expected": pipeline_expected,
-        }
-    )
-    return out, why, rules
+    return won_recent, closed, won_all, pipeline
+
+
+def _bookings_why(
+    kind: str,
+    bookings: float,
+    pipeline: float,
+    win_rate: float,
+    months: float,
+    src: str,
+    pb: Playbook,
+) -> tuple[str, list[str]]:
+    """One segment's bookings sentence and rule ids, by where its bookings came from."""
+    if kind == "digital":
+        return "", []
+    if kind == "won":
+        return (
+            f"it booked {_money_text(bookings)} a year in won deals over the last {months:g} months "
+            f"(renewals and expansions included, as the CRM records them)"
+        ), ["bookings_history_months"]
+    if kind == "pipeline":
+        return (
+            f"it won nothing in the last {months:g} months; its open pipeline {_money_text(pipeline)} "
+            f"at its {win_rate:.0%} win rate gives {_money_text(bookings)}"
+            if np.isfinite(win_rate)
+            else f"it won nothing in the last {months:g} months and has no win rate, so no bookings are expected"
+        ), ["bookings_history_months"]
+    if kind == "unknown":
+        return "no deal size is known, so its bookings are unknown and only coverage sizes it", []
+    return (
+        f"{src}, so the playbook's rates on the book (customers renew {pb.value('renewal_credit_rate'):g} and "
+        f"expand {pb.value('potential_customer_rate'):g} deals a year, prospects convert "
+        f"{pb.value('potential_prospect_rate'):g}, former customers {pb.value('potential_former_rate'):g}) "
+        f"give {_money_text(bookings)} a year"
+    ), [
+        "potential_customer_rate",
+        "renewal_credit_rate",
+        "potential_prospect_rate",
+        "potential_former_rate",
+    ]
+
+
+def workload_reps(
+    motion: np.ndarray, role: np.ndarray, n_accounts: np.ndarray, pb: Playbook
+) -> np.ndarray:
+    """Touches × hours ÷ selling hours: shown for reference, never the recommendation (no upper bound).
+
+    Parameters
+    ----------
+    motion, role, n_accounts : numpy.ndarray
+        Motion, role and accounts per segment.
+    pb : Playbook
+        ``touches_<motion>_<role>``, ``hours_per_touch_<motion>`` and ``selling_hours_per_rep``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Reps the touches would take per segment (0 in digital).
+    """
+    hours = np.zeros(len(motion))
+    for m in ("inside", "field"):
+        for r in ("hunter", "farmer", "generalist"):
+            sel = (motion == m) & (role == r)
+            hours[sel] = pb.value(f"touches_{m}_{r}") * pb.value(f"hours_per_touch_{m}")
+    return np.nan_to_num(n_accounts) * hours / pb.value("selling_hours_per_rep")
 
 
 def named_accounts(motion: np.ndarray, accounts: np.ndarray, customers: np.ndarray) -> np.ndarray:
@@ -385,57 +418,6 @@ def size_teams(
     return pd.DataFrame(rows, columns=list(SIZE_COLUMNS), index=teams.index)
 
 
-def sensitivity(teams: pd.DataFrame, pb: Playbook) -> pd.DataFrame:
-    """Total headcount and cost with deal size, attainment and quota each moved up and down.
-
-    Parameters
-    ----------
-    teams : pandas.DataFrame
-        One row per team with ``motion, bookings, named_accounts`` (the design held fixed:
-        motions and roles do not move, only the sizing).
-    pb : Playbook
-        ``sensitivity_change`` sets the move (0.2 = ±20%).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`SENSITIVITY_COLUMNS`: a ``base`` row, then per parameter the ``-20%`` and ``+20%``
-        rows with their totals and the change from the base.
-    """
-    step = pb.value("sensitivity_change")
-    base = size_teams(teams, pb)
-    base_hc, base_cost = int(base["headcount"].sum()), float(base["cost"].sum())
-    base_book = float(
-        np.nansum(teams.loc[teams["motion"] != "digital", "bookings"].to_numpy(dtype=float))
-    )
-    out = [("base", "0%", base_hc, base_cost, base_book)]
-    for name, key in (
-        ("deal size", "deal_factor"),
-        ("attainment", "attainment_factor"),
-        ("quota", "quota_factor"),
-    ):
-        for sign in (-1, 1):
-            f = 1 + sign * step
-            sized = size_teams(teams, pb, **{key: f})
-            book = base_book * (f if key == "deal_factor" else 1.0)
-            out.append(
-                (
-                    name,
-                    f"{sign * step:+.0%}",
-                    int(sized["headcount"].sum()),
-                    float(sized["cost"].sum()),
-                    book,
-                )
-            )
-    frame = pd.DataFrame(out, columns=["parameter", "change", "headcount", "cost", "bookings"])
-    frame["cost_of_sales"] = np.where(
-        frame["bookings"] > 0, frame["cost"] / frame["bookings"].where(frame["bookings"] > 0), 0.0
-    )
-    frame["headcount_delta"] = frame["headcount"] - base_hc
-    frame["cost_delta"] = frame["cost"] - base_cost
-    return frame[list(SENSITIVITY_COLUMNS)]
-
-
 def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, list[str]]:
     """The headcount sentence of one team, the coverage change and the transition note.
 
@@ -476,12 +458,7 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
         t.headcount_affordable,
     )
     if not np.isfinite(t.bookings):
-        text = (
-            f"Bookings unknown (deal size from {t.deal_size_basis}): coverage alone says {floor:.1f} reps "
-            f"({t.named_accounts:,.0f} named accounts ÷ {pb.value(f'coverage_{m}_max'):g} a rep). Recommend {hc}: "
-            f"{_money_text(t.cost)} a year; the cost of sales cannot be checked without a deal size."
-        )
-        return text, "", "", [f"coverage_{m}_max", f"ote_{m}", "loaded_cost_multiplier"]
+        return _unknown_bookings_sentence(t, pb, hc, floor)
     parts = [
         f"Bookings {_money_text(t.bookings)} a year (deal size from {t.deal_size_basis}). "
         f"Capacity says {cap:.1f} reps (bookings ÷ {_money_text(t.per_rep_bookings)} a rep: quota × attainment, "
@@ -516,6 +493,29 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
             f"{csm:.0%}; check the quota, the OTE or the attainment."
         )
     fired.append("handoff_months")
+    change, transition = _coverage_change(t, pb, hc, need, pooled_into)
+    parts.append(
+        f"Recommend {hc}: {_money_text(t.cost)} a year, {t.cost_of_sales:.0%} cost of sales. {change} {transition}"
+    )
+    return " ".join(parts), change, transition, fired
+
+
+def _unknown_bookings_sentence(
+    t, pb: Playbook, hc: int, floor: float
+) -> tuple[str, str, str, list[str]]:
+    """Bookings unknown: coverage alone sizes the team and the cost of sales stays unchecked."""
+    m = t.motion
+    text = (
+        f"Bookings unknown (deal size from {t.deal_size_basis}): coverage alone says {floor:.1f} reps "
+        f"({t.named_accounts:,.0f} named accounts ÷ {pb.value(f'coverage_{m}_max'):g} a rep). Recommend {hc}: "
+        f"{_money_text(t.cost)} a year; the cost of sales cannot be checked without a deal size."
+    )
+    return text, "", "", [f"coverage_{m}_max", f"ote_{m}", "loaded_cost_multiplier"]
+
+
+def _coverage_change(t, pb: Playbook, hc: int, need: int, pooled_into: str) -> tuple[str, str]:
+    """What changes when the bookings pay for fewer reps than coverage asks, and the hand-over."""
+    m, csm = t.motion, pb.value("cost_of_sales_max")
     months = pb.value("handoff_months")
     kept = hc * pb.value(f"coverage_{m}_max")
     tail = max(t.named_accounts - kept, 0.0)
@@ -542,7 +542,4 @@ def team_sentence(t, pb: Playbook, pooled_into: str) -> tuple[str, str, str, lis
             f"Hand-over: {t.team} hands its {tail:,.0f} smallest accounts to {pooled_into} within "
             f"{months:g} months, each customer with a named hand-over meeting."
         )
-    parts.append(
-        f"Recommend {hc}: {_money_text(t.cost)} a year, {t.cost_of_sales:.0%} cost of sales. {change} {transition}"
-    )
-    return " ".join(parts), change, transition, fired
+    return change, transition

@@ -84,67 +84,10 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
     similar_what = np.full(n, "", dtype=object)
     similar_n = np.zeros(n)
     if accounts is not None and "avg_won_deal" in accounts.columns:
-        won = pd.to_numeric(accounts["avg_won_deal"], errors="coerce").where(lambda s: s > 0)
-        size = (
-            pd.to_numeric(accounts["deal_size"], errors="coerce").where(lambda s: s > 0)
-            if "deal_size" in accounts.columns
-            else won * np.nan
-        )
-        evidence = won.fillna(size)
-        key = accounts["segment"].astype("string")
-        frame = pd.DataFrame({"seg": key, "won": won, "ev": evidence})
-        g = frame.groupby("seg", sort=False)
-        won_med = g["won"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
-        won_share = (
-            np.nan_to_num(g["won"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan))
-            / safe
-        )
-        ev_med = g["ev"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
-        ev_share = (
-            np.nan_to_num(g["ev"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan))
-            / safe
-        )
-        # Similar accounts: the same customer type across verticals, else the same vertical.
-        min_similar = pb.value("similar_min_won_accounts")
-        for col, what in (("customer_type", "customer type"), ("vertical", "vertical")):
-            if col not in seg.columns:
-                continue
-            of_seg = dict(zip(names, seg[col].astype("string")))
-            frame[col] = key.map(of_seg)
-            stats_ = frame.groupby(col, sort=False)["won"].agg(["median", "count"])
-            med = (
-                seg[col]
-                .astype("string")
-                .map(stats_["median"])
-                .to_numpy(dtype=float, na_value=np.nan)
-            )
-            cnt = (
-                seg[col]
-                .astype("string")
-                .map(stats_["count"])
-                .to_numpy(dtype=float, na_value=np.nan)
-            )
-            fill = np.isnan(similar) & (np.nan_to_num(cnt) >= min_similar) & (med > 0)
-            similar = np.where(fill, med, similar)
-            similar_n = np.where(fill, cnt, similar_n)
-            labels = seg[col].astype("string").fillna("").to_numpy(dtype=object)
-            similar_what = np.where(fill, [f"{what} {v}" for v in labels], similar_what)
+        frame, key, won_med, won_share, ev_med, ev_share = _account_deals(accounts, names, safe)
+        similar, similar_what, similar_n = _similar_deals(seg, frame, key, names, pb)
 
-    tier = np.select(
-        [
-            employees >= pb.value("tier_large_min_employees"),
-            employees >= pb.value("tier_small_max_employees"),
-            employees >= 0,
-            revenue >= pb.value("tier_large_min_revenue"),
-            revenue >= pb.value("tier_small_max_revenue"),
-            revenue >= 0,
-        ],
-        ["large", "midsize", "small", "large", "midsize", "small"],
-        "",
-    )
-    tier_value = np.array(
-        [pb.value(f"deal_size_tier_{t}") if t else np.nan for t in tier], dtype=float
-    )
+    tier, tier_value = _tiers(employees, revenue, pb)
 
     use_won = (won_share >= min_cov) & (won_med > 0)
     use_ev = ~use_won & (ev_share >= min_cov) & (ev_med > 0)
@@ -166,57 +109,144 @@ def deal_sizes(seg: pd.DataFrame, pb: Playbook, accounts: pd.DataFrame | None = 
 
     why, rules, detail = [], [], []
     for i in range(n):
-        b = basis[i]
-        if b == BASIS_WON:
-            detail.append(f"{BASIS_WON} ({won_share[i]:.0%} of accounts)")
-            rules.append(["deal_size_min_coverage"])
-            why.append(
-                f"median won deal {_money_text(deal[i])} ({won_share[i]:.0%} of its accounts have won deals)"
-            )
-        elif b == BASIS_DEAL:
-            detail.append(BASIS_DEAL)
-            rules.append(["deal_size_min_coverage"])
-            why.append(f"median deal {_money_text(deal[i])}")
-        elif b == BASIS_SIMILAR:
-            detail.append(f"{BASIS_SIMILAR} ({similar_what[i]})")
-            rules.append(["deal_size_min_coverage", "similar_min_won_accounts"])
-            why.append(
-                f"too few of its accounts have a deal size, so the median won deal of {similar_n[i]:,.0f} "
-                f"similar accounts ({similar_what[i]}) gives {_money_text(deal[i])}, which"
-            )
-        elif b == BASIS_TIER_DEFAULT:
-            detail.append(f"{BASIS_TIER_DEFAULT} ({tier[i]}, low confidence)")
-            rules.append(
-                [
-                    "deal_size_min_coverage",
-                    f"deal_size_tier_{tier[i]}",
-                    "tier_small_max_employees",
-                    "tier_large_min_employees",
-                ]
-            )
-            size = (
-                f"median {employees[i]:,.0f} employees"
-                if employees[i] >= 0
-                else f"median revenue {_money_text(revenue[i])}"
-            )
-            why.append(
-                f"no deal evidence exists, so the playbook's default for a {tier[i]} company ({size}) "
-                f"gives {_money_text(deal[i])} (low confidence: replace it with your own), which"
-            )
-        elif b == BASIS_REVENUE:
-            detail.append(f"{BASIS_REVENUE} (low confidence)")
-            rules.append(["deal_size_min_coverage", "proxy_deal_share_of_revenue"])
-            why.append(
-                f"deal size is unknown for most accounts, so a revenue proxy "
-                f"({pb.value('proxy_deal_share_of_revenue'):.2%} of median revenue {_money_text(revenue[i])}, "
-                f"low confidence: no source supports it) gives ~{_money_text(deal[i])}, which"
-            )
-        else:
-            detail.append(b)
-            rules.append(["deal_size_min_coverage"])
-            why.append("")
+        d, r, w = _basis_sentence(
+            basis[i],
+            deal[i],
+            won_share[i],
+            similar_n[i],
+            similar_what[i],
+            tier[i],
+            employees[i],
+            revenue[i],
+            pb,
+        )
+        detail.append(d)
+        rules.append(r)
+        why.append(w)
     confidence = np.array([CONFIDENCE[b] for b in basis], dtype=object)
     return DealSizes(deal, basis, np.array(detail, dtype=object), confidence, why, rules)
+
+
+def _account_deals(accounts: pd.DataFrame, names: pd.Series, safe: np.ndarray):
+    """Per segment from the accounts: median and share of won deals, and of won deal else deal size.
+
+    Returns the per-account frame and segment key (for similar accounts), then ``won_med,
+    won_share, ev_med, ev_share``.
+    """
+    won = pd.to_numeric(accounts["avg_won_deal"], errors="coerce").where(lambda s: s > 0)
+    size = (
+        pd.to_numeric(accounts["deal_size"], errors="coerce").where(lambda s: s > 0)
+        if "deal_size" in accounts.columns
+        else won * np.nan
+    )
+    evidence = won.fillna(size)
+    key = accounts["segment"].astype("string")
+    frame = pd.DataFrame({"seg": key, "won": won, "ev": evidence})
+    g = frame.groupby("seg", sort=False)
+    won_med = g["won"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
+    won_share = (
+        np.nan_to_num(g["won"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan)) / safe
+    )
+    ev_med = g["ev"].median().reindex(names).to_numpy(dtype=float, na_value=np.nan)
+    ev_share = (
+        np.nan_to_num(g["ev"].count().reindex(names).to_numpy(dtype=float, na_value=np.nan)) / safe
+    )
+    return frame, key, won_med, won_share, ev_med, ev_share
+
+
+def _similar_deals(
+    seg: pd.DataFrame, frame: pd.DataFrame, key: pd.Series, names: pd.Series, pb: Playbook
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median won deal of similar accounts per segment, what they share, and how many they are."""
+    n = len(seg)
+    similar = np.full(n, np.nan)
+    similar_what = np.full(n, "", dtype=object)
+    similar_n = np.zeros(n)
+    # Similar accounts: the same customer type across verticals, else the same vertical.
+    min_similar = pb.value("similar_min_won_accounts")
+    for col, what in (("customer_type", "customer type"), ("vertical", "vertical")):
+        if col not in seg.columns:
+            continue
+        of_seg = dict(zip(names, seg[col].astype("string")))
+        frame[col] = key.map(of_seg)
+        stats_ = frame.groupby(col, sort=False)["won"].agg(["median", "count"])
+        med = seg[col].astype("string").map(stats_["median"]).to_numpy(dtype=float, na_value=np.nan)
+        cnt = seg[col].astype("string").map(stats_["count"]).to_numpy(dtype=float, na_value=np.nan)
+        fill = np.isnan(similar) & (np.nan_to_num(cnt) >= min_similar) & (med > 0)
+        similar = np.where(fill, med, similar)
+        similar_n = np.where(fill, cnt, similar_n)
+        labels = seg[col].astype("string").fillna("").to_numpy(dtype=object)
+        similar_what = np.where(fill, [f"{what} {v}" for v in labels], similar_what)
+    return similar, similar_what, similar_n
+
+
+def _tiers(
+    employees: np.ndarray, revenue: np.ndarray, pb: Playbook
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gartner tier per segment (by employees, else revenue; '' unknown) and its default deal size."""
+    tier = np.select(
+        [
+            employees >= pb.value("tier_large_min_employees"),
+            employees >= pb.value("tier_small_max_employees"),
+            employees >= 0,
+            revenue >= pb.value("tier_large_min_revenue"),
+            revenue >= pb.value("tier_small_max_revenue"),
+            revenue >= 0,
+        ],
+        ["large", "midsize", "small", "large", "midsize", "small"],
+        "",
+    )
+    tier_value = np.array(
+        [pb.value(f"deal_size_tier_{t}") if t else np.nan for t in tier], dtype=float
+    )
+    return tier, tier_value
+
+
+def _basis_sentence(
+    b, deal, won_share, similar_n, similar_what, tier, employees, revenue, pb: Playbook
+) -> tuple[str, list[str], str]:
+    """One segment's deal-size basis in detail, its rule ids and its sentence."""
+    if b == BASIS_WON:
+        return (
+            f"{BASIS_WON} ({won_share:.0%} of accounts)",
+            ["deal_size_min_coverage"],
+            f"median won deal {_money_text(deal)} ({won_share:.0%} of its accounts have won deals)",
+        )
+    if b == BASIS_DEAL:
+        return BASIS_DEAL, ["deal_size_min_coverage"], f"median deal {_money_text(deal)}"
+    if b == BASIS_SIMILAR:
+        return (
+            f"{BASIS_SIMILAR} ({similar_what})",
+            ["deal_size_min_coverage", "similar_min_won_accounts"],
+            f"too few of its accounts have a deal size, so the median won deal of {similar_n:,.0f} "
+            f"similar accounts ({similar_what}) gives {_money_text(deal)}, which",
+        )
+    if b == BASIS_TIER_DEFAULT:
+        size = (
+            f"median {employees:,.0f} employees"
+            if employees >= 0
+            else f"median revenue {_money_text(revenue)}"
+        )
+        return (
+            f"{BASIS_TIER_DEFAULT} ({tier}, low confidence)",
+            [
+                "deal_size_min_coverage",
+                f"deal_size_tier_{tier}",
+                "tier_small_max_employees",
+                "tier_large_min_employees",
+            ],
+            f"no deal evidence exists, so the playbook's default for a {tier} company ({size}) "
+            f"gives {_money_text(deal)} (low confidence: replace it with your own), which",
+        )
+    if b == BASIS_REVENUE:
+        return (
+            f"{BASIS_REVENUE} (low confidence)",
+            ["deal_size_min_coverage", "proxy_deal_share_of_revenue"],
+            f"deal size is unknown for most accounts, so a revenue proxy "
+            f"({pb.value('proxy_deal_share_of_revenue'):.2%} of median revenue {_money_text(revenue)}, "
+            f"low confidence: no source supports it) gives ~{_money_text(deal)}, which",
+        )
+    return b, ["deal_size_min_coverage"], ""
 
 
 @dataclass
@@ -266,19 +296,12 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
     )
     motion = np.where(large, "field", motion)
 
-    def quota_of(m: np.ndarray) -> np.ndarray:
-        return np.select(
-            [m == "field", m == "inside"],
-            [pb.value("quota_field"), pb.value("quota_inside")],
-            np.nan,
-        )
-
     with np.errstate(invalid="ignore", divide="ignore"):
-        deals_needed = quota_of(motion) / np.where(deal > 0, deal, np.nan)
+        deals_needed = _quota_of(motion, pb) / np.where(deal > 0, deal, np.nan)
     too_many_inside = (motion == "inside") & (deals_needed > pb.value("inside_deals_per_rep_max"))
     motion = np.where(too_many_inside, "digital", motion)
     field_unaffordable = (motion == "field") & (deals_needed > pb.value("field_deals_per_rep_max"))
-    quota = quota_of(motion)
+    quota = _quota_of(motion, pb)
     with np.errstate(invalid="ignore", divide="ignore"):
         deals_needed = np.where(
             motion == "digital", np.nan, quota / np.where(deal > 0, deal, np.nan)
@@ -287,31 +310,10 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
     fl, dl = _money_text(field_line), _money_text(digital_max)
     why, rules = [], []
     for i in range(len(seg)):
-        fired = list(sizes.rules[i])
-        what = sizes.why[i]
-        if sized[i]:
-            base = base_motion[i]
-            if base == "digital":
-                fired.append("motion_digital_max")
-                text = f"{what} is below the {dl} digital line"
-            elif base == "inside":
-                fired += ["motion_digital_max", field_id]
-                text = f"{what} is between the {dl} digital line and the {fl} field line"
-            else:
-                fired.append(field_id)
-                text = f"{what} is above the {fl} field line"
-        elif has_emp[i]:
-            fired.append("tier_large_min_employees")
-            tier = (
-                "a large enterprise"
-                if base_motion[i] == "field"
-                else "below Gartner's large-enterprise tier"
-            )
-            text = (
-                f"no deal size or revenue is known; median {employees[i]:,.0f} employees is {tier}"
-            )
-        else:
-            text = "no deal size, revenue or employee data is known, so inside by default"
+        text, base_rules = _base_motion_sentence(
+            sizes.why[i], base_motion[i], sized[i], has_emp[i], employees[i], dl, fl, field_id
+        )
+        fired = [*sizes.rules[i], *base_rules]
         if large[i]:
             fired += ["large_company_employees", "large_company_near_line"]
             text += (
@@ -328,3 +330,40 @@ def motions(seg: pd.DataFrame, sizes: DealSizes, pb: Playbook) -> Motions:
         why.append(text)
         rules.append(fired)
     return Motions(motion, quota, deals_needed, why, rules)
+
+
+def _quota_of(m: np.ndarray, pb: Playbook) -> np.ndarray:
+    return np.select(
+        [m == "field", m == "inside"],
+        [pb.value("quota_field"), pb.value("quota_inside")],
+        np.nan,
+    )
+
+
+def _base_motion_sentence(
+    what: str,
+    base: str,
+    sized: bool,
+    has_emp: bool,
+    employees: float,
+    dl: str,
+    fl: str,
+    field_id: str,
+) -> tuple[str, list[str]]:
+    """Why a segment starts in its motion (by deal size, else employees), and the rule ids."""
+    if sized:
+        if base == "digital":
+            return f"{what} is below the {dl} digital line", ["motion_digital_max"]
+        if base == "inside":
+            return (
+                f"{what} is between the {dl} digital line and the {fl} field line",
+                ["motion_digital_max", field_id],
+            )
+        return f"{what} is above the {fl} field line", [field_id]
+    if has_emp:
+        tier = "a large enterprise" if base == "field" else "below Gartner's large-enterprise tier"
+        return (
+            f"no deal size or revenue is known; median {employees:,.0f} employees is {tier}",
+            ["tier_large_min_employees"],
+        )
+    return "no deal size, revenue or employee data is known, so inside by default", []

@@ -95,7 +95,6 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
         the book); ``merged`` (hunters and farmers folded into one generalist team); or
         ``absorbed`` (a small remainder of mixed segments covered by the group's main role).
     """
-    gmax = pb.value("generalist_team_max")
     customers, prospects = _num(seg["customers"]), _num(seg["prospects"])
     n_accounts = _num(seg["accounts"])
     n = len(motion)
@@ -119,92 +118,112 @@ def resolve_roles(motion, pod, cand: Candidates, need, seg: pd.DataFrame, pb: Pl
         }
     )
 
-    def own(i: int) -> tuple[str, list[str]]:
-        cs, ps, fs = cand.cust_share[i], cand.prospect_share[i], cand.former_share[i]
-        if cand.role[i] == "farmer":
-            return f"{_pct(cs)} are customers", ["farmer_customer_share_min"]
-        if cand.winback[i]:
-            return (
-                f"{_pct(fs)} are former customers to win back (only {_pct(cs)} customers)",
-                [
-                    "farmer_customer_share_min",
-                    "hunter_prospect_share_min",
-                    "winback_former_share_min",
-                ],
-            )
-        if cand.role[i] == "hunter":
-            return f"{_pct(ps)} are untapped prospects (only {_pct(cs)} customers)", [
-                "hunter_prospect_share_min"
-            ]
-        return (
-            f"neither customers ({_pct(cs)}), prospects ({_pct(ps)}) nor former customers ({_pct(fs)}) dominate",
-            ["farmer_customer_share_min", "hunter_prospect_share_min", "winback_former_share_min"],
-        )
-
     for i in np.flatnonzero(motion == "digital"):
         why[i], rules[i] = "no named rep is needed", []
     # One iteration per team group (a handful), not per segment.
     for _, g in df[df["m"] != "digital"].groupby(["m", "p"], sort=False):
-        h = g.loc[g["r"] == "hunter", "need"].sum()
-        f = g.loc[g["r"] == "farmer", "need"].sum()
-        idx = g.index.to_numpy()
-        main = "farmer" if f >= h else "hunter"
-        other_name = "hunter" if main == "farmer" else "farmer"
-        other = (g["q"] if main == "farmer" else g["c"]).sum() / max(g["n"].sum(), 1.0)
-        total = float(g["need"].sum())
-        one_sided = (max(h, f) > gmax and min(h, f) == 0) or (
-            h + f > 0 and min(h, f) <= gmax and other < pb.value("generalist_min_other_share")
-        )
-        for i in idx:
-            why[i], rules[i] = own(i)
-        if h > gmax and f > gmax:
-            kind[idx] = "split"
-        elif one_sided:
-            kind[idx] = "one_side"
-            sliver = g.index[g["r"] == other_name].to_numpy()
-            kind[sliver] = "sliver"
-            for i in sliver:
-                text, fired = own(i)
-                why[i] = (
-                    f"{text}; the {other_name} side of this motion is only {min(h, f):.1f} reps (≤ {gmax:g}) "
-                    f"and {_pct(other)} of its accounts, too little to split or to make generalists, "
-                    f"but the book is {other_name} work, so a small {other_name} team keeps it"
-                )
-                rules[i] = [*fired, "generalist_team_max", "generalist_min_other_share"]
-        else:
-            small = np.isin(role[idx], ["hunter", "farmer"])
-            role[idx[small]] = "generalist"
-            kind[idx] = "merged"
-            for i in idx[small]:
-                text, fired = own(i)
-                if total <= gmax:
-                    why[i] = (
-                        f"{text}, but the team needs only {total:.1f} reps (≤ {gmax:g}), "
-                        f"so one generalist team covers new and existing business"
-                    )
-                else:
-                    side = "farmer" if f < h else "hunter"
-                    why[i] = (
-                        f"{text}, but the {side} side would be only {min(h, f):.1f} reps (≤ {gmax:g}), "
-                        f"too few to split hunters from farmers, yet {_pct(other)} of the accounts, so one "
-                        f"generalist team of {total:.1f} reps"
-                    )
-                rules[i] = [*fired, "generalist_team_max", "generalist_min_other_share"]
-            continue
-        # Segments that are neither hunter nor farmer ground (a mixed status) would form a
-        # generalist team of their own; too small to stand alone, they join the group's larger
-        # side instead of becoming a one- or two-rep team.
-        rest = g["r"] == "generalist"
-        rest_need = g.loc[rest, "need"].sum()
-        if rest.any() and rest_need <= gmax:
-            ridx = g.index[rest].to_numpy()
-            role[ridx] = main if kind[idx[0]] != "split" else ("farmer" if f >= h else "hunter")
-            kind[ridx] = "absorbed"
-            for i in ridx:
-                text, fired = own(i)
-                why[i] = (
-                    f"{text}, and a generalist team for such segments would be only "
-                    f"{rest_need:.1f} reps (≤ {gmax:g}), so the {role[i]}s cover it"
-                )
-                rules[i] = [*fired, "generalist_team_max"]
+        _resolve_group(g, cand, role, kind, why, rules, pb)
     return Roles(role, kind, why, rules)
+
+
+def _own_reason(cand: Candidates, i: int) -> tuple[str, list[str]]:
+    """The segment's own book: why it asks for its candidate role, and the rule ids."""
+    cs, ps, fs = cand.cust_share[i], cand.prospect_share[i], cand.former_share[i]
+    if cand.role[i] == "farmer":
+        return f"{_pct(cs)} are customers", ["farmer_customer_share_min"]
+    if cand.winback[i]:
+        return (
+            f"{_pct(fs)} are former customers to win back (only {_pct(cs)} customers)",
+            [
+                "farmer_customer_share_min",
+                "hunter_prospect_share_min",
+                "winback_former_share_min",
+            ],
+        )
+    if cand.role[i] == "hunter":
+        return f"{_pct(ps)} are untapped prospects (only {_pct(cs)} customers)", [
+            "hunter_prospect_share_min"
+        ]
+    return (
+        f"neither customers ({_pct(cs)}), prospects ({_pct(ps)}) nor former customers ({_pct(fs)}) dominate",
+        ["farmer_customer_share_min", "hunter_prospect_share_min", "winback_former_share_min"],
+    )
+
+
+def _resolve_group(g: pd.DataFrame, cand: Candidates, role, kind, why, rules, pb: Playbook) -> None:
+    """Roles of one team group (motion and pod): split, one side with a sliver, or merged; in place."""
+    gmax = pb.value("generalist_team_max")
+    h = g.loc[g["r"] == "hunter", "need"].sum()
+    f = g.loc[g["r"] == "farmer", "need"].sum()
+    idx = g.index.to_numpy()
+    main = "farmer" if f >= h else "hunter"
+    other_name = "hunter" if main == "farmer" else "farmer"
+    other = (g["q"] if main == "farmer" else g["c"]).sum() / max(g["n"].sum(), 1.0)
+    total = float(g["need"].sum())
+    one_sided = (max(h, f) > gmax and min(h, f) == 0) or (
+        h + f > 0 and min(h, f) <= gmax and other < pb.value("generalist_min_other_share")
+    )
+    for i in idx:
+        why[i], rules[i] = _own_reason(cand, i)
+    if h > gmax and f > gmax:
+        kind[idx] = "split"
+    elif one_sided:
+        kind[idx] = "one_side"
+        sliver = g.index[g["r"] == other_name].to_numpy()
+        kind[sliver] = "sliver"
+        for i in sliver:
+            text, fired = _own_reason(cand, i)
+            why[i] = (
+                f"{text}; the {other_name} side of this motion is only {min(h, f):.1f} reps (≤ {gmax:g}) "
+                f"and {_pct(other)} of its accounts, too little to split or to make generalists, "
+                f"but the book is {other_name} work, so a small {other_name} team keeps it"
+            )
+            rules[i] = [*fired, "generalist_team_max", "generalist_min_other_share"]
+    else:
+        _merge_generalists(idx, cand, role, kind, why, rules, h, f, total, other, gmax)
+        return
+    _absorb_mixed(g, idx, main, h, f, role, kind, why, rules, cand, gmax)
+
+
+def _merge_generalists(
+    idx, cand: Candidates, role, kind, why, rules, h, f, total, other, gmax
+) -> None:
+    """Hunters and farmers folded into one generalist team: too few reps to split them."""
+    small = np.isin(role[idx], ["hunter", "farmer"])
+    role[idx[small]] = "generalist"
+    kind[idx] = "merged"
+    for i in idx[small]:
+        text, fired = _own_reason(cand, i)
+        if total <= gmax:
+            why[i] = (
+                f"{text}, but the team needs only {total:.1f} reps (≤ {gmax:g}), "
+                f"so one generalist team covers new and existing business"
+            )
+        else:
+            side = "farmer" if f < h else "hunter"
+            why[i] = (
+                f"{text}, but the {side} side would be only {min(h, f):.1f} reps (≤ {gmax:g}), "
+                f"too few to split hunters from farmers, yet {_pct(other)} of the accounts, so one "
+                f"generalist team of {total:.1f} reps"
+            )
+        rules[i] = [*fired, "generalist_team_max", "generalist_min_other_share"]
+
+
+def _absorb_mixed(g, idx, main, h, f, role, kind, why, rules, cand: Candidates, gmax) -> None:
+    """Mixed-status segments too small for a generalist team of their own join the main side."""
+    # Segments that are neither hunter nor farmer ground (a mixed status) would form a
+    # generalist team of their own; too small to stand alone, they join the group's larger
+    # side instead of becoming a one- or two-rep team.
+    rest = g["r"] == "generalist"
+    rest_need = g.loc[rest, "need"].sum()
+    if rest.any() and rest_need <= gmax:
+        ridx = g.index[rest].to_numpy()
+        role[ridx] = main if kind[idx[0]] != "split" else ("farmer" if f >= h else "hunter")
+        kind[ridx] = "absorbed"
+        for i in ridx:
+            text, fired = _own_reason(cand, i)
+            why[i] = (
+                f"{text}, and a generalist team for such segments would be only "
+                f"{rest_need:.1f} reps (≤ {gmax:g}), so the {role[i]}s cover it"
+            )
+            rules[i] = [*fired, "generalist_team_max"]

@@ -111,20 +111,7 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
     big_gap = np.abs(a - b) >= math.log(ratio_min)
     big_gap = np.where(np.isfinite(a - b), big_gap, False)
 
-    # Each account's (motion, vertical) group as an integer code, found once through its segment.
-    seg_group = np.full(len(motion), -1, dtype=np.int64)
-    seg_group[rep_motion] = gv.index.get_indexer(
-        pd.MultiIndex.from_arrays([motion[rep_motion], vertical[rep_motion]])
-    )
-    acc_group = None
-    if accounts is not None:
-        # Factorise first: a million segment labels hold a few dozen distinct values.
-        codes, uniques = pd.factorize(accounts["segment"].astype("string"), use_na_sentinel=True)
-        pos = pd.Index(pd.array(segment, dtype="string")).get_indexer(
-            pd.Index(uniques).astype("string")
-        )
-        lookup = np.append(np.where(pos >= 0, seg_group[np.maximum(pos, 0)], -1), -1)
-        acc_group = lookup[codes]  # NA labels (-1) hit the sentinel at the end
+    acc_group = _account_groups(accounts, segment, motion, vertical, rep_motion, gv.index)
     motion_code = pd.factorize(m_of)[0]
     deal_test = _deal_size_tests(acc_group, motion_code, accounts, gv.index, pb)
     win_test = win_rate_tests(acc_group, motion_code, accounts, gv.index, pb)
@@ -154,6 +141,23 @@ def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, 
         hit = keys.get_indexer(pd.MultiIndex.from_arrays([motion, vertical])) >= 0
         pod[hit] = vertical[hit]
     return pod, out[list(VERTICAL_TEST_COLUMNS)]
+
+
+def _account_groups(accounts, segment, motion, vertical, rep_motion, groups) -> np.ndarray | None:
+    """Each account's (motion, vertical) group as an integer code, found once through its segment."""
+    seg_group = np.full(len(motion), -1, dtype=np.int64)
+    seg_group[rep_motion] = groups.get_indexer(
+        pd.MultiIndex.from_arrays([motion[rep_motion], vertical[rep_motion]])
+    )
+    if accounts is None:
+        return None
+    # Factorise first: a million segment labels hold a few dozen distinct values.
+    codes, uniques = pd.factorize(accounts["segment"].astype("string"), use_na_sentinel=True)
+    pos = pd.Index(pd.array(segment, dtype="string")).get_indexer(
+        pd.Index(uniques).astype("string")
+    )
+    lookup = np.append(np.where(pos >= 0, seg_group[np.maximum(pos, 0)], -1), -1)
+    return lookup[codes]  # NA labels (-1) hit the sentinel at the end
 
 
 def _bonferroni(p: np.ndarray, testable: np.ndarray, motion_code: np.ndarray) -> np.ndarray:
@@ -269,8 +273,25 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
     overlays that serve it (dicts with product, dimension, group, share_in, share_else).
     """
     per_segment: list[list[dict]] = [[] for _ in range(len(seg))]
-    if products is None or products.empty:
+    prod = _product_deals(seg, products)
+    if prod is None:
         return _empty(OVERLAY_COLUMNS), _empty(PRODUCT_MIX_COLUMNS), per_segment
+    dims = [d for d in _DIMENSIONS if prod[d].notna().any()]
+    tests, overlay_rows = [], []
+    named = seg["motion"].to_numpy() != "digital"
+    for dim in dims:
+        mix, rows = _dimension_overlays(dim, prod, seg, named, pb, len(dims), per_segment)
+        overlay_rows += rows
+        tests.append(mix)
+    overlays = pd.DataFrame(overlay_rows, columns=list(OVERLAY_COLUMNS))
+    product_mix = pd.DataFrame(tests).reindex(columns=list(PRODUCT_MIX_COLUMNS))
+    return overlays, product_mix, per_segment
+
+
+def _product_deals(seg: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Won deals and revenue per segment and product, with the segment's customer type and vertical."""
+    if products is None or products.empty:
+        return None
     prod = products.assign(
         segment=products["segment"].astype("string"),
         product=products["product"].astype("string"),
@@ -286,105 +307,120 @@ def _product_overlays(seg: pd.DataFrame, products: pd.DataFrame | None, pb: Play
         keys, on="segment", how="inner"
     )
     prod = prod[prod["product"].notna() & (prod["deals"] > 0)]
-    if prod.empty:
-        return _empty(OVERLAY_COLUMNS), _empty(PRODUCT_MIX_COLUMNS), per_segment
+    return None if prod.empty else prod
 
-    alpha = pb.value("significance_level")
-    dims = [d for d in _DIMENSIONS if prod[d].notna().any()]
-    tests, overlay_rows = [], []
-    named = seg["motion"].to_numpy() != "digital"
-    for dim in dims:
-        one, many = _DIMENSIONS[dim]
-        counts = prod.pivot_table(
-            index=dim, columns="product", values="deals", aggfunc="sum", fill_value=0.0
-        )
-        revenue = prod.pivot_table(
-            index=dim, columns="product", values="won_revenue", aggfunc="sum", fill_value=0.0
-        )
-        mix = _mix_test(counts, pb, n_tests=len(dims))
-        mix["dimension"] = one
-        o = mix.pop("_table", None)
-        if not mix["differs"]:
-            mix["reason"] = _mix_sentence(mix, many, differs=False)
-            tests.append(mix)
+
+def _dimension_overlays(
+    dim: str,
+    prod: pd.DataFrame,
+    seg: pd.DataFrame,
+    named: np.ndarray,
+    pb: Playbook,
+    n_tests: int,
+    per_segment: list[list[dict]],
+) -> tuple[dict, list[dict]]:
+    """The product-mix test across one dimension and the overlays it warrants.
+
+    Appends to ``per_segment`` the overlays that serve each segment; returns the test (with its
+    sentence) and the overlay rows.
+    """
+    one, many = _DIMENSIONS[dim]
+    counts = prod.pivot_table(
+        index=dim, columns="product", values="deals", aggfunc="sum", fill_value=0.0
+    )
+    revenue = prod.pivot_table(
+        index=dim, columns="product", values="won_revenue", aggfunc="sum", fill_value=0.0
+    )
+    mix = _mix_test(counts, pb, n_tests=n_tests)
+    mix["dimension"] = one
+    o = mix.pop("_table", None)
+    if not mix["differs"]:
+        mix["reason"] = _mix_sentence(mix, many, differs=False)
+        return mix, []
+    groups, prods = o.index.to_numpy(dtype=object), o.columns.to_numpy(dtype=object)
+    obs = o.to_numpy(dtype=float)
+    n_g, n_p, total = obs.sum(axis=1), obs.sum(axis=0), obs.sum()
+    share_in, above = _cells_above(obs, n_g, n_p, total, pb)
+    notes, overlay_rows = [], []
+    dim_values = seg[dim].astype("string").to_numpy(dtype=object)
+    for j in np.flatnonzero(above.any(axis=0)):
+        rows = np.flatnonzero(above[:, j])
+        deals_in, n_in = obs[rows, j].sum(), n_g[rows].sum()
+        share_g = deals_in / n_in
+        share_e = (n_p[j] - deals_in) / (total - n_in) if total > n_in else float("nan")
+        lift = share_g / share_e if share_e > 0 else float("inf")
+        names = ", ".join(map(str, groups[rows]))
+        in_groups = np.isin(dim_values, groups[rows])
+        teams = list(dict.fromkeys(seg.loc[in_groups & named, "team"]))
+        note = _no_overlay_note(prods[j], names, lift, share_g, deals_in, teams, pb)
+        if note is not None:
+            if note:
+                notes.append(note)
             continue
-        groups, prods = o.index.to_numpy(dtype=object), o.columns.to_numpy(dtype=object)
-        obs = o.to_numpy(dtype=float)
-        n_g, n_p, total = obs.sum(axis=1), obs.sum(axis=0), obs.sum()
-        expected = np.outer(n_g, n_p) / total
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share_in = obs / n_g[:, None]
-            # Haberman's adjusted residual: is this cell's excess itself beyond noise?
-            z = (obs - expected) / np.sqrt(
-                expected * (1 - n_g / total)[:, None] * (1 - n_p / total)[None, :]
+        row = {
+            "product": prods[j],
+            "dimension": one,
+            "groups": "; ".join(map(str, groups[rows])),
+            "teams": "; ".join(teams),
+            "won_deals": round(deals_in),
+            "won_revenue": float(
+                revenue.reindex(index=groups[rows], columns=[prods[j]]).to_numpy().sum()
+            ),
+            "share_in_groups": share_g,
+            "share_elsewhere": share_e,
+            "lift": lift,
+            "cramers_v": mix["cramers_v_corrected"],
+        }
+        row["reason"] = (
+            f"{prods[j]}: {_pct(share_g)} of won deals in {names} vs {_pct(share_e)} elsewhere "
+            f"({row['won_deals']:,} won deals); product mix differs across {many} "
+            f"(Cramér's V {mix['cramers_v_corrected']:.2f}, {_pval(mix['p_value'])}), so overlay "
+            f"specialists support {', '.join(teams)}."
+        )
+        overlay_rows.append(row)
+        for i in np.flatnonzero(in_groups & named):
+            gi = int(np.flatnonzero(groups == dim_values[i])[0])
+            per_segment[i].append(
+                {
+                    "product": prods[j],
+                    "dimension": one,
+                    "many": many,
+                    "group": dim_values[i],
+                    "share_in": share_in[gi, j],
+                    "share_else": share_e,
+                    "v": mix["cramers_v_corrected"],
+                }
             )
-        # Where a product sells above expectation, cell by cell, Bonferroni over the cells.
-        above = np.minimum(stats.norm.sf(np.nan_to_num(z, nan=0.0)) * obs.size, 1.0) <= alpha
-        notes = []
-        dim_values = seg[dim].astype("string").to_numpy(dtype=object)
-        for j in np.flatnonzero(above.any(axis=0)):
-            rows = np.flatnonzero(above[:, j])
-            deals_in, n_in = obs[rows, j].sum(), n_g[rows].sum()
-            share_g = deals_in / n_in
-            share_e = (n_p[j] - deals_in) / (total - n_in) if total > n_in else float("nan")
-            lift = share_g / share_e if share_e > 0 else float("inf")
-            names = ", ".join(map(str, groups[rows]))
-            in_groups = np.isin(dim_values, groups[rows])
-            teams = list(dict.fromkeys(seg.loc[in_groups & named, "team"]))
-            if not lift >= pb.value("product_overlay_lift_min"):
-                continue  # sells a little more there, not enough to need a specialist
-            if share_g >= pb.value("product_overlay_share_max"):
-                notes.append(
-                    f"{prods[j]} is {_pct(share_g)} of won deals in {names}: their core offer, no overlay"
-                )
-                continue
-            if deals_in < pb.value("product_overlay_min_deals"):
-                notes.append(
-                    f"{prods[j]} concentrates in {names} but has only {deals_in:,.0f} won deals there"
-                )
-                continue
-            if not teams:
-                notes.append(f"{prods[j]} concentrates in {names}, served digitally, so no overlay")
-                continue
-            row = {
-                "product": prods[j],
-                "dimension": one,
-                "groups": "; ".join(map(str, groups[rows])),
-                "teams": "; ".join(teams),
-                "won_deals": round(deals_in),
-                "won_revenue": float(
-                    revenue.reindex(index=groups[rows], columns=[prods[j]]).to_numpy().sum()
-                ),
-                "share_in_groups": share_g,
-                "share_elsewhere": share_e,
-                "lift": lift,
-                "cramers_v": mix["cramers_v_corrected"],
-            }
-            row["reason"] = (
-                f"{prods[j]}: {_pct(share_g)} of won deals in {names} vs {_pct(share_e)} elsewhere "
-                f"({row['won_deals']:,} won deals); product mix differs across {many} "
-                f"(Cramér's V {mix['cramers_v_corrected']:.2f}, {_pval(mix['p_value'])}), so overlay "
-                f"specialists support {', '.join(teams)}."
-            )
-            overlay_rows.append(row)
-            for i in np.flatnonzero(in_groups & named):
-                gi = int(np.flatnonzero(groups == dim_values[i])[0])
-                per_segment[i].append(
-                    {
-                        "product": prods[j],
-                        "dimension": one,
-                        "many": many,
-                        "group": dim_values[i],
-                        "share_in": share_in[gi, j],
-                        "share_else": share_e,
-                        "v": mix["cramers_v_corrected"],
-                    }
-                )
-        mix["reason"] = _mix_sentence(mix, many, differs=True, notes=notes)
-        tests.append(mix)
-    overlays = pd.DataFrame(overlay_rows, columns=list(OVERLAY_COLUMNS))
-    product_mix = pd.DataFrame(tests).reindex(columns=list(PRODUCT_MIX_COLUMNS))
-    return overlays, product_mix, per_segment
+    mix["reason"] = _mix_sentence(mix, many, differs=True, notes=notes)
+    return mix, overlay_rows
+
+
+def _cells_above(obs, n_g, n_p, total, pb: Playbook) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's share of its group's won deals, and the cells that sell above expectation."""
+    alpha = pb.value("significance_level")
+    expected = np.outer(n_g, n_p) / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_in = obs / n_g[:, None]
+        # Haberman's adjusted residual: is this cell's excess itself beyond noise?
+        z = (obs - expected) / np.sqrt(
+            expected * (1 - n_g / total)[:, None] * (1 - n_p / total)[None, :]
+        )
+    # Where a product sells above expectation, cell by cell, Bonferroni over the cells.
+    above = np.minimum(stats.norm.sf(np.nan_to_num(z, nan=0.0)) * obs.size, 1.0) <= alpha
+    return share_in, above
+
+
+def _no_overlay_note(product, names, lift, share_g, deals_in, teams, pb: Playbook) -> str | None:
+    """Why a product that sells above expectation gets no overlay: None when it gets one, '' unsaid."""
+    if not lift >= pb.value("product_overlay_lift_min"):
+        return ""  # sells a little more there, not enough to need a specialist
+    if share_g >= pb.value("product_overlay_share_max"):
+        return f"{product} is {_pct(share_g)} of won deals in {names}: their core offer, no overlay"
+    if deals_in < pb.value("product_overlay_min_deals"):
+        return f"{product} concentrates in {names} but has only {deals_in:,.0f} won deals there"
+    if not teams:
+        return f"{product} concentrates in {names}, served digitally, so no overlay"
+    return None
 
 
 def _mix_test(counts: pd.DataFrame, pb: Playbook, *, n_tests: int) -> dict:
