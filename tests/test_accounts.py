@@ -207,7 +207,7 @@ def test_dynamics_eu_money_and_dates():
 def test_wholesale_dirty_keeps_every_row_and_cleans_spend():
     df, _ = read_table(FIX / "real" / "wholesale_dirty_outliers_blanks.csv")
     prepared = _prepare(df)
-    assert len(prepared.accounts) == 500
+    assert len(prepared.accounts) == len(df)
     extra = prepared.extra_features
     assert list(extra.columns) == [
         "Fresh",
@@ -218,7 +218,10 @@ def test_wholesale_dirty_keeps_every_row_and_cleans_spend():
         "Delicassen",
     ]
     assert (extra.min() >= 0).all() and not extra.isin([999999.0]).any().any()
-    assert sum(c["count"] for c in prepared.changes if "placeholder" in c["what"]) == 6
+    # the file's 999999 cells, however many columns they sit in, each counted once
+    sentinels = int((df == "999999").sum().sum())
+    assert sentinels > 0
+    assert sum(c["count"] for c in prepared.changes if "placeholder" in c["what"]) == sentinels
     assert prepared.accounts["account_name"].tolist()[:2] == ["ROW-000001", "ROW-000002"]
 
 
@@ -381,6 +384,7 @@ def test_the_plain_revenue_column_of_millions_reads_1100_04_as_1_1_billion():
 
 def test_deal_size_column_read_with_its_unit():
     df = _read(exports.hubspot_csv())
+    dollars = df["Avg Deal Value"].astype(float)
     df = df.rename(columns={"Avg Deal Value": "Avg Deal Value ($K)"})
     df["Avg Deal Value ($K)"] = (
         (df["Avg Deal Value ($K)"].astype(float) / 1000).round(3).astype("str")
@@ -388,7 +392,8 @@ def test_deal_size_column_read_with_its_unit():
     prepared = _prepare(df)
     unit = prepared.units["deal_size"]
     assert (unit["multiplier"], unit["currency"], unit["source"]) == (1000, "USD", "header")
-    assert prepared.accounts["deal_size"].min() >= 400
+    # thousands written to 3 decimals: back in dollars to within half a dollar
+    assert np.allclose(prepared.accounts["deal_size"], dollars, rtol=0, atol=0.5 + 1e-6)
 
 
 @pytest.mark.parametrize(

@@ -39,15 +39,21 @@ def test_display_name_is_the_most_used_spelling():
 @pytest.mark.parametrize(
     ("won", "n", "low", "high"),
     [
+        # z = 1.96: centre (0.5 + 0.48) / 1.96 = 0.5, half 1.96 x 0.35 / 1.96 = 0.35
         (2, 4, 0.1500, 0.8500),
+        # no win: upper bound z² / (n + z²) = 3.8415 / 13.8415
         (0, 10, 0.0, 0.2775),
-        (10, 10, 0.7225, 1.0),
+        (10, 10, 0.7225, 1.0),  # the mirror of 0 of 10
         (45, 100, 0.3561, 0.5476),
     ],
 )
 def test_wilson_interval(won, n, low, high):
+    from scipy.stats import binomtest
+
     lo, hi = wilson_interval(np.array([won]), np.array([n]))
     assert (lo[0], hi[0]) == (pytest.approx(low, abs=1e-4), pytest.approx(high, abs=1e-4))
+    reference = binomtest(won, n).proportion_ci(method="wilson")
+    assert (lo[0], hi[0]) == (pytest.approx(reference.low), pytest.approx(reference.high))
 
 
 def _deals(spec):

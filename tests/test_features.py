@@ -125,7 +125,7 @@ def test_extra_named_like_a_canonical_field_does_not_overwrite_it():
     np.testing.assert_allclose(X["employees"], np.log1p([1, 2, 3]))
 
 
-def test_negative_and_infinite_values():
+def test_negative_values_keep_their_sign_and_infinity_is_imputed():
     accounts = _accounts(deal_size=[-100.0, np.inf, 100.0, 50.0])
     X = build_features(accounts)
     assert X["deal_size"].iloc[0] == pytest.approx(-np.log1p(100))

@@ -12,6 +12,7 @@ from segmentation.roster import placeholder_roster, read_roster
 from segmentation.territories import account_value, assign_territories
 
 TEAM = "Field · Farmers"
+CV_MAX = load_playbook().value("balanced_cv_max")
 
 
 def realistic_accounts(n=2_000, reps=5, *, owners="none", seed=1, team=TEAM, regions=None):
@@ -52,23 +53,27 @@ def cv(result):
     return result.teams.set_index("team").loc[TEAM, "value_cv"]
 
 
+# Balanced owners are checked below (balance and continuity): not twice.
 @pytest.mark.parametrize("reps", [3, 5, 8, 12])
-@pytest.mark.parametrize("owners", ["none", "balanced", "skewed"])
+@pytest.mark.parametrize("owners", ["none", "skewed"])
 def test_value_is_balanced_across_reps(reps, owners):
     accounts, roster = realistic_accounts(reps=reps, owners=owners)
     result = assign_territories(accounts, roster)
-    assert cv(result) <= 0.10
+    assert cv(result) <= CV_MAX
     assert result.rep.notna().all()
     assert result.reps["accounts"].sum() == len(accounts)
 
 
-@pytest.mark.parametrize("reps", [3, 5, 8])
-def test_balanced_owners_keep_their_accounts(reps):
+@pytest.mark.parametrize("reps", [3, 5, 8, 12])
+def test_balanced_owners_keep_their_accounts_and_the_balance(reps):
     accounts, roster = realistic_accounts(reps=reps, owners="balanced")
     result = assign_territories(accounts, roster)
     team = result.teams.set_index("team").loc[TEAM]
+    # 3% of the accounts drifted from a balanced split: most owners keep their book.
     assert team["continuity"] >= 0.90
-    assert team["value_cv"] <= 0.10
+    assert team["value_cv"] <= CV_MAX
+    assert result.rep.notna().all()
+    assert result.reps["accounts"].sum() == len(accounts)
 
 
 def test_moves_are_reported_per_account_and_per_rep_consistently():
@@ -165,7 +170,7 @@ def test_regions_stay_together_when_reps_have_regions():
     rep_region = dict(zip(roster["rep"], roster["region"]))
     same = (result.rep.map(rep_region) == accounts["region"]).mean()
     assert same >= 0.9
-    assert cv(result) <= 0.10
+    assert cv(result) <= CV_MAX
 
 
 def test_reps_matched_by_motion_and_role_share_matching_teams():
@@ -192,7 +197,10 @@ def test_idle_rep_on_unknown_team_is_warned():
     ("row", "expected"),
     [
         ({"deal_size": 50_000.0, "annual_revenue": 1e9}, 50_000.0),
-        ({"deal_size": np.nan, "annual_revenue": 30e6}, 30e6 * 0.001),
+        (
+            {"deal_size": np.nan, "annual_revenue": 30e6},
+            30e6 * load_playbook().value("proxy_deal_share_of_revenue"),
+        ),
         ({"deal_size": 0.0, "annual_revenue": np.nan}, 1.0),
         ({"deal_size": np.nan, "annual_revenue": np.nan}, 1.0),
     ],
@@ -292,7 +300,7 @@ def test_placeholder_roster_feeds_assign_territories():
         {"team": [TEAM], "motion": ["field"], "role": ["farmer"], "headcount": [4]}
     )
     result = assign_territories(accounts, placeholder_roster(teams))
-    assert result.rep.notna().all() and cv(result) <= 0.10
+    assert result.rep.notna().all() and cv(result) <= CV_MAX
 
 
 def lopsided_owners(seed=0):
@@ -326,7 +334,7 @@ def test_levelling_brings_every_rep_inside_the_band(seed):
     mean, tol = loads.mean(), load_playbook().value("balance_tolerance")
     assert loads.min() >= mean * (1 - tol) - 1e-6
     assert loads.max() <= mean * (1 + tol) + 1e-6
-    assert cv(result) <= 0.10
+    assert cv(result) <= CV_MAX
     # The big owners keep their top accounts (Engagio), and small books keep what they had.
     for rep in ("Rep 0", "Rep 1"):
         top = accounts[accounts["owner"] == rep].nlargest(3, "value").index
