@@ -14,7 +14,8 @@ import zipfile
 import pandas as pd
 
 from segmentation.errors import InputError
-from segmentation.ingest import FOOTER_RE, MAX_BYTES, Limits, ReadInfo, finish_table
+from segmentation.ingest import MAX_BYTES, Limits, ReadInfo, finish_table
+from segmentation.report_lines import FOOTER_RE
 
 MAX_UNZIPPED_BYTES: int = 1024 * 1024 * 1024
 """Limit on an .xlsx workbook's total uncompressed size (refuses zip bombs)."""
