@@ -8,11 +8,11 @@ import zipfile
 import streamlit as st
 
 from segmentation import charts
+from segmentation.battlefield import analyse_battlefield
 from segmentation.errors import InputError
 from segmentation.export import to_csv_bytes
 from segmentation.markdown import escape as md
 from segmentation.market import load_market
-from segmentation.pipeline import analyse_battlefield
 from segmentation.ui import state
 from segmentation.ui.tables import show
 

@@ -438,7 +438,7 @@ def _inspect(args: argparse.Namespace) -> int:
         "data_quality": loaded.quality,
     }
     if args.json:
-        from segmentation.pipeline import report_json
+        from segmentation.run_result import report_json
 
         sys.stdout.write(report_json(report).decode("utf-8"))
         return 0

@@ -36,7 +36,6 @@ from segmentation.markdown import escape as md
 from segmentation.opportunities import map_opportunity_columns
 from segmentation.pipeline import (
     LoadedAccounts,
-    Run,
     Segmentation,
     TeamPlan,
     load_accounts,
@@ -46,6 +45,7 @@ from segmentation.pipeline import (
 )
 from segmentation.playbook import Playbook, load_playbook
 from segmentation.roster import read_roster
+from segmentation.run_result import Run
 from segmentation.territories import TerritoryResult
 from segmentation.ui import controls
 from segmentation.verticals import VerticalResult, assign_verticals
