@@ -2,8 +2,14 @@
 
 import streamlit as st
 
-from segmentation import charts
 from segmentation.ui import state, views
+from segmentation.ui.charts.segments import (
+    MAP_POINTS,
+    customer_type_map,
+    k_choice_chart,
+    k_selection_chart,
+)
+from segmentation.ui.charts.style import type_colors
 from segmentation.ui.tables import show
 
 st.title("Segments")
@@ -12,7 +18,7 @@ loaded = state.loaded()
 segments = state.segmentation()
 types, verticals = segments.types, segments.verticals
 quality = types.quality
-colors = charts.type_colors(types.table["customer_type"])
+colors = type_colors(types.table["customer_type"])
 
 cols = st.columns(4)
 cols[0].metric("Accounts", f"{len(loaded.accounts):,}")
@@ -43,13 +49,13 @@ views.treemap_section(segments.profiles, colors)
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader("Map of accounts")
-    sampled = len(loaded.accounts) > charts.MAP_POINTS
+    sampled = len(loaded.accounts) > MAP_POINTS
     st.caption(
         "Each dot is an account; similar accounts sit close together. Axes have no units"
-        + (f"; {charts.MAP_POINTS:,} accounts sampled." if sampled else ".")
+        + (f"; {MAP_POINTS:,} accounts sampled." if sampled else ".")
     )
     st.plotly_chart(
-        charts.customer_type_map(types.embedding, colors, seed=st.session_state["seed"]),
+        customer_type_map(types.embedding, colors, seed=st.session_state["seed"]),
         key="type_map",
     )
 with right:
@@ -65,16 +71,14 @@ with right:
         # A file too small to cluster is typed by firmographic tiers: there is no curve.
         st.caption("No curve: too few accounts to cluster, so the types are firmographic tiers.")
     else:
-        st.plotly_chart(charts.k_choice_chart(types.selection, quality), key="k_chart")
+        st.plotly_chart(k_choice_chart(types.selection, quality), key="k_chart")
         with st.expander("Separation and stability by number of types"):
             st.caption(
                 "**Separation** (silhouette): how distinct the types are; above 0.25 is real "
                 "structure, and the grey line is the same measure on random data. **Stability**: how "
                 "often refits on resampled accounts agree; above 0.8 is stable."
             )
-            st.plotly_chart(
-                charts.k_selection_chart(types.selection, quality), key="k_detail_chart"
-            )
+            st.plotly_chart(k_selection_chart(types.selection, quality), key="k_detail_chart")
 
 with st.expander("Every segment (vertical × customer type)"):
     show(

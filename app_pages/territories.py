@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from segmentation import charts, geo
+from segmentation import geo
 from segmentation.markdown import escape as md
 from segmentation.report_html import currency_symbol
 from segmentation.ui import state, views
+from segmentation.ui.charts.style import type_colors
+from segmentation.ui.charts.territory import team_colors, territory_map
 from segmentation.ui.tables import group_warnings, show
 
 st.title("Territories")
@@ -31,7 +33,7 @@ state.prepare("plan")
 segments = state.segmentation()
 team_plan = state.team_plan()
 territories, preview = state.territories()
-colors = charts.type_colors(segments.types.table["customer_type"])
+colors = type_colors(segments.types.table["customer_type"])
 if preview:
     st.info(
         "No roster yet: this is a preview with placeholder reps, as many per team as the "
@@ -79,7 +81,7 @@ places = geo.territory_summary(team_plan.book, territories.rep)
 if places.countries.empty:
     st.info("No map: the file has no country or state column we could read.")
 else:
-    team_colors = charts.team_colors(team_plan.plan.teams["team"])
+    team_colors = team_colors(team_plan.plan.teams["team"])
     currency = currency_symbol(state.loaded())
     st.caption(
         "Each place takes the colour of the team holding most of its value. **Load** is the "
@@ -98,7 +100,7 @@ else:
     ):
         with tab:
             st.plotly_chart(
-                charts.territory_map(frame, team_colors, scope=scope, currency=currency),
+                territory_map(frame, team_colors, scope=scope, currency=currency),
                 key=f"territory_map_{scope}",
                 config={"topojsonURL": geo.TOPOJSON_ROUTE, "displaylogo": False},
             )

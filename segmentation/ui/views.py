@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from segmentation import charts, guidance
+from segmentation import guidance
 from segmentation.clustering import feature_label, format_money
 from segmentation.fields import FIELDS
 from segmentation.ingest import DELIMITER_NAMES
@@ -19,6 +19,8 @@ from segmentation.markdown import escape as md
 from segmentation.pipeline import LoadedAccounts, Segmentation
 from segmentation.playbook import CONFIDENCE_TAGS, Playbook
 from segmentation.ui import controls, state
+from segmentation.ui.charts.segments import segment_treemap
+from segmentation.ui.charts.territory import rep_balance_chart, rep_book
 from segmentation.ui.tables import show
 
 FIELD_LABELS = {f.name: f.label.split(" (")[0] for f in FIELDS}
@@ -690,14 +692,14 @@ def treemap_section(profiles: pd.DataFrame, colors: dict[str, str]) -> None:
         )
         or "accounts"
     )
-    st.plotly_chart(charts.segment_treemap(profiles, colors, size=size), key="treemap")
+    st.plotly_chart(segment_treemap(profiles, colors, size=size), key="treemap")
 
 
 @st.fragment
 def rep_balance_section(book: pd.DataFrame, rep: pd.Series, teams: list[str], colors) -> None:
     """Pick a team; its reps' book value and account count, by customer type (redraws alone)."""
     team = st.selectbox("Team", teams, key="balance_team")
-    books = charts.rep_book(book, rep)
+    books = rep_book(book, rep)
     books = books[books["team"] == team]
     legend_note({k: v for k, v in colors.items() if k in set(books["customer_type"])})
-    st.plotly_chart(charts.rep_balance_chart(books, colors), key="rep_balance")
+    st.plotly_chart(rep_balance_chart(books, colors), key="rep_balance")
