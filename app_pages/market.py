@@ -12,7 +12,7 @@ from segmentation.errors import InputError
 from segmentation.export import to_csv_bytes
 from segmentation.markdown import escape as md
 from segmentation.market import load_market
-from segmentation.ui import state
+from segmentation.ui import stages
 from segmentation.ui.charts.market import competitor_heatmap, market_bubbles
 from segmentation.ui.tables import show
 
@@ -22,11 +22,11 @@ st.caption(
     "from a data provider or a public register) to see penetration and the untouched companies "
     "per segment. Opportunities that name competitors add win rates against each of them."
 )
-state.prepare("plan")
-loaded = state.loaded()
-segmentation = state.segmentation()
-team_plan = state.team_plan()
-playbook = state.playbook()
+stages.prepare("plan")
+loaded = stages.loaded()
+segmentation = stages.segmentation()
+team_plan = stages.team_plan()
+playbook = stages.playbook()
 
 upload = st.file_uploader(
     "Market list: company name, website, industry, employees, revenue, country (CSV or Excel)",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from segmentation.ui import state, views
+from segmentation.ui import segment_views, stages
 from segmentation.ui.charts.segments import (
     MAP_POINTS,
     customer_type_map,
@@ -13,9 +13,9 @@ from segmentation.ui.charts.style import type_colors
 from segmentation.ui.tables import show
 
 st.title("Segments")
-state.prepare("segment")
-loaded = state.loaded()
-segments = state.segmentation()
+stages.prepare("segment")
+loaded = stages.loaded()
+segments = stages.segmentation()
 types, verticals = segments.types, segments.verticals
 quality = types.quality
 colors = type_colors(types.table["customer_type"])
@@ -34,17 +34,17 @@ verdict_box.get(quality["verdict"], st.info)(quality["message"])
 with st.expander(
     "Change the segments: number of customer types, what they're built from, verticals"
 ):
-    views.segment_controls(segments)
-views.vertical_notes(verticals.warnings)
+    segment_views.segment_controls(segments)
+segment_views.vertical_notes(verticals.warnings)
 
 st.subheader("Customer types")
 st.caption(
-    f"Built from {views.feature_names(segments)}. Each type keeps its colour on every chart."
+    f"Built from {segment_views.feature_names(segments)}. Each type keeps its colour on every chart."
 )
-views.type_cards(segments, colors)
+segment_views.type_cards(segments, colors)
 
 st.subheader("Where the accounts are")
-views.treemap_section(segments.profiles, colors)
+segment_views.treemap_section(segments.profiles, colors)
 
 left, right = st.columns([2, 3], gap="large")
 with left:

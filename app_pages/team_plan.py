@@ -3,7 +3,7 @@
 import streamlit as st
 
 from segmentation.clustering import format_money
-from segmentation.ui import state, views
+from segmentation.ui import plan_views, segment_views, stages
 from segmentation.ui.charts.style import type_colors
 from segmentation.ui.charts.team import (
     coverage_sunburst,
@@ -20,10 +20,10 @@ st.caption(
     "generalist) and vertical pods, each with the reason and the rule's source. The playbook "
     "in the sidebar holds every threshold."
 )
-views.playbook_sidebar(state.playbook())
-state.prepare("plan")
-segments = state.segmentation()
-team_plan = state.team_plan()
+plan_views.playbook_sidebar(stages.playbook())
+stages.prepare("plan")
+segments = stages.segmentation()
+team_plan = stages.team_plan()
 plan = team_plan.plan
 teams = plan.teams
 colors = type_colors(segments.types.table["customer_type"])
@@ -53,9 +53,9 @@ show(
     key="teams_table",
 )  # fmt: skip
 with st.expander("Why these teams, and why this many reps", expanded=True):
-    views.team_reasons(teams)
+    plan_views.team_reasons(teams)
 
-views.legend_note(colors)
+segment_views.legend_note(colors)
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown("**Coverage: motion → role → team** (accounts)")
@@ -104,7 +104,7 @@ with st.expander("The figures"):
 
 st.subheader("Recommendation per segment")
 st.caption("Pick a segment to see why it is covered this way and the rules behind it.")
-views.segment_recommendations(plan.segments, state.playbook())
+plan_views.segment_recommendations(plan.segments, stages.playbook())
 
 with st.expander("The whole playbook, with sources"):
-    show(state.playbook().to_frame(), key="playbook_table")
+    show(stages.playbook().to_frame(), key="playbook_table")

@@ -318,7 +318,7 @@ def test_downloads_build_nothing_until_asked():
 
 
 def test_demote_headings_for_a_preview():
-    from segmentation.ui.views import demote_headings
+    from segmentation.ui.plan_views import demote_headings
 
     text = "# Title\n\n## Part\ntext\n```\n# not a heading\n```"
     assert demote_headings(text) == "### Title\n\n#### Part\ntext\n```\n# not a heading\n```"
