@@ -6,7 +6,7 @@ This script only configures the page and routes; each page lives in ``app_pages/
 import streamlit as st
 
 from segmentation.ui.plans import close_if_data_changed, follow_url
-from segmentation.ui.state import defaults
+from segmentation.ui.session import defaults
 
 st.set_page_config(page_title="Sales segmentation planner", page_icon="📊", layout="wide")
 defaults()

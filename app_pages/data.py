@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from segmentation.ui import state, views
+from segmentation.ui import data_views, session, stages
 from segmentation.ui.tables import show
 
 st.title("Data")
@@ -18,10 +18,10 @@ FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xls"]
 accounts_col, deals_col, roster_col = st.columns(3)
 with accounts_col:
     st.file_uploader("Accounts export", type=FILE_TYPES, key="accounts_upload")
-    state.take_upload(
+    session.take_upload(
         "accounts_upload",
-        None if state.using_sample() else state.accounts_file(),
-        state.use_accounts_file,
+        None if session.using_sample() else session.accounts_file(),
+        session.use_accounts_file,
     )
 with deals_col:
     st.file_uploader(
@@ -30,8 +30,8 @@ with deals_col:
         key="opportunities_upload",
         help="Deals with amounts, stages and dates: the average won deal becomes the deal size.",
     )
-    state.take_upload(
-        "opportunities_upload", state.opportunities_file(), state.use_opportunities_file
+    session.take_upload(
+        "opportunities_upload", session.opportunities_file(), session.use_opportunities_file
     )
 with roster_col:
     st.file_uploader(
@@ -41,16 +41,16 @@ with roster_col:
         help="A CSV with a `rep` column and either `team`, or `motion` and `role`; optional "
         "`capacity` (max accounts) and `region`. Used on the Territories page.",
     )
-    state.take_upload("roster_upload_data", state.roster_file(), state.use_roster)
+    session.take_upload("roster_upload_data", session.roster_file(), session.use_roster)
 
-views.sources_in_use(accounts_col, deals_col, roster_col)
-views.opportunity_mapping(deals_col)
+data_views.sources_in_use(accounts_col, deals_col, roster_col)
+data_views.opportunity_mapping(deals_col)
 
-state.prepare("load")
-loaded = state.loaded()
+stages.prepare("load")
+loaded = stages.loaded()
 
 st.subheader("What we read")
-views.read_summary(loaded)
+data_views.read_summary(loaded)
 
 st.subheader("Column mapping")
 st.caption(
@@ -58,19 +58,19 @@ st.caption(
     "Pick another column, or (none), and apply: the segments and the plan follow. * marks a "
     "required field."
 )
-views.mapping_checks(loaded)
-views.mapping_editor(loaded)
+data_views.mapping_checks(loaded)
+data_views.mapping_editor(loaded)
 
 st.subheader("Units and status")
 st.caption(
     "How the money columns were scaled (a header such as “Revenues ($M)”, or revenue per "
     "employee only real in thousands or millions) and how the status values were read."
 )
-views.units_section(loaded)
-views.status_editor(loaded)
+data_views.units_section(loaded)
+data_views.status_editor(loaded)
 
 st.subheader("Data quality")
-views.quality_report(loaded)
+data_views.quality_report(loaded)
 
 with st.expander("Preview of the cleaned accounts (first 200)"):
     show(loaded.accounts.head(200), key="accounts_preview")

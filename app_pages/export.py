@@ -3,7 +3,7 @@
 import streamlit as st
 
 from segmentation.report_html import currency_symbol
-from segmentation.ui import state, views
+from segmentation.ui import plan_views, session, stages
 from segmentation.ui.exports import downloads
 from segmentation.ui.tables import show
 
@@ -13,8 +13,8 @@ st.caption(
     "and the reason. The same files as `python -m segmentation run`. Text a spreadsheet would "
     "run as a formula is neutralised."
 )
-state.prepare("plan")
-run = state.current_run()
+stages.prepare("plan")
+run = stages.current_run()
 assignments = run.team_plan.assignments
 
 cols = st.columns(3)
@@ -22,7 +22,7 @@ cols[0].metric("Accounts in the plan", f"{len(assignments):,}")
 cols[1].metric("Teams", f"{assignments['team'].nunique():,}")
 with_rep = int(assignments["rep"].notna().sum())
 cols[2].metric(
-    "Accounts with a rep", f"{with_rep:,}" if state.roster_file() is not None else "No roster",
+    "Accounts with a rep", f"{with_rep:,}" if session.roster_file() is not None else "No roster",
     help="Upload a rep roster (Data or Territories page) to name a rep for every account.",
 )  # fmt: skip
 
@@ -54,7 +54,7 @@ with st.expander("More files: segments, teams, the full report"):
 
 st.subheader("Plan summary")
 with st.container(border=True):
-    st.markdown(views.demote_headings(run.summary()))
+    st.markdown(plan_views.demote_headings(run.summary()))
 
 st.subheader("Assignments (first 100 rows)")
 show(assignments.head(100), key="assignments_preview", currency=currency_symbol(run))

@@ -7,13 +7,13 @@ import zipfile
 
 import streamlit as st
 
-from segmentation import charts
+from segmentation.battlefield import analyse_battlefield
 from segmentation.errors import InputError
 from segmentation.export import to_csv_bytes
 from segmentation.markdown import escape as md
 from segmentation.market_list import load_market
-from segmentation.pipeline import analyse_battlefield
-from segmentation.ui import state
+from segmentation.ui import stages
+from segmentation.ui.charts.market import competitor_heatmap, market_bubbles
 from segmentation.ui.tables import show
 
 st.title("Market")
@@ -22,11 +22,11 @@ st.caption(
     "from a data provider or a public register) to see penetration and the untouched companies "
     "per segment. Opportunities that name competitors add win rates against each of them."
 )
-state.prepare("plan")
-loaded = state.loaded()
-segmentation = state.segmentation()
-team_plan = state.team_plan()
-playbook = state.playbook()
+stages.prepare("plan")
+loaded = stages.loaded()
+segmentation = stages.segmentation()
+team_plan = stages.team_plan()
+playbook = stages.playbook()
 
 upload = st.file_uploader(
     "Market list: company name, website, industry, employees, revenue, country (CSV or Excel)",
@@ -104,7 +104,7 @@ if market is not None:
         "One bubble per segment: right is a big market, up is a market already won, the bubble "
         "is its untouched companies; the colour is the play. Big bubbles low down are the whitespace."
     )
-    st.plotly_chart(charts.market_bubbles(attack), key="market_bubbles")
+    st.plotly_chart(market_bubbles(attack), key="market_bubbles")
 
     st.subheader("The play per segment")
     show(
@@ -120,7 +120,7 @@ if competition is not None and len(competition.table):
         "Win rate on the closed deals naming the competitor (deals in brackets). A difference "
         "is called out only when it is beyond noise — the test the planner uses for vertical pods."
     )
-    st.plotly_chart(charts.competitor_heatmap(competition.table), key="competitor_heatmap")
+    st.plotly_chart(competitor_heatmap(competition.table), key="competitor_heatmap")
     with st.expander("Every competitor, with confidence intervals and calls"):
         show(competition.table, key="competitor_table")
     if len(competition.loss_reasons):

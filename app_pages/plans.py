@@ -5,7 +5,7 @@ import streamlit as st
 
 from segmentation.errors import InputError
 from segmentation.markdown import escape as md
-from segmentation.ui import plans, state
+from segmentation.ui import plans, stages
 from segmentation.ui.tables import show
 
 st.title("Plans")
@@ -31,7 +31,7 @@ with st.form("save_plan", border=True):
     replace = st.checkbox("Replace a saved plan of the same name", key="plan_replace")
     submitted = st.form_submit_button("Save", type="primary", icon=":material/save:")
 if submitted:
-    state.prepare("plan")
+    stages.prepare("plan")
     try:
         saved = plans.save_current(name, replace=replace)
     except InputError as failure:

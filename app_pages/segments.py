@@ -2,17 +2,23 @@
 
 import streamlit as st
 
-from segmentation import charts
-from segmentation.ui import state, views
+from segmentation.ui import segment_views, stages
+from segmentation.ui.charts.segments import (
+    MAP_POINTS,
+    customer_type_map,
+    k_choice_chart,
+    k_selection_chart,
+)
+from segmentation.ui.charts.style import type_colors
 from segmentation.ui.tables import show
 
 st.title("Segments")
-state.prepare("segment")
-loaded = state.loaded()
-segments = state.segmentation()
+stages.prepare("segment")
+loaded = stages.loaded()
+segments = stages.segmentation()
 types, verticals = segments.types, segments.verticals
 quality = types.quality
-colors = charts.type_colors(types.table["customer_type"])
+colors = type_colors(types.table["customer_type"])
 
 cols = st.columns(4)
 cols[0].metric("Accounts", f"{len(loaded.accounts):,}")
@@ -28,28 +34,28 @@ verdict_box.get(quality["verdict"], st.info)(quality["message"])
 with st.expander(
     "Change the segments: number of customer types, what they're built from, verticals"
 ):
-    views.segment_controls(segments)
-views.vertical_notes(verticals.warnings)
+    segment_views.segment_controls(segments)
+segment_views.vertical_notes(verticals.warnings)
 
 st.subheader("Customer types")
 st.caption(
-    f"Built from {views.feature_names(segments)}. Each type keeps its colour on every chart."
+    f"Built from {segment_views.feature_names(segments)}. Each type keeps its colour on every chart."
 )
-views.type_cards(segments, colors)
+segment_views.type_cards(segments, colors)
 
 st.subheader("Where the accounts are")
-views.treemap_section(segments.profiles, colors)
+segment_views.treemap_section(segments.profiles, colors)
 
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader("Map of accounts")
-    sampled = len(loaded.accounts) > charts.MAP_POINTS
+    sampled = len(loaded.accounts) > MAP_POINTS
     st.caption(
         "Each dot is an account; similar accounts sit close together. Axes have no units"
-        + (f"; {charts.MAP_POINTS:,} accounts sampled." if sampled else ".")
+        + (f"; {MAP_POINTS:,} accounts sampled." if sampled else ".")
     )
     st.plotly_chart(
-        charts.customer_type_map(types.embedding, colors, seed=st.session_state["seed"]),
+        customer_type_map(types.embedding, colors, seed=st.session_state["seed"]),
         key="type_map",
     )
 with right:
@@ -65,16 +71,14 @@ with right:
         # A file too small to cluster is typed by firmographic tiers: there is no curve.
         st.caption("No curve: too few accounts to cluster, so the types are firmographic tiers.")
     else:
-        st.plotly_chart(charts.k_choice_chart(types.selection, quality), key="k_chart")
+        st.plotly_chart(k_choice_chart(types.selection, quality), key="k_chart")
         with st.expander("Separation and stability by number of types"):
             st.caption(
                 "**Separation** (silhouette): how distinct the types are; above 0.25 is real "
                 "structure, and the grey line is the same measure on random data. **Stability**: how "
                 "often refits on resampled accounts agree; above 0.8 is stable."
             )
-            st.plotly_chart(
-                charts.k_selection_chart(types.selection, quality), key="k_detail_chart"
-            )
+            st.plotly_chart(k_selection_chart(types.selection, quality), key="k_detail_chart")
 
 with st.expander("Every segment (vertical × customer type)"):
     show(

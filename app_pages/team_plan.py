@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from segmentation import charts
 from segmentation.naming import format_money
-from segmentation.ui import state, views
+from segmentation.ui import plan_views, segment_views, stages
+from segmentation.ui.charts.style import type_colors
+from segmentation.ui.charts.team import (
+    coverage_sunburst,
+    hiring_chart,
+    sizing_chart,
+    team_mix_chart,
+    tornado_chart,
+)
 from segmentation.ui.tables import show
 
 st.title("Team plan")
@@ -13,13 +20,13 @@ st.caption(
     "generalist) and vertical pods, each with the reason and the rule's source. The playbook "
     "in the sidebar holds every threshold."
 )
-views.playbook_sidebar(state.playbook())
-state.prepare("plan")
-segments = state.segmentation()
-team_plan = state.team_plan()
+plan_views.playbook_sidebar(stages.playbook())
+stages.prepare("plan")
+segments = stages.segmentation()
+team_plan = stages.team_plan()
 plan = team_plan.plan
 teams = plan.teams
-colors = charts.type_colors(segments.types.table["customer_type"])
+colors = type_colors(segments.types.table["customer_type"])
 
 by_motion = teams.groupby("motion")["accounts"].sum()
 named = teams[teams["motion"] != "digital"]
@@ -46,16 +53,16 @@ show(
     key="teams_table",
 )  # fmt: skip
 with st.expander("Why these teams, and why this many reps", expanded=True):
-    views.team_reasons(teams)
+    plan_views.team_reasons(teams)
 
-views.legend_note(colors)
+segment_views.legend_note(colors)
 left, right = st.columns(2, gap="large")
 with left:
     st.markdown("**Coverage: motion → role → team** (accounts)")
-    st.plotly_chart(charts.coverage_sunburst(plan.segments), key="sunburst")
+    st.plotly_chart(coverage_sunburst(plan.segments), key="sunburst")
 with right:
     st.markdown("**Which customer types each team covers** (accounts)")
-    st.plotly_chart(charts.team_mix_chart(team_plan.book, colors), key="team_mix")
+    st.plotly_chart(team_mix_chart(team_plan.book, colors), key="team_mix")
 
 st.subheader("Headcount: capacity, coverage and what the bookings pay for")
 st.caption(
@@ -67,7 +74,7 @@ st.caption(
     "more, the team's reason says how the coverage changes and who hands accounts over. "
     "Workload (touches × hours) is in the table for reference only."
 )
-st.plotly_chart(charts.sizing_chart(teams), key="sizing")
+st.plotly_chart(sizing_chart(teams), key="sizing")
 changed = teams[teams["coverage_change"].astype(str) != ""]
 if len(changed):
     with st.expander(
@@ -83,7 +90,7 @@ st.caption(
     "target. Without a roster every team starts from zero; upload your reps on the Data page and "
     "the hires are the gap. Per team in hiring.csv."
 )
-st.plotly_chart(charts.hiring_chart(plan.hiring), key="hiring")
+st.plotly_chart(hiring_chart(plan.hiring), key="hiring")
 with st.expander("The hiring plan per team"):
     show(plan.hiring, key="hiring_table")
 
@@ -91,13 +98,13 @@ st.subheader("Sensitivity")
 st.caption(
     "Total reps when deal size, attainment or quota is 20% lower or higher (the design held fixed)."
 )
-st.plotly_chart(charts.tornado_chart(plan.sensitivity), key="tornado")
+st.plotly_chart(tornado_chart(plan.sensitivity), key="tornado")
 with st.expander("The figures"):
     show(plan.sensitivity, key="sensitivity_table")
 
 st.subheader("Recommendation per segment")
 st.caption("Pick a segment to see why it is covered this way and the rules behind it.")
-views.segment_recommendations(plan.segments, state.playbook())
+plan_views.segment_recommendations(plan.segments, stages.playbook())
 
 with st.expander("The whole playbook, with sources"):
-    show(state.playbook().to_frame(), key="playbook_table")
+    show(stages.playbook().to_frame(), key="playbook_table")

@@ -61,7 +61,7 @@ CHROMIUM_ARGS = [
 ]
 MAX_SESSIONS = 100
 FIELD_RULE = "rule_motion_field_min"
-"""Key of the playbook input changed in step 3 (``segmentation.ui.state.rule_input``)."""
+"""Key of the playbook input changed in step 3 (``segmentation.ui.edits.rule_input``)."""
 
 # Record when a script run starts and ends (stApp's data-test-script-state), so a session waits
 # for exactly the run its action caused (as tests/test_browser.py does).

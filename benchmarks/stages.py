@@ -93,6 +93,7 @@ def child(path: str, truth_file: str) -> dict:
     from segmentation.playbook import load_playbook
     from segmentation.profiles import explain_customer_types, segment_profiles
     from segmentation.quality import quality_report
+    from segmentation.run_result import Run
     from segmentation.schema import infer_mapping
     from segmentation.verticals import assign_verticals
 
@@ -147,7 +148,7 @@ def child(path: str, truth_file: str) -> dict:
     done("plan")
     preview = pipeline.preview_territories(team_plan, seed=0)
     done("territories")
-    run = pipeline.Run(loaded, segmentation, team_plan, playbook, {"seed": 0})
+    run = Run(loaded, segmentation, team_plan, playbook, {"seed": 0})
     files = run.files()
     done("export")
 

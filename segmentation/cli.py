@@ -11,9 +11,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segmentation import __version__
 from segmentation.errors import InputError
+
+if TYPE_CHECKING:
+    from segmentation.run_result import Run
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
@@ -33,15 +37,46 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for both commands."""
+    """The argument parser for every command."""
     parser = _Parser(
         prog="python -m segmentation",
         description="Segment a CRM accounts export and recommend how to cover it with a sales team.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_run_command(commands)
+    _add_inspect_command(commands)
+    # Saved plans (issue 15): the commands that read the plan store.
+    _add_plans_command(commands)
+    _add_compare_command(commands)
+    _add_show_command(commands)
+    return parser
 
+
+def _add_run_command(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="segment accounts, plan teams, write the output files")
+    _add_input_files(run)
+    _add_segment_options(run)
+    run.add_argument(
+        "--excel-csv",
+        action="store_true",
+        help="write the CSVs with a UTF-8 byte-order mark so Excel shows accents and other "
+        "non-ASCII names intact (default: plain UTF-8, as CRM importers expect)",
+    )
+    _add_reading_options(run)
+    _add_meaning_options(run)
+    run.add_argument("--out", default="segmentation-output", metavar="DIR", help="output folder")
+    # Saved plans (issue 15): --save and where the plan store is.
+    run.add_argument(
+        "--save", metavar="NAME", help="also save the plan under NAME in the plan store"
+    )
+    _add_store_option(run)
+    run.add_argument(
+        "--replace", action="store_true", help="with --save: replace a saved plan of the same name"
+    )
+
+
+def _add_input_files(run: argparse.ArgumentParser) -> None:
     run.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
     run.add_argument("--opportunities", metavar="FILE", help="opportunities (deals) export")
     run.add_argument("--reps", metavar="FILE", help="rep roster CSV: rep, team or motion+role")
@@ -58,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="map a canonical field to a column of the market file (repeatable)",
     )
     run.add_argument("--playbook", metavar="FILE", help="TOML file overriding playbook values")
+
+
+def _add_segment_options(run: argparse.ArgumentParser) -> None:
+    # How accounts become segments: column mappings, features, the number of types, verticals.
     run.add_argument(
         "--map",
         metavar="FIELD=COLUMN",
@@ -112,16 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         "is_closed, close_date, created, product, deal, competitor, loss_reason) to a column of "
         "the opportunities file (repeatable)",
     )
-    run.add_argument(
-        "--excel-csv",
-        action="store_true",
-        help="write the CSVs with a UTF-8 byte-order mark so Excel shows accents and other "
-        "non-ASCII names intact (default: plain UTF-8, as CRM importers expect)",
-    )
-    _add_reading_options(run)
-    _add_meaning_options(run)
-    run.add_argument("--out", default="segmentation-output", metavar="DIR", help="output folder")
 
+
+def _add_inspect_command(commands: argparse._SubParsersAction) -> None:
     inspect = commands.add_parser("inspect", help="show how a file is read and mapped")
     inspect.add_argument("accounts", help="accounts export: CSV, TSV or Excel")
     inspect.add_argument("--map", metavar="FIELD=COLUMN", action="append", default=[])
@@ -129,19 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reading_options(inspect)
     _add_meaning_options(inspect)
 
-    # Saved plans (issue 15): run --save, and the commands that read the plan store.
-    run.add_argument(
-        "--save", metavar="NAME", help="also save the plan under NAME in the plan store"
-    )
-    _add_store_option(run)
-    run.add_argument(
-        "--replace", action="store_true", help="with --save: replace a saved plan of the same name"
-    )
 
+def _add_plans_command(commands: argparse._SubParsersAction) -> None:
     plans = commands.add_parser("plans", help="list the saved plans")
     _add_store_option(plans)
     plans.add_argument("--json", action="store_true", help="print JSON for machines")
 
+
+def _add_compare_command(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser("compare", help="compare two saved plans (B against A)")
     compare.add_argument("a", metavar="A", help="the saved plan to compare from (the baseline)")
     compare.add_argument("b", metavar="B", help="the saved plan to compare with it")
@@ -151,11 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for compare.csv and compare.json (default segmentation-compare)",
     )  # fmt: skip
 
+
+def _add_show_command(commands: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="write a saved plan's files, as its run wrote them")
     show.add_argument("name", metavar="NAME", help="the saved plan")
     _add_store_option(show)
     show.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    return parser
 
 
 def _whole(low: int, high: int | None = None):
@@ -356,6 +384,28 @@ def _run(args: argparse.Namespace) -> int:
     )
     files = result.files(excel_csv=args.excel_csv)
     outputs = write_outputs(files, out)
+    _print_run_summary(result)
+    for path in outputs.written:
+        print(f"wrote {path}")
+    if store is not None:
+        from segmentation.store import cli as plans_cli
+
+        plans_cli.save_run(store, args, result, files)
+    for path in outputs.removed:
+        print(f"removed {path} (written by an earlier run, not by this one)")
+    for path in outputs.kept:
+        print(
+            f"warning: kept {path}: an earlier run wrote it and it has changed since; "
+            "delete it if it is stale"
+        )
+    return 0
+
+
+def _print_run_summary(result: Run) -> None:
+    # What a run found, in a few lines: counts, the market matching, the top data-quality
+    # findings, the recommended reps' cost, then every warning.
+    from segmentation.naming import format_money
+
     summary = result.report()
     verdict = summary["quality"].get("verdict")
     structure = "firmographic tiers" if verdict == "tiers" else f"{verdict} structure"
@@ -380,8 +430,6 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Data quality ({more}all in report.json under data_quality):")
         for note in shown:
             print(f"  - {note}")
-    from segmentation.naming import format_money
-
     hc = summary.get("headcount") or {}
     if hc.get("total_bookings"):
         print(
@@ -390,20 +438,6 @@ def _run(args: argparse.Namespace) -> int:
         )
     for note in result.warnings:
         print(f"warning: {note}")
-    for path in outputs.written:
-        print(f"wrote {path}")
-    if store is not None:
-        from segmentation.store import cli as plans_cli
-
-        plans_cli.save_run(store, args, result, files)
-    for path in outputs.removed:
-        print(f"removed {path} (written by an earlier run, not by this one)")
-    for path in outputs.kept:
-        print(
-            f"warning: kept {path}: an earlier run wrote it and it has changed since; "
-            "delete it if it is stale"
-        )
-    return 0
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -438,7 +472,7 @@ def _inspect(args: argparse.Namespace) -> int:
         "data_quality": loaded.quality,
     }
     if args.json:
-        from segmentation.pipeline import report_json
+        from segmentation.run_result import report_json
 
         sys.stdout.write(report_json(report).decode("utf-8"))
         return 0

@@ -1,42 +1,38 @@
-"""The pipeline, stage by stage: load → segment → plan, and the files a run hands back.
+"""The pipeline, stage by stage: load → segment → plan, and :func:`run` wiring them together.
 
 Each stage is a function of the previous stage's result and its own parameters, so the app can
 cache them separately: a playbook change re-runs only :func:`plan_teams`, never the clustering.
+The market and competitor view is :mod:`segmentation.battlefield`; the :class:`Run` that
+:func:`run` returns, with its output files and report, is :mod:`segmentation.run_result`.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from segmentation import __version__
 from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.battlefield import analyse_battlefield
 from segmentation.clustering import MIN_ACCOUNTS, CustomerTypeResult, customer_types
-from segmentation.competitors import CompetitionResult, analyse_competitors
-from segmentation.export import ASSIGNMENT_COLUMNS, excel_workbook, teams_zip, to_csv_bytes
-from segmentation.export import excel_csv as add_bom
-from segmentation.features import feature_note, feature_report, resolve_feature_names
+from segmentation.export import ASSIGNMENT_COLUMNS
+from segmentation.features import feature_note, resolve_feature_names
 from segmentation.ingest import ReadInfo, read_table
-from segmentation.market import MarketResult, analyse_market, annotate_segments
-from segmentation.market_list import LoadedMarket, load_market
+from segmentation.market_list import load_market
 from segmentation.naming import feature_label
 from segmentation.opportunities import OpportunityAggregates, aggregate_opportunities
 from segmentation.planner import Plan, assign_accounts, plan_coverage, segment_products
 from segmentation.planner.hiring import hiring_plan
 from segmentation.playbook import Playbook, load_playbook
-from segmentation.plays import attack_plan
 from segmentation.profiles import explain_customer_types, segment_profiles
 from segmentation.quality import quality_report
 from segmentation.roster import placeholder_roster
+from segmentation.run_result import Run
 from segmentation.schema import Mapping, infer_mapping
 from segmentation.status import status_from_deals
-from segmentation.summary import plan_summary
 from segmentation.territories import TerritoryResult, account_value, assign_territories
 from segmentation.tiers import VERDICT as TIERS_VERDICT
 from segmentation.tiers import tier_types
@@ -109,255 +105,6 @@ class TeamPlan:
     def warnings(self) -> list[str]:
         """Warnings from the territory stage."""
         return list(self.territories.warnings) if self.territories is not None else []
-
-
-@dataclass
-class Battlefield:
-    """The market beyond the CRM and the competitors: what ``--market`` and deal competitors add.
-
-    Attributes
-    ----------
-    market : MarketResult or None
-        Without a market list, None.
-    competition : CompetitionResult or None
-        Without opportunities naming competitors or loss reasons, None.
-    attack : pandas.DataFrame or None
-        The play per vertical and segment (``attack.csv``); needs the market.
-    """
-
-    market: MarketResult | None = None
-    competition: CompetitionResult | None = None
-    attack: pd.DataFrame | None = None
-    loaded_market: LoadedMarket | None = None
-
-    @property
-    def warnings(self) -> list[str]:
-        """The market's and the competitor analysis' warnings."""
-        notes = list(self.market.warnings) if self.market is not None else []
-        return notes + (list(self.competition.warnings) if self.competition is not None else [])
-
-    def files(self) -> dict[str, bytes]:
-        """``market.csv``, ``competitors.csv`` and ``attack.csv``, those there is data for."""
-        files = {}
-        if self.market is not None:
-            files["market.csv"] = to_csv_bytes(self.market.companies)
-        if self.competition is not None:
-            files["competitors.csv"] = to_csv_bytes(self.competition.table)
-        if self.attack is not None:
-            files["attack.csv"] = to_csv_bytes(self.attack)
-        return files
-
-    def report(self) -> dict:
-        """The report.json sections ``market`` and ``competition``."""
-        out = {}
-        if self.market is not None:
-            lm = self.loaded_market
-            out["market"] = {
-                "source": None if lm is None else lm.read_info.source_name,
-                "read": None if lm is None else lm.read_info.to_dict(),
-                "mapping": None if lm is None else lm.mapping.columns,
-                "data_quality": None if lm is None else lm.quality,
-                "matching": self.market.matching,
-                "penetration": _records(self.market.penetration),
-                "warnings": self.market.warnings,
-            }
-        if self.competition is not None:
-            out["competition"] = self.competition.to_dict()
-        if self.attack is not None:
-            out["attack"] = _records(self.attack)
-        return out
-
-
-def analyse_battlefield(
-    loaded: LoadedAccounts,
-    segmentation: Segmentation,
-    team_plan: TeamPlan,
-    playbook: Playbook,
-    market: LoadedMarket | None = None,
-) -> tuple[Battlefield | None, TeamPlan]:
-    """Whitespace, penetration, win rates against competitors and a play per segment.
-
-    Parameters
-    ----------
-    loaded : LoadedAccounts
-    segmentation : Segmentation
-        Its fitted models type the market (no refit).
-    team_plan : TeamPlan
-        Gives each segment's hunter team; with a market its segments' reasons gain the
-        whitespace sentence (:func:`segmentation.market.annotate_segments`).
-    playbook : Playbook
-    market : LoadedMarket, optional
-        From :func:`segmentation.market_list.load_market`.
-
-    Returns
-    -------
-    (Battlefield or None, TeamPlan)
-        None when there is neither a market nor competitor data; the plan, annotated.
-    """
-    competition = None
-    deals = loaded.opportunities
-    if deals is not None and deals.competition is not None:
-        segment = segmentation.segment.set_axis(loaded.accounts.index)
-        competition = analyse_competitors(deals.competition, segment, playbook)
-    if market is None:
-        return (None if competition is None else Battlefield(competition=competition)), team_plan
-    result = analyse_market(market, loaded.accounts, segmentation, team_plan.book, playbook)
-    segment_win = None
-    if competition is not None:
-        segment_win = competition.segment_win
-    elif deals is not None:
-        segment_win = _segment_win(deals.per_account, segmentation.segment)
-    attack = attack_plan(result.penetration, segment_win, competition)
-    segments = annotate_segments(team_plan.plan.segments, result.penetration)
-    plan = replace(team_plan.plan, segments=segments)
-    return Battlefield(result, competition, attack, market), replace(team_plan, plan=plan)
-
-
-def _segment_win(per_account: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
-    # Win rate per segment from the per-account deal counts (no competitor column needed).
-    seg = segment.set_axis(per_account.index)
-    won = per_account["won_deals"]
-    frame = pd.DataFrame(
-        {"segment": seg, "won": won, "closed_deals": won + per_account["lost_deals"]}
-    )
-    by = frame.groupby("segment", sort=True)[["won", "closed_deals"]].sum().reset_index()
-    every = pd.DataFrame(
-        {"segment": ["all"], "won": [by["won"].sum()], "closed_deals": [by["closed_deals"].sum()]}
-    )
-    out = pd.concat([every, by], ignore_index=True)
-    out["win_rate"] = out["won"] / out["closed_deals"].where(out["closed_deals"] > 0)
-    return out
-
-
-@dataclass
-class Run:
-    """Everything one run produced; :meth:`files` gives the outputs of ``segmentation run``."""
-
-    loaded: LoadedAccounts
-    segmentation: Segmentation
-    team_plan: TeamPlan
-    playbook: Playbook
-    settings: dict = field(default_factory=dict)
-    battlefield: Battlefield | None = None
-
-    @property
-    def warnings(self) -> list[str]:
-        """Every warning of every stage, each once."""
-        notes = [
-            *self.loaded.warnings,
-            *self.segmentation.warnings,
-            *self.team_plan.warnings,
-            *(self.battlefield.warnings if self.battlefield is not None else []),
-        ]
-        return list(dict.fromkeys(notes))
-
-    def report(self) -> dict:
-        """The run's report: what was read, understood, found and recommended (JSON-ready)."""
-        seg = self.segmentation
-        return _jsonable(
-            {
-                "version": __version__,
-                "source": self.loaded.read_info.source_name,
-                "rows_read": int(len(self.loaded.accounts)),
-                "read": self.loaded.read_info.to_dict(),
-                "mapping": self.loaded.mapping.columns,
-                "mapping_detail": self.loaded.mapping.to_dict(),
-                "units": self.loaded.prepared.units,
-                "status": self.loaded.prepared.status,
-                "settings": self.settings,
-                "warnings": self.warnings,
-                "changes": self.loaded.prepared.changes,
-                "opportunities": (
-                    None
-                    if self.loaded.opportunities is None
-                    else self.loaded.opportunities.to_dict()
-                ),
-                "data_quality": self.loaded.quality,
-                "verticals": _records(seg.verticals.table),
-                "customer_types": _records(seg.types.table),
-                "quality": seg.types.quality,
-                "features": feature_report(
-                    seg.features, self.loaded.mapping.columns, self.loaded.mapping.excluded
-                ),
-                "k_selection": _records(seg.types.selection),
-                "explanations": _records(seg.explanations),
-                "teams": _records(self.team_plan.plan.teams),
-                "overlays": _records(self.team_plan.plan.overlays),
-                "product_mix": _records(self.team_plan.plan.product_mix),
-                "vertical_tests": _records(self.team_plan.plan.vertical_tests),
-                "headcount": _headcount_summary(self.team_plan.plan),
-                "hiring": _records(self.team_plan.plan.hiring),
-                "sensitivity": _records(self.team_plan.plan.sensitivity),
-                "territories": (
-                    None
-                    if self.team_plan.territories is None
-                    else {
-                        "teams": _records(self.team_plan.territories.teams),
-                        "reps": _records(self.team_plan.territories.reps),
-                    }
-                ),
-                "playbook": _records(self.playbook.to_frame()),
-                **({} if self.battlefield is None else self.battlefield.report()),
-            }
-        )
-
-    def files(self, *, excel_csv: bool = False) -> dict[str, bytes]:
-        """The output files by name, as bytes: identical input and seed give identical bytes.
-
-        ``excel_csv=True`` writes the CSVs with a UTF-8 byte-order mark, so Excel shows
-        non-ASCII names intact (``--excel-csv``); by default they have none.
-        """
-        files = {
-            "assignments.csv": to_csv_bytes(self.team_plan.assignments),
-            "segments.csv": to_csv_bytes(self.team_plan.plan.segments),
-            "teams.csv": to_csv_bytes(self.team_plan.plan.teams),
-            "hiring.csv": to_csv_bytes(self.team_plan.plan.hiring),
-        }
-        territories = self.team_plan.territories
-        if territories is not None and not territories.disruption.empty:
-            files["disruption.csv"] = to_csv_bytes(territories.disruption)
-        if self.battlefield is not None:
-            files.update(self.battlefield.files())
-        if excel_csv:
-            files = {name: add_bom(data) for name, data in files.items()}
-        files["report.json"] = report_json(self.report())
-        files["report.html"] = self.report_html().encode("utf-8")
-        return files
-
-    def teams_zip(self, *, excel_csv: bool = False) -> bytes:
-        """One CSV per team, zipped (with a UTF-8 byte-order mark each when ``excel_csv``)."""
-        return teams_zip(self.team_plan.assignments, bom=excel_csv)
-
-    def excel(self) -> bytes:
-        """A workbook with the assignments, segments, teams, hiring plan and the playbook used."""
-        sheets = {
-            "Assignments": self.team_plan.assignments,
-            "Segments": self.team_plan.plan.segments,
-            "Teams": self.team_plan.plan.teams,
-            "Customer types": self.segmentation.types.table,
-            "Verticals": self.segmentation.verticals.table,
-            "Playbook": self.playbook.to_frame(),
-        }
-        if len(self.team_plan.plan.hiring):
-            sheets["Hiring"] = self.team_plan.plan.hiring
-        territories = self.team_plan.territories
-        if territories is not None:
-            sheets["Reps"] = territories.reps
-        if self.battlefield is not None and self.battlefield.attack is not None:
-            sheets["Plays"] = self.battlefield.attack
-        if self.battlefield is not None and self.battlefield.competition is not None:
-            sheets["Competitors"] = self.battlefield.competition.table
-        return excel_workbook(sheets)
-
-    def summary(self) -> str:
-        """A one-page plan summary in Markdown, for a VP to forward."""
-        return plan_summary(self)
-
-    def report_html(self) -> str:
-        """The executive report: one self-contained HTML page (see :mod:`segmentation.report_html`)."""
-        from segmentation.report_html import executive_report
-
-        return executive_report(self)
 
 
 def load_accounts(
@@ -660,20 +407,6 @@ def _recent_won_revenue(loaded: LoadedAccounts, playbook: Playbook) -> pd.Series
     return cache[months]
 
 
-def _headcount_summary(plan: Plan) -> dict:
-    teams = plan.teams
-    named = teams[teams["motion"] != "digital"] if len(teams) else teams
-    bookings = float(named["bookings"].sum()) if len(named) else 0.0
-    cost = float(named["cost"].sum()) if len(named) else 0.0
-    return {
-        "total_headcount": int(teams["headcount"].sum()) if len(teams) else 0,
-        "total_cost": cost,
-        "total_bookings": bookings,
-        "cost_of_sales": cost / bookings if bookings > 0 else None,
-        "hiring_plan": "per team and month (hiring.csv)",
-    }
-
-
 def preview_territories(team_plan: TeamPlan, *, seed: int = 0) -> TerritoryResult:
     """Territories with placeholder reps, as many per team as its recommended headcount.
 
@@ -760,6 +493,8 @@ def run(
     -------
     Run
     """
+    # Taken before any default is filled in: report.json records what was asked for.
+    settings = _settings(**locals())
     playbook = playbook if playbook is not None else load_playbook()
     loaded = load_accounts(
         source,
@@ -791,7 +526,29 @@ def run(
     battlefield, team_plan = analyse_battlefield(
         loaded, segmentation, team_plan, playbook, market_loaded
     )
-    settings = {
+    return Run(loaded, segmentation, team_plan, playbook, settings, battlefield)
+
+
+def _settings(
+    *,
+    overrides: dict[str, str] | None,
+    ignore: list[str] | tuple[str, ...],
+    features: list[str] | tuple[str, ...],
+    n_types: int | None,
+    seed: int,
+    roster: pd.DataFrame | None,
+    opportunities: str | Path | bytes | None,
+    min_vertical_accounts: int,
+    min_vertical_share: float,
+    opportunity_overrides: dict[str, str] | None,
+    units: dict[str, tuple[float | None, str | None]] | None,
+    status_values: dict[str, str] | None,
+    market: str | Path | bytes | None,
+    market_overrides: dict[str, str] | None,
+    **_inputs,
+) -> dict:
+    # The run's parameters as report.json's "settings" (the input files only as given or not).
+    return {
         "overrides": dict(overrides or {}),
         "ignore": list(ignore),
         "features": list(features),
@@ -807,39 +564,3 @@ def run(
         "market": market is not None,
         "market_overrides": dict(market_overrides or {}),
     }
-    return Run(loaded, segmentation, team_plan, playbook, settings, battlefield)
-
-
-def report_json(report: dict) -> bytes:
-    """Serialise a report deterministically (key order kept, NaN as null)."""
-    return (json.dumps(_jsonable(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _records(frame: pd.DataFrame | None) -> list[dict]:
-    if frame is None:
-        return []
-    return frame.to_dict(orient="records")
-
-
-def _jsonable(value):
-    # Reports mix numpy scalars, pandas NA and timestamps: reduce them to plain JSON values.
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.DataFrame):
-        return _records(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value if isinstance(value, str) else str(value)

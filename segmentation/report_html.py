@@ -31,7 +31,7 @@ from segmentation.naming import format_money
 from segmentation.summary import group_warnings, playbook_changes, value_in_unit
 
 if TYPE_CHECKING:
-    from segmentation.pipeline import Run
+    from segmentation.run_result import Run
 
 JARGON: tuple[str, ...] = (
     "silhouette", "ARI", "KMeans", "k-means", "bootstrap", "p-value", "Bonferroni",
@@ -90,7 +90,7 @@ def currency_symbol(run) -> str:
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run or segmentation.pipeline.LoadedAccounts
+    run : segmentation.run_result.Run or segmentation.pipeline.LoadedAccounts
 
     Returns
     -------
@@ -193,7 +193,7 @@ def executive_report(run: Run) -> str:
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.run_result.Run
 
     Returns
     -------
@@ -450,7 +450,7 @@ def weighty_assumptions(run: Run, limit: int = 8) -> pd.DataFrame:
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.run_result.Run
     limit : int
 
     Returns

@@ -14,7 +14,7 @@ from segmentation.naming import format_money
 from segmentation.playbook import Playbook, Rule, load_playbook
 
 if TYPE_CHECKING:
-    from segmentation.pipeline import Run
+    from segmentation.run_result import Run
 
 
 MAX_CAVEATS = 8
@@ -79,7 +79,7 @@ def plan_summary(run: Run) -> str:
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.run_result.Run
 
     Returns
     -------

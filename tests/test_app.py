@@ -6,7 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from segmentation.ui import state as ui_state
+from segmentation.ui import stages
 from tests.conftest import FIXTURES, ROOT, shared_string_bomb
 
 TIMEOUT = 180
@@ -263,9 +263,9 @@ def _base_verticals(at: AppTest):
 
 def test_playbook_change_changes_the_plan_without_reclustering(monkeypatch):
     calls = []
-    real = ui_state.segment_accounts
+    real = stages.segment_accounts
     monkeypatch.setattr(
-        ui_state, "segment_accounts", lambda *a, **k: calls.append(1) or real(*a, **k)
+        stages, "segment_accounts", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     at = _app()
     at.switch_page("app_pages/team_plan.py").run()

@@ -9,9 +9,17 @@ import zipfile
 import pandas as pd
 import pytest
 
-from segmentation import charts
 from segmentation.pipeline import run
 from segmentation.ui import controls
+from segmentation.ui.charts.segments import customer_type_map, k_selection_chart, segment_treemap
+from segmentation.ui.charts.style import PALETTE, type_colors
+from segmentation.ui.charts.team import (
+    MOTION_COLORS,
+    coverage_sunburst,
+    headcount_chart,
+    team_mix_chart,
+)
+from segmentation.ui.charts.territory import rep_balance_chart, rep_book
 from segmentation.ui.exports import downloads
 from segmentation.ui.tables import display_frame, money_format
 from tests.conftest import ROOT
@@ -34,16 +42,16 @@ def _profiles():
 
 
 def test_type_colors_are_fixed_by_rank_and_never_grey():
-    colors = charts.type_colors(TYPES + [TYPES[0]])
+    colors = type_colors(TYPES + [TYPES[0]])
     assert list(colors) == TYPES
-    assert colors == charts.type_colors(pd.Series(TYPES))
+    assert colors == type_colors(pd.Series(TYPES))
     assert len(set(colors.values())) == 3
-    assert all(c.lower() not in ("#7f7f7f", "#999999", "#bab0ac") for c in charts.PALETTE)
+    assert all(c.lower() not in ("#7f7f7f", "#999999", "#bab0ac") for c in PALETTE)
 
 
 def test_every_chart_gives_a_type_the_same_colour():
-    colors = charts.type_colors(TYPES)
-    tree = charts.segment_treemap(_profiles(), colors).data[0]
+    colors = type_colors(TYPES)
+    tree = segment_treemap(_profiles(), colors).data[0]
     roots = {i: c for i, p, c in zip(tree.ids, tree.parents, tree.marker.colors) if p == ""}
     assert roots == colors
     assert list(tree.labels[:1]) == ["Enterprise customers"]
@@ -52,10 +60,10 @@ def test_every_chart_gives_a_type_the_same_colour():
         if parent:
             assert colour == colors[parent]
     embedding = pd.DataFrame({"x": [0, 1, 2], "y": [0, 1, 2], "customer_type": TYPES})
-    scatter = charts.customer_type_map(embedding, colors)
+    scatter = customer_type_map(embedding, colors)
     assert {t.hovertemplate.split("<")[0]: t.marker.color for t in scatter.data} == colors
     book = pd.DataFrame({"team": ["A", "A", "B"], "customer_type": TYPES, "value": [1.0, 2.0, 3.0]})
-    mix = charts.team_mix_chart(book, colors)
+    mix = team_mix_chart(book, colors)
     assert {t.name: t.marker.color for t in mix.data} == colors
 
 
@@ -67,7 +75,7 @@ def test_every_chart_gives_a_type_the_same_colour():
     [("accounts", 65, "10 accounts · 15%"), ("total_revenue", 6.43e9, "$5B · 78%")],
 )
 def test_treemap_sizes_add_up_and_read_as_money(size, root_total, text):
-    tree = charts.segment_treemap(_profiles(), charts.type_colors(TYPES), size=size).data[0]
+    tree = segment_treemap(_profiles(), type_colors(TYPES), size=size).data[0]
     values = dict(zip(tree.ids, tree.values))
     assert sum(v for i, v in values.items() if "/" not in i) == pytest.approx(root_total)
     assert values[TYPES[0]] == pytest.approx(
@@ -85,13 +93,13 @@ def test_k_chart_marks_the_chosen_k_and_the_random_baseline():
         {"k": [2, 3, 4], "silhouette": [0.4, 0.5, 0.3], "stability": [1.0, 0.95, 0.7],
          "null_silhouette": [0.2, 0.2, 0.2], "chosen": [False, True, False]}
     )  # fmt: skip
-    fig = charts.k_selection_chart(selection)
+    fig = k_selection_chart(selection)
     assert [t.name for t in fig.data] == [
         "Stability (same types on resampled data)", "Separation (silhouette)",
         "Separation of random data",
     ]  # fmt: skip
     assert [s.x0 for s in fig.layout.shapes] == [3]
-    no_flag = charts.k_selection_chart(selection.drop(columns="chosen"), {"k": 4})
+    no_flag = k_selection_chart(selection.drop(columns="chosen"), {"k": 4})
     assert [s.x0 for s in no_flag.layout.shapes] == [4]
 
 
@@ -102,7 +110,7 @@ def test_sunburst_is_motion_role_team_and_adds_up():
          "team": ["Field · Farmers", "Field · Farmers · Tech", "Inside · Hunters", "Digital"],
          "accounts": [10, 5, 20, 7]}
     )  # fmt: skip
-    sun = charts.coverage_sunburst(segments).data[0]
+    sun = coverage_sunburst(segments).data[0]
     values = dict(zip(sun.ids, sun.values))
     assert values["field"] == 15 and values["field/farmer"] == 15
     assert values["field/farmer/Field · Farmers · Tech"] == 5
@@ -110,7 +118,7 @@ def test_sunburst_is_motion_role_team_and_adds_up():
     assert labels["field/farmer/Field · Farmers · Tech"] == "Tech"
     assert labels["field/farmer/Field · Farmers"] == "All verticals"
     assert labels["digital/generalist/Digital"] == "Self-serve"
-    assert sun.marker.colors[0] == charts.MOTION_COLORS["field"]
+    assert sun.marker.colors[0] == MOTION_COLORS["field"]
 
 
 def test_headcount_chart_shows_both_ways_and_the_recommendation():
@@ -118,7 +126,7 @@ def test_headcount_chart_shows_both_ways_and_the_recommendation():
         {"team": ["Field", "Inside", "Digital"], "headcount": [7, 3, 0],
          "headcount_workload": [6.2, 2.5, 0.0], "headcount_capacity": [4.1, 3.0, 0.0]}
     )  # fmt: skip
-    fig = charts.headcount_chart(teams)
+    fig = headcount_chart(teams)
     workload, capacity, recommended = fig.data
     assert list(workload.y) == ["Inside", "Field"]  # no-rep teams left out, top team on top
     assert list(capacity.x) == [3.0, 4.1]
@@ -134,11 +142,11 @@ def test_rep_book_and_balance_chart():
          "value": [100.0, 10.0, 20.0, 50.0, 5.0]}
     )  # fmt: skip
     rep = pd.Series(["A rep 1", "A rep 1", "A rep 2", "A rep 2", None], dtype="str")
-    books = charts.rep_book(book, rep)
+    books = rep_book(book, rep)
     assert books["accounts"].sum() == 4  # the account without a rep is left out
     per_rep = books.groupby("rep")["value"].sum().to_dict()
     assert per_rep == {"A rep 1": 110.0, "A rep 2": 70.0}
-    fig = charts.rep_balance_chart(books, charts.type_colors(TYPES))
+    fig = rep_balance_chart(books, type_colors(TYPES))
     assert len(fig.data) == 4  # value and count for each of the two types present
     assert list(fig.data[0].x) == ["A rep 1", "A rep 2"]  # largest book first
     assert list(fig.layout.xaxis2.ticktext) == ["rep 1", "rep 2"]
@@ -310,7 +318,7 @@ def test_downloads_build_nothing_until_asked():
 
 
 def test_demote_headings_for_a_preview():
-    from segmentation.ui.views import demote_headings
+    from segmentation.ui.plan_views import demote_headings
 
     text = "# Title\n\n## Part\ntext\n```\n# not a heading\n```"
     assert demote_headings(text) == "### Title\n\n#### Part\ntext\n```\n# not a heading\n```"

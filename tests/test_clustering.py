@@ -558,19 +558,19 @@ def test_k_curve_is_in_the_report_quality(planted):
 
 
 def test_k_choice_chart_shows_the_gap_curve_and_marks_what_can_be_chosen():
-    from segmentation import charts
+    from segmentation.ui.charts.segments import k_choice_chart
 
     selection = pd.DataFrame(
         {"k": [2, 3, 4, 5], "gap": [0.97, 1.17, 2.03, 1.96], "score": [0.67, 0.72, 1.43, 1.21],
          "stability": [1.0, 1.0, 1.0, 0.77], "silhouette": [0.84, 0.76, 0.71, 0.57],
          "eligible": [True, True, True, False], "chosen": [False, False, True, False]}
     )  # fmt: skip
-    fig = charts.k_choice_chart(selection)
+    fig = k_choice_chart(selection)
     curve = fig.data[0]
     assert list(curve.x) == [2, 3, 4, 5] and list(curve.y) == [0.97, 1.17, 2.03, 1.96]
     assert list(curve.marker.color) == ["#1f4e79"] * 3 + ["#ffffff"]  # k=5 hollow: unstable
     assert [s.x0 for s in fig.layout.shapes] == [4]
     assert fig.data[1].name.startswith("not stable")
     # Without the flags (an older report), the chosen k comes from the quality dict.
-    bare = charts.k_choice_chart(selection.drop(columns=["eligible", "chosen"]), {"k": 3})
+    bare = k_choice_chart(selection.drop(columns=["eligible", "chosen"]), {"k": 3})
     assert [s.x0 for s in bare.layout.shapes] == [3] and len(bare.data) == 1

@@ -22,12 +22,14 @@ ENGINE_MODULES = sorted(
     if not {"ui", "migrations"} & set(path.relative_to(PACKAGE).parts[:-1])
     and path.name != "__main__.py"
 )
+# The app's charts live under ui/ but are plotly only: they must not pull streamlit in either.
+CHART_MODULES = sorted(_module_name(path) for path in (PACKAGE / "ui" / "charts").glob("*.py"))
 
 
 def test_engine_modules_do_not_import_streamlit():
     code = (
         "import sys\n"
-        + "".join(f"import {name}\n" for name in ENGINE_MODULES)
+        + "".join(f"import {name}\n" for name in [*ENGINE_MODULES, *CHART_MODULES])
         + "print('streamlit' in sys.modules)\n"
     )
     result = subprocess.run(
@@ -46,3 +48,4 @@ def test_discovery_reaches_into_subpackages_and_leaves_the_ui_out():
     } <= set(ENGINE_MODULES)
     assert not any(name.startswith("segmentation.ui") for name in ENGINE_MODULES)
     assert "segmentation.__main__" not in ENGINE_MODULES
+    assert {"segmentation.ui.charts.style", "segmentation.ui.charts.segments"} <= set(CHART_MODULES)

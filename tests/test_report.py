@@ -345,7 +345,7 @@ def test_money_uses_the_files_currency(sample_run, units, symbol):
 
 
 def test_territory_map_shows_team_names_as_text():
-    from segmentation.charts import territory_map
+    from segmentation.ui.charts.territory import territory_map
 
     places = pd.DataFrame(
         {"code": ["USA"], "place": ["United States"], "lat": [39.5], "lon": [-99.0],

@@ -444,9 +444,14 @@ def test_streamlit_config_is_hardened():
 def test_caches_are_per_session_bounded_and_in_memory():
     from streamlit.runtime.caching.cache_utils import CachedFunc
 
-    from segmentation.ui import state
+    from segmentation.ui import session, stages
 
-    cached = {n: getattr(state, n) for n in dir(state) if isinstance(getattr(state, n), CachedFunc)}
+    cached = {
+        n: getattr(module, n)
+        for module in (session, stages)
+        for n in dir(module)
+        if isinstance(getattr(module, n), CachedFunc)
+    }
     # The shipped sample is the one thing shared by every session: it holds no customer data.
     assert cached.pop("_sample_upload")._info.scope == "global"
     assert {"_load", "_segment", "_plan", "_preview"} <= set(cached)

@@ -16,6 +16,7 @@ import pytest
 from segmentation import pipeline
 from segmentation.cli import main
 from segmentation.playbook import load_playbook
+from segmentation.run_result import Run
 from segmentation.territories import assign_territories
 from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 
@@ -23,10 +24,10 @@ PB = load_playbook()
 CV_MAX = PB.value("balanced_cv_max")
 
 
-_RUNS: dict[str, pipeline.Run] = {}
+_RUNS: dict[str, Run] = {}
 
 
-def sample_run(kind: str) -> pipeline.Run:
+def sample_run(kind: str) -> Run:
     """The pipeline on the sample, run once per kind for the whole module (~2 s each)."""
     if kind not in _RUNS:
         deals = SAMPLE_OPPORTUNITIES if kind == "with opportunities" else None

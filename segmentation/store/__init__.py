@@ -15,8 +15,8 @@ from segmentation.store.db import (
     check_name,
     fingerprint,
     plan_totals,
-    store_url,
 )
+from segmentation.store.engine import store_url
 from segmentation.store.plans import plan_files_from_run, playbook_values
 
 __all__ = [

@@ -57,7 +57,7 @@ def save_run(store: PlanStore, args: argparse.Namespace, result, files: dict[str
     store : PlanStore
     args : argparse.Namespace
         The ``run`` command's arguments (its input files are stored with the plan).
-    result : segmentation.pipeline.Run
+    result : segmentation.run_result.Run
     files : dict of str to bytes
         The files the run wrote.
     """

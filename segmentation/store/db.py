@@ -6,17 +6,15 @@ byte-identical files whatever columns or files a later version adds. The schema 
 with Alembic; opening a store made by an earlier version upgrades it.
 
 Nothing is written until :meth:`PlanStore.save`: listing or reading a SQLite store that does not
-exist creates no file. Every value goes in as a bound parameter.
+exist creates no file. Every value goes in as a bound parameter. Which database, its engine and
+its migrations are :mod:`segmentation.store.engine`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,13 +26,16 @@ from sqlalchemy import exc
 
 from segmentation import __version__
 from segmentation.errors import InputError
+from segmentation.store.engine import (
+    NoStore,
+    bad_url,
+    create_private,
+    engine_for,
+    migrate,
+    store_url,
+)
 
-DEFAULT_FILE = "segmentation-plans.db"
-"""The SQLite file used when neither ``--store`` nor ``SEGMENTATION_STORE`` names a store."""
-
-ENV_VAR = "SEGMENTATION_STORE"
 NAME_MAX = 200
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 OUTPUT, INPUT, DERIVED = "output", "input", "derived"
 """File roles: what the run wrote (``show`` writes these back), what it read, and tables the
@@ -69,10 +70,6 @@ plan_files = sa.Table(
     sa.PrimaryKeyConstraint("plan_id", "role", "name"),
 )
 """The tables as the latest migration leaves them (the migrations are the source of truth)."""
-
-_MIGRATE_LOCK = threading.Lock()  # one migration at a time per process (the app's threads)
-_ENGINES: dict[str, sa.Engine] = {}
-_ENGINES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -141,25 +138,6 @@ class StoredPlan:
         return None
 
 
-def store_url(url: str | None = None) -> str:
-    """The store to use: ``url``, else ``$SEGMENTATION_STORE``, else ``segmentation-plans.db``.
-
-    Parameters
-    ----------
-    url : str, optional
-        A SQLAlchemy URL (``sqlite:///plans.db``, ``postgresql+psycopg://user@host/db``) or a
-        plain file path, taken as a SQLite file.
-
-    Returns
-    -------
-    str
-    """
-    text = (url or os.environ.get(ENV_VAR) or "").strip() or DEFAULT_FILE
-    if "://" not in text:
-        return f"sqlite:///{text}"
-    return text
-
-
 class PlanStore:
     """Saved plans in one database.
 
@@ -179,10 +157,10 @@ class PlanStore:
         try:
             self._url = sa.make_url(self.url)
         except exc.ArgumentError:
-            raise InputError(_bad_url(self.url)) from None
+            raise InputError(bad_url(self.url)) from None
         backend = self._url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
-            raise InputError(_bad_url(self.url))
+            raise InputError(bad_url(self.url))
         # The drivers installed with segmentation: psycopg 3 and Python's sqlite3, whatever
         # driver the URL names (postgresql:// alone meant psycopg2 before SQLAlchemy 2.1).
         driver = "postgresql+psycopg" if backend == "postgresql" else "sqlite"
@@ -205,32 +183,26 @@ class PlanStore:
         return path is None or path.exists()
 
     def _engine(self) -> sa.Engine:
-        key = self._url.render_as_string(hide_password=False)
-        with _ENGINES_LOCK:
-            engine = _ENGINES.get(key)
-            if engine is None:
-                engine = _make_engine(self._url)
-                _ENGINES[key] = engine
-            return engine
+        return engine_for(self._url)
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sa.Connection]:
         # One transaction per operation: a save is all or nothing. On SQLite every transaction
-        # takes the write lock at BEGIN (see _make_engine), so concurrent saves queue instead
+        # takes the write lock at BEGIN (see segmentation.store.engine), so concurrent saves queue instead
         # of failing half-way with "database is locked".
         with self._errors():
             path = self.sqlite_path
             if path is not None and not write and not path.exists():
-                raise _NoStore()
+                raise NoStore()
             if path is not None and write and not path.parent.is_dir():
                 raise InputError(
                     f"cannot create the plan store {path}: the folder {path.parent} does not "
                     "exist; check --store or SEGMENTATION_STORE"
                 )
             if path is not None and write and not path.exists():
-                _create_private(path)
+                create_private(path)
             with self._engine().begin() as connection:
-                _migrate(connection, write=write)
+                migrate(connection, write=write)
                 yield connection
 
     @contextmanager
@@ -245,7 +217,7 @@ class PlanStore:
             # e.g. "file is not a database": some other file at the store's path.
             raise InputError(self._unreachable(error)) from None
         except exc.NoSuchModuleError:
-            raise InputError(_bad_url(self.url)) from None
+            raise InputError(bad_url(self.url)) from None
 
     def _unreachable(self, error: Exception) -> str:
         if "locked" in str(getattr(error, "orig", error)).lower():
@@ -284,7 +256,7 @@ class PlanStore:
                 found = connection.execute(
                     sa.select(plans.c.id).where(plans.c.name == name)
                 ).first()
-        except _NoStore:
+        except NoStore:
             return False
         return found is not None
 
@@ -327,14 +299,11 @@ class PlanStore:
         created = datetime.now(UTC)
         try:
             with self._transaction(write=True) as connection:
-                old = connection.execute(
-                    sa.select(plans.c.id).where(plans.c.name == name)
-                ).scalar_one_or_none()
+                old = _plan_id(connection, name)
                 if old is not None:
                     if not replace:
                         raise InputError(_taken(name))
-                    connection.execute(plan_files.delete().where(plan_files.c.plan_id == old))
-                    connection.execute(plans.delete().where(plans.c.id == old))
+                    _delete_plan(connection, old)
                 plan_id = connection.execute(
                     plans.insert().returning(plans.c.id),
                     {
@@ -346,23 +315,7 @@ class PlanStore:
                         **totals,
                     },
                 ).scalar_one()
-                rows = [
-                    {
-                        "plan_id": plan_id,
-                        "role": stored.role,
-                        "name": stored.name,
-                        "position": position,
-                        "kind": stored.kind,
-                        "sha256": hashlib.sha256(stored.data).hexdigest(),
-                        "size": len(stored.data),
-                        "data": stored.data,
-                    }
-                    for position, stored in enumerate(files)
-                ]
-                for row in rows:
-                    # Row by row: each file is a separate statement, so a save interrupted
-                    # between two files rolls back with the transaction, never half-kept.
-                    connection.execute(plan_files.insert(), row)
+                _insert_files(connection, plan_id, files)
         except exc.IntegrityError:
             # Another tab or process saved the same name between our check and insert (on
             # PostgreSQL; SQLite takes the lock first). Replacing, try once more: its plan is
@@ -385,7 +338,7 @@ class PlanStore:
                         plans.c.cost, plans.c.bookings, plans.c.fingerprint, plans.c.app_version,
                     ).order_by(plans.c.created, plans.c.id)
                 ).all()  # fmt: skip
-        except _NoStore:
+        except NoStore:
             return []
         return [PlanSummary(*row) for row in rows]
 
@@ -424,7 +377,7 @@ class PlanStore:
                     .where(plan_files.c.role.in_(roles) if roles else sa.true())
                     .order_by(plan_files.c.position)
                 ).all()
-        except (_NoStore, _NoPlan):
+        except (NoStore, _NoPlan):
             raise InputError(self._missing(name)) from None
         summary = PlanSummary(
             row["name"], row["created"], row["accounts"], row["reps"], row["cost"],
@@ -437,14 +390,11 @@ class PlanStore:
         """Delete a plan; returns whether one was deleted."""
         try:
             with self._transaction(write=False) as connection:
-                old = connection.execute(
-                    sa.select(plans.c.id).where(plans.c.name == name)
-                ).scalar_one_or_none()
+                old = _plan_id(connection, name)
                 if old is None:
                     return False
-                connection.execute(plan_files.delete().where(plan_files.c.plan_id == old))
-                connection.execute(plans.delete().where(plans.c.id == old))
-        except _NoStore:
+                _delete_plan(connection, old)
+        except NoStore:
             return False
         return True
 
@@ -460,12 +410,36 @@ class PlanStore:
         return f"no plan named {name!r} {where}; saved plans: {shown} (see the plans command)"
 
 
-class _NoStore(Exception):
-    """A SQLite store that does not exist yet: nothing to read, and nothing is created."""
-
-
 class _NoPlan(Exception):
     """No plan of the name asked for."""
+
+
+def _plan_id(connection: sa.Connection, name: str) -> int | None:
+    return connection.execute(
+        sa.select(plans.c.id).where(plans.c.name == name)
+    ).scalar_one_or_none()
+
+
+def _delete_plan(connection: sa.Connection, plan_id: int) -> None:
+    connection.execute(plan_files.delete().where(plan_files.c.plan_id == plan_id))
+    connection.execute(plans.delete().where(plans.c.id == plan_id))
+
+
+def _insert_files(connection: sa.Connection, plan_id: int, files: list[StoredFile]) -> None:
+    for position, stored in enumerate(files):
+        # Row by row: each file is a separate statement, so a save interrupted between two
+        # files rolls back with the transaction, never half-kept.
+        row = {
+            "plan_id": plan_id,
+            "role": stored.role,
+            "name": stored.name,
+            "position": position,
+            "kind": stored.kind,
+            "sha256": hashlib.sha256(stored.data).hexdigest(),
+            "size": len(stored.data),
+            "data": stored.data,
+        }
+        connection.execute(plan_files.insert(), row)
 
 
 def check_name(name: str) -> str:
@@ -535,93 +509,6 @@ def plan_totals(outputs: dict[str, bytes]) -> dict:
                 total = float(values.sum())
                 totals[key] = int(total) if key == "accounts" else total
     return totals
-
-
-def _create_private(path: Path) -> None:
-    # The store holds customer data and the input files: readable by its owner only, whatever
-    # the umask (a store tends to sit in a shared working folder for a long time).
-    with contextlib.suppress(FileExistsError):  # another process made it first
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-
-def _make_engine(url: sa.URL) -> sa.Engine:
-    if url.get_backend_name() == "sqlite":
-        # A long busy timeout: a second tab's save waits for the first instead of failing.
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
-
-        @sa.event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
-            # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
-            dbapi_connection.isolation_level = None
-
-        @sa.event.listens_for(engine, "begin")
-        def _begin(connection):
-            # Take the write lock at BEGIN: two writers never both read "name is free" and
-            # then collide, and a reader never upgrades to a writer mid-transaction.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
-    return sa.create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=True)
-
-
-def _migrate(connection: sa.Connection, *, write: bool) -> None:
-    """Bring the schema to the latest version in the caller's transaction."""
-    from alembic.runtime.migration import MigrationContext
-
-    script = _script()
-    current = MigrationContext.configure(connection).get_current_revision()
-    head = script.get_current_head()
-    if current == head:
-        return
-    if current is None and not write:
-        # A database never saved to, opened to read: nothing to list, and nothing is made.
-        raise _NoStore()
-    if connection.dialect.name == "postgresql":
-        # Serialise schema changes between processes (the lock goes at commit), then look
-        # again: another process may have just made the tables.
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": 8015})
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current == head:
-            return
-    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
-        raise InputError(
-            "the plan store was made by a newer version of segmentation; "
-            "upgrade segmentation to open it"
-        )
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    with _MIGRATE_LOCK:
-        command.upgrade(config, "head")
-
-
-_SCRIPT = None
-
-
-def _script():
-    global _SCRIPT
-    if _SCRIPT is None:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        _SCRIPT = ScriptDirectory.from_config(config)
-    return _SCRIPT
-
-
-def _bad_url(url: str) -> str:
-    try:
-        shown = sa.make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        shown = url.split("@")[-1] if "@" in url else url
-    return (
-        f"{shown!r} is not a plan store URL; give a SQLite file (sqlite:///plans.db) or "
-        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DATABASE (--store or SEGMENTATION_STORE)"
-    )
 
 
 def _taken(name: str) -> str:

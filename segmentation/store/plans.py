@@ -63,7 +63,7 @@ def plan_files_from_run(
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.run_result.Run
     inputs : list of StoredFile
         The files the run read (see :func:`input_file`).
     files : dict of str to bytes, optional

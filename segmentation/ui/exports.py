@@ -1,4 +1,4 @@
-"""The Export page's files: each built on click by the same :class:`~segmentation.pipeline.Run`
+"""The Export page's files: each built on click by the same :class:`~segmentation.run_result.Run`
 methods the command line writes with (pure, no streamlit)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from segmentation.pipeline import Run
 from segmentation.report_html import chromium_path, report_pdf
+from segmentation.run_result import Run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +29,7 @@ def downloads(run: Run, *, excel_csv: bool = False, pdf: bool | None = None) -> 
 
     Parameters
     ----------
-    run : segmentation.pipeline.Run
+    run : segmentation.run_result.Run
     excel_csv : bool
         CSVs (and the team zip's) with a UTF-8 byte-order mark, so Excel shows non-ASCII
         names intact; off, they are the CLI's bytes.

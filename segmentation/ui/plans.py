@@ -26,7 +26,7 @@ from segmentation.store import (
     plan_files_from_run,
 )
 from segmentation.store.plans import input_file
-from segmentation.ui import state
+from segmentation.ui import session, stages
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 OPENED = "opened_plan"
 """Session key: the name of the plan the session opened or saved last."""
 
-_APP_SETTINGS = tuple(name for name in state.SETTINGS if name != "roster")
+_APP_SETTINGS = tuple(name for name in session.SETTINGS if name != "roster")
 """The settings a plan restores; the roster is restored from its stored file."""
 
 _CLI_SETTINGS = {
@@ -74,16 +74,16 @@ def save_current(name: str, *, replace: bool = False) -> PlanSummary:
     InputError
         A taken or invalid name, or a store that fails; the plan in memory is untouched.
     """
-    run = state.current_run()
-    inputs = [input_file("accounts", state.accounts_file().data, state.accounts_file().name)]
-    deals, roster = state.opportunities_file(), state.roster_file()
+    run = stages.current_run()
+    inputs = [input_file("accounts", session.accounts_file().data, session.accounts_file().name)]
+    deals, roster = session.opportunities_file(), session.roster_file()
     if deals is not None:
         inputs.append(input_file("opportunities", deals.data, deals.name))
     if roster is not None:
         inputs.append(input_file("roster", roster.data, roster.name))
     app = {
         "settings": {name_: st.session_state[name_] for name_ in _APP_SETTINGS},
-        "sample": state.using_sample(),
+        "sample": session.using_sample(),
         "opportunities": deals is not None,
     }
     files, meta, digest = plan_files_from_run(run, inputs, app=app)
@@ -113,19 +113,19 @@ def open_plan(name: str) -> StoredPlan:
     app = plan.meta.get("app") or {}
     accounts = inputs.get("accounts")
     if app.get("sample") or accounts is None:
-        state.use_sample()
+        session.use_sample()
     else:
-        state.use_accounts_file(accounts.name, accounts.data)
+        session.use_accounts_file(accounts.name, accounts.data)
     deals = inputs.get("opportunities")
     if deals is not None and not app.get("sample"):
-        state.use_opportunities_file(deals.name, deals.data)
+        session.use_opportunities_file(deals.name, deals.data)
     elif deals is None:
-        state.use_opportunities_file(None, None)
+        session.use_opportunities_file(None, None)
     roster = inputs.get("roster")
     if roster is not None:
-        state.use_roster(roster.name, roster.data)
+        session.use_roster(roster.name, roster.data)
     else:
-        state.use_roster(None, None)
+        session.use_roster(None, None)
     if app.get("settings"):
         for key, value in app["settings"].items():
             if key in _APP_SETTINGS:
@@ -140,7 +140,7 @@ def open_plan(name: str) -> StoredPlan:
     for key in ("auto_k", "k_input", "features_in", "segments_error", "mapping_error",
                 "opp_mapping_error"):  # fmt: skip
         st.session_state.pop(key, None)  # widgets' own state would override the plan's
-    state.reset_playbook()  # drops the playbook inputs' own state, so they show the plan's
+    session.reset_playbook()  # drops the playbook inputs' own state, so they show the plan's
     st.session_state["playbook_values"] = dict(plan.meta.get("playbook_values") or {})
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
     _mark_opened(plan.name)
@@ -216,7 +216,7 @@ def close_if_data_changed() -> bool:
         Whether a plan was closed.
     """
     opened = st.session_state.get(OPENED)
-    if not opened or st.session_state.get("_opened_digest") == state.accounts_file().digest:
+    if not opened or st.session_state.get("_opened_digest") == session.accounts_file().digest:
         return False
     st.session_state.pop(OPENED, None)
     st.query_params.pop("plan", None)
@@ -225,7 +225,7 @@ def close_if_data_changed() -> bool:
 
 def _mark_opened(name: str) -> None:
     st.session_state[OPENED] = name
-    st.session_state["_opened_digest"] = state.accounts_file().digest
+    st.session_state["_opened_digest"] = session.accounts_file().digest
     st.session_state["_plan_from_url"] = name
     st.query_params["plan"] = name
 

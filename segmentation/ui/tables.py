@@ -1,7 +1,8 @@
 """Tables as a sales leader reads them: plain headers, money as $1.2M, shares as 48%.
 
 :func:`money_format` and :func:`display_frame` are pure (tested without streamlit);
-:func:`show` draws the table with ``st.column_config`` so numbers stay numbers (sortable).
+:func:`show` draws the table with ``st.column_config`` so numbers stay numbers (sortable), and
+:func:`warning_list` a page's warnings in one box.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from segmentation.markdown import escape as md
 from segmentation.summary import group_warnings, value_in_unit  # noqa: F401  (the app's helpers)
 
 LABELS: dict[str, str] = {
@@ -277,3 +279,25 @@ def show(
         placeholder="—",
         **kwargs,
     )
+
+
+def fit_height(rows: int, row_height: int = 35) -> int:
+    """Pixel height that shows every row of a table (no inner scrollbar) up to 20 rows."""
+    return (min(rows, 20) + 1) * row_height + 3
+
+
+def plain_number(value: float) -> str:
+    """A playbook value as people write it: 25,000 · 0.85 · 1,200."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def warning_list(notes: list[str], limit: int = 3) -> None:
+    """Warnings in one box: the first few, the rest behind an expander (never a wall of boxes)."""
+    import streamlit as st
+
+    if not notes:
+        return
+    st.warning("\n".join(f"- {md(note)}" for note in notes[:limit]))
+    if len(notes) > limit:
+        with st.expander(f"{len(notes) - limit} more warnings"):
+            st.markdown("\n".join(f"- {md(note)}" for note in notes[limit:]))
