@@ -5,10 +5,11 @@ import streamlit as st
 from segmentation import geo
 from segmentation.markdown import escape as md
 from segmentation.report_html import currency_symbol
+from segmentation.summary import group_warnings
 from segmentation.ui import plan_views, session, stages
 from segmentation.ui.charts.style import type_colors
 from segmentation.ui.charts.territory import team_colors, territory_map
-from segmentation.ui.tables import group_warnings, show, warning_list
+from segmentation.ui.tables import show, warning_list
 
 st.title("Territories")
 st.caption(

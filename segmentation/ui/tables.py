@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.markdown import escape as md
-from segmentation.summary import group_warnings, value_in_unit  # noqa: F401  (the app's helpers)
+from segmentation.summary import value_in_unit
 
 LABELS: dict[str, str] = {
     "customer_type": "Customer type",
