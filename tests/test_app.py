@@ -24,7 +24,7 @@ ROSTER = (
 ).encode()
 
 
-pytestmark = pytest.mark.usefixtures("fresh_caches")
+pytestmark = pytest.mark.usefixtures("fresh_caches", "warm_engine")
 
 
 def _app() -> AppTest:

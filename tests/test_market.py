@@ -295,7 +295,7 @@ def test_market_file_gets_the_accounts_quality_checks(tmp_path):
     assert np.isnan(result.battlefield.loaded_market.companies["employees"].iloc[0])
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_market_page_renders_without_and_with_a_market_list():
     from streamlit.testing.v1 import AppTest
 
@@ -393,7 +393,7 @@ def test_attack_main_competitor_and_win_rates():
     assert attack.loc["all", "win_rate"] == pytest.approx(160 / 400)
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_market_page_forgets_the_market_list():
     from streamlit.testing.v1 import AppTest
 

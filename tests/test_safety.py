@@ -504,7 +504,7 @@ def _everything_shown(at) -> str:
     return "\n".join(parts)
 
 
-def test_two_sessions_never_see_each_others_accounts(fresh_caches):
+def test_two_sessions_never_see_each_others_accounts(fresh_caches, warm_engine):
     from streamlit.testing.v1 import AppTest
 
     alpha, bravo = _accounts_csv("Alpha"), _accounts_csv("Bravo")
@@ -550,7 +550,7 @@ def _payload_accounts() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def test_customer_text_never_renders_as_markdown_or_html(fresh_caches):
+def test_customer_text_never_renders_as_markdown_or_html(fresh_caches, warm_engine):
     from markdown_it import MarkdownIt
     from streamlit.testing.v1 import AppTest
 
