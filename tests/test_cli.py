@@ -2,6 +2,7 @@
 
 import errno
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -184,6 +185,19 @@ def small_accounts(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def _small_out(small_accounts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("small-out")
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def small_out(_small_out, tmp_path):
+    """A copy of the folder a run on ``small_accounts`` wrote (the run is done once)."""
+    return Path(shutil.copytree(_small_out, tmp_path / "out"))
+
+
 def _one_error_line(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:"), err
@@ -259,12 +273,11 @@ def test_a_rerun_without_reps_removes_the_disruption_file_of_the_run_with_reps(
     ],
 )
 def test_a_write_that_fails_or_is_interrupted_keeps_the_previous_files_whole(
-    small_accounts, tmp_path, capsys, monkeypatch, error, code, expected
+    small_accounts, small_out, capsys, monkeypatch, error, code, expected
 ):
     from segmentation import export
 
-    out = tmp_path / "out"
-    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    out = small_out
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real = export._write_file
 
