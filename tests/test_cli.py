@@ -19,7 +19,7 @@ ASSIGNMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def test_run_writes_the_four_files(sample_cli_out):
+def test_run_writes_the_plan_files_and_both_reports(sample_cli_out):
     assert {p.name for p in sample_cli_out.iterdir()} >= {
         "assignments.csv", "segments.csv", "teams.csv", "report.json", "report.html",
     }  # fmt: skip
