@@ -85,8 +85,8 @@ def _cli_run(folder: Path, *args: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _sample_cli_outs(tmp_path_factory) -> dict:
-    return {}
+def _sample_cli_outs() -> dict:
+    return {}  # filled on first use: a session that needs no CLI folder runs no CLI
 
 
 @pytest.fixture
@@ -142,8 +142,8 @@ class _StageMemo:
     back in (the loaded accounts into ``segment_accounts``) keys as the result it copies.
     """
 
-    def __init__(self):
-        self.results: dict = {}  # key -> the result the engine returned, never handed out
+    def __init__(self, results: dict):
+        self.results = results  # key -> the result the engine returned, never handed out
         self.handed: dict[int, tuple] = {}  # id(copy) -> (key, original, copy): one test's
 
     def _key(self, value):
@@ -168,14 +168,16 @@ class _StageMemo:
                 key = (name, self._key(args), self._key(kwargs))
             except _Unkeyed:
                 return engine(*args, **kwargs)
-            # The test's copies stand for the originals they were made from, both ways.
-            to_originals = {i: original for i, (_, original, _) in self.handed.items()}
-            to_copies = {id(original): mine for _, original, mine in self.handed.values()}
+            # The copies passed in stand for the originals they were made from, both ways: the
+            # engine gets the originals, and the copy of its result refers to these copies.
+            passed = [self.handed[id(v)] for v in (*args, *kwargs.values()) if id(v) in self.handed]
+            to_originals = {id(mine): original for _, original, mine in passed}
+            to_copies = {id(original): mine for _, original, mine in passed}
             if key not in self.results:
-                own_args, own_kwargs = copy.deepcopy((args, kwargs), dict(to_originals))
+                own_args, own_kwargs = copy.deepcopy((args, kwargs), to_originals)
                 self.results[key] = engine(*own_args, **own_kwargs)
             original = self.results[key]
-            mine = copy.deepcopy(original, dict(to_copies))
+            mine = copy.deepcopy(original, to_copies)
             self.handed[id(mine)] = (key, original, mine)
             return mine
 
@@ -198,8 +200,7 @@ def warm_engine(monkeypatch, _stage_results):
     """
     from segmentation.ui import state
 
-    memo = _StageMemo()
-    memo.results = _stage_results
+    memo = _StageMemo(_stage_results)
     for name in APP_STAGES:
         monkeypatch.setattr(state, name, memo.wrap(name, getattr(state, name)))
     yield memo
