@@ -233,11 +233,11 @@ def test_leaving_out_every_number_is_refused_with_a_message():
     assert at.session_state["ignore"] == []
 
 
-def test_verticals_can_be_renamed_and_merged():
+def test_verticals_can_be_renamed_and_merged(sample_run_accounts_only):
     at = _app()
     at.switch_page("app_pages/segments.py").run()
     before = int(_metric(at, "Verticals"))
-    names = list(_base_verticals(at).table["vertical"])
+    names = list(_base_verticals(sample_run_accounts_only).table["vertical"])
     _edit(
         at, "verticals_editor", {0: {"rename_to": "Tech & Software"}, 1: {"merge_into": names[0]}}
     )
@@ -255,12 +255,10 @@ def test_verticals_can_be_renamed_and_merged():
     assert plan["segment"].astype(str).str.startswith("Tech & Software").any()
 
 
-def _base_verticals(at: AppTest):
-    from segmentation.pipeline import load_accounts
+def _base_verticals(sample_run):
     from segmentation.verticals import assign_verticals
 
-    loaded = load_accounts(ROOT / "data" / "sample_accounts.csv")
-    return assign_verticals(loaded.accounts["industry"])
+    return assign_verticals(sample_run.loaded.accounts["industry"])
 
 
 def test_playbook_change_changes_the_plan_without_reclustering(monkeypatch):
