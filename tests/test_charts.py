@@ -2,14 +2,11 @@
 
 import io
 import json
-import subprocess
-import sys
 import zipfile
 
 import pandas as pd
 import pytest
 
-from segmentation.pipeline import run
 from segmentation.ui import controls
 from segmentation.ui.charts.segments import customer_type_map, k_selection_chart, segment_treemap
 from segmentation.ui.charts.style import PALETTE, type_colors
@@ -22,7 +19,6 @@ from segmentation.ui.charts.team import (
 from segmentation.ui.charts.territory import rep_balance_chart, rep_book
 from segmentation.ui.exports import downloads
 from segmentation.ui.tables import display_frame, money_format
-from tests.conftest import ROOT
 
 TYPES = ["Enterprise customers", "Small prospects", "Mid-market customers"]
 
@@ -281,18 +277,11 @@ def test_feature_options_offer_used_and_ignored_features_only():
 # --- exports --------------------------------------------------------------------------------
 
 
-def test_downloads_are_the_files_the_command_line_writes(tmp_path):
-    accounts, deals = (
-        ROOT / "data" / "sample_accounts.csv",
-        ROOT / "data" / "sample_opportunities.csv",
-    )
-    out = tmp_path / "cli"
-    subprocess.run(
-        [sys.executable, "-m", "segmentation", "run", str(accounts), "--opportunities", str(deals),
-         "--out", str(out)],
-        cwd=ROOT, check=True, capture_output=True,
-    )  # fmt: skip
-    files = {d.file_name: d for d in downloads(run(accounts, opportunities=deals))}
+def test_downloads_are_the_files_the_command_line_writes(
+    sample_run, sample_cli_out_with_opportunities
+):
+    out = sample_cli_out_with_opportunities
+    files = {d.file_name: d for d in downloads(sample_run)}
     for name in ("assignments.csv", "segments.csv", "teams.csv"):
         assert files[name].build() == (out / name).read_bytes(), name
     assert json.loads(files["report.json"].build())["rows_read"] == 2000

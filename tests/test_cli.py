@@ -2,6 +2,7 @@
 
 import errno
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,29 +19,22 @@ ASSIGNMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    assert main(["run", str(SAMPLE_ACCOUNTS), "--out", str(out)]) == 0
-    return out
-
-
-def test_run_writes_the_four_files(sample_run):
-    assert {p.name for p in sample_run.iterdir()} >= {
+def test_run_writes_the_plan_files_and_both_reports(sample_cli_out):
+    assert {p.name for p in sample_cli_out.iterdir()} >= {
         "assignments.csv", "segments.csv", "teams.csv", "report.json", "report.html",
     }  # fmt: skip
 
 
-def test_assignments_has_one_row_per_account_in_input_order(sample_run):
+def test_assignments_has_one_row_per_account_in_input_order(sample_cli_out):
     source = pd.read_csv(SAMPLE_ACCOUNTS, dtype=str, keep_default_na=False)
     source = source[source["Account ID"].str.startswith("001")]  # drop the report footer
-    assignments = pd.read_csv(sample_run / "assignments.csv", dtype=str, keep_default_na=False)
+    assignments = pd.read_csv(sample_cli_out / "assignments.csv", dtype=str, keep_default_na=False)
     assert list(assignments.columns[: len(ASSIGNMENT_COLUMNS)]) == ASSIGNMENT_COLUMNS
     assert assignments["account_id"].tolist() == source["Account ID"].tolist()
 
 
-def test_vocabularies_and_readable_reasons(sample_run):
-    assignments = pd.read_csv(sample_run / "assignments.csv", dtype=str, keep_default_na=False)
+def test_vocabularies_and_readable_reasons(sample_cli_out):
+    assignments = pd.read_csv(sample_cli_out / "assignments.csv", dtype=str, keep_default_na=False)
     assert set(assignments["motion"]) <= {"field", "inside", "digital"}
     assert set(assignments["role"]) <= {"hunter", "farmer", "generalist"}
     assert (assignments["rep"] == "").all()  # no roster given
@@ -48,10 +42,10 @@ def test_vocabularies_and_readable_reasons(sample_run):
     assert (assignments["team"] != "").all()
 
 
-def test_segments_and_teams_tables(sample_run):
-    segments = pd.read_csv(sample_run / "segments.csv")
-    teams = pd.read_csv(sample_run / "teams.csv")
-    assignments = pd.read_csv(sample_run / "assignments.csv")
+def test_segments_and_teams_tables(sample_cli_out):
+    segments = pd.read_csv(sample_cli_out / "segments.csv")
+    teams = pd.read_csv(sample_cli_out / "teams.csv")
+    assignments = pd.read_csv(sample_cli_out / "assignments.csv")
     assert {"segment", "accounts", "motion", "role"} <= set(segments.columns)
     assert {"team", "motion", "role", "specialization", "accounts", "headcount"} <= set(
         teams.columns
@@ -61,8 +55,8 @@ def test_segments_and_teams_tables(sample_run):
     assert set(assignments["team"]) == set(teams["team"])
 
 
-def test_report_json_contract(sample_run):
-    report = json.loads((sample_run / "report.json").read_text())
+def test_report_json_contract(sample_cli_out):
+    report = json.loads((sample_cli_out / "report.json").read_text())
     for key in ("rows_read", "mapping", "warnings", "customer_types", "verticals", "quality"):
         assert key in report
     assert report["rows_read"] == 2000
@@ -74,9 +68,9 @@ def test_report_json_contract(sample_run):
     assert {"silhouette", "stability", "verdict"} <= set(report["quality"])
 
 
-def test_two_runs_give_identical_bytes(sample_run, tmp_path):
+def test_two_runs_give_identical_bytes(sample_cli_out, tmp_path):
     assert main(["run", str(SAMPLE_ACCOUNTS), "--out", str(tmp_path)]) == 0
-    for path in sample_run.iterdir():
+    for path in sample_cli_out.iterdir():
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
@@ -191,6 +185,19 @@ def small_accounts(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def _small_out(small_accounts, tmp_path_factory):
+    out = tmp_path_factory.mktemp("small-out")
+    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def small_out(_small_out, tmp_path):
+    """A copy of the folder a run on ``small_accounts`` wrote (the run is done once)."""
+    return Path(shutil.copytree(_small_out, tmp_path / "out"))
+
+
 def _one_error_line(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:"), err
@@ -266,12 +273,11 @@ def test_a_rerun_without_reps_removes_the_disruption_file_of_the_run_with_reps(
     ],
 )
 def test_a_write_that_fails_or_is_interrupted_keeps_the_previous_files_whole(
-    small_accounts, tmp_path, capsys, monkeypatch, error, code, expected
+    small_accounts, small_out, capsys, monkeypatch, error, code, expected
 ):
     from segmentation import export
 
-    out = tmp_path / "out"
-    assert main(["run", str(small_accounts), "--out", str(out)]) == 0
+    out = small_out
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real = export._write_file
 

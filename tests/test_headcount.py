@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from scripts.sample_crm import generate_accounts, generate_opportunities
 from segmentation import pipeline
-from segmentation.cli import main
 from segmentation.planner import TEAM_COLUMNS, plan_coverage
 from segmentation.planner.headcount import (
     affordable_reps,
@@ -286,27 +285,8 @@ def test_hiring_from_a_roster_hires_the_gap_and_backfills_attrition():
 
 
 # --- the whole run on the sample, and on a generated CRM with pipeline -------------------------
-@pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample")
-    assert (
-        main(
-            [
-                "run",
-                str(SAMPLE_ACCOUNTS),
-                "--opportunities",
-                str(SAMPLE_OPPORTUNITIES),
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    return out
-
-
-def test_output_contract_adds_columns_and_hiring_csv(sample_out):
-    teams = pd.read_csv(sample_out / "teams.csv")
+def test_output_contract_adds_columns_and_hiring_csv(sample_cli_out_with_opportunities):
+    teams = pd.read_csv(sample_cli_out_with_opportunities / "teams.csv")
     old = [
         "team",
         "motion",
@@ -324,12 +304,12 @@ def test_output_contract_adds_columns_and_hiring_csv(sample_out):
     assert list(teams.columns[: len(old)]) == old  # nothing dropped or renamed
     assert {"deal_size_basis", "bookings", "cost", "cost_of_sales"} <= set(teams.columns)
     assert list(teams.columns) == list(TEAM_COLUMNS)
-    assert "bookings" in pd.read_csv(sample_out / "segments.csv").columns
-    hiring = pd.read_csv(sample_out / "hiring.csv")
+    assert "bookings" in pd.read_csv(sample_cli_out_with_opportunities / "segments.csv").columns
+    hiring = pd.read_csv(sample_cli_out_with_opportunities / "hiring.csv")
     assert list(hiring.columns) == list(HIRING_COLUMNS)
     for _, rows in hiring.groupby("team"):
         assert list(rows["month"]) == list(range(1, 13))
-    report = json.loads((sample_out / "report.json").read_text())
+    report = json.loads((sample_cli_out_with_opportunities / "report.json").read_text())
     rules = {r["id"]: r for r in report["playbook"]}
     for rule in (
         "cost_of_sales_max",
@@ -345,8 +325,8 @@ def test_output_contract_adds_columns_and_hiring_csv(sample_out):
     assert report["headcount"]["total_headcount"] == int(teams["headcount"].sum())
 
 
-def test_sensitivity_moves_the_right_way(sample_out):
-    report = json.loads((sample_out / "report.json").read_text())
+def test_sensitivity_moves_the_right_way(sample_cli_out_with_opportunities):
+    report = json.loads((sample_cli_out_with_opportunities / "report.json").read_text())
     sens = pd.DataFrame(report["sensitivity"]).set_index(["parameter", "change"])
     base = sens.loc[("base", "0%")]
     assert len(sens) == 7
@@ -381,12 +361,17 @@ def won_bookings_imply(accounts_csv, deals, assignments: pd.DataFrame, pb) -> fl
     )
 
 
-def test_sample_headcount_is_within_a_factor_of_two_of_won_bookings(sample_out):
+def test_sample_headcount_is_within_a_factor_of_two_of_won_bookings(
+    sample_cli_out_with_opportunities,
+):
     deals = pd.read_csv(SAMPLE_OPPORTUNITIES, dtype=str)
     implied = won_bookings_imply(
-        SAMPLE_ACCOUNTS, deals, pd.read_csv(sample_out / "assignments.csv"), PB
+        SAMPLE_ACCOUNTS,
+        deals,
+        pd.read_csv(sample_cli_out_with_opportunities / "assignments.csv"),
+        PB,
     )
-    total = pd.read_csv(sample_out / "teams.csv")["headcount"].sum()
+    total = pd.read_csv(sample_cli_out_with_opportunities / "teams.csv")["headcount"].sum()
     assert implied > 10  # the sample books ~$44M a year
     assert implied / 2 <= total <= implied * 2
 
@@ -408,9 +393,8 @@ def test_generated_crm_with_pipeline_is_within_a_factor_of_two(tmp_path):
     assert (teams["cost"] <= PB.value("cost_of_sales_max") * teams["bookings"] + 1e-6).all()
 
 
-def test_hiring_starts_from_the_roster_so_hires_are_the_gap(tmp_path):
-    first = pipeline.run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES)
-    teams = first.team_plan.plan.teams
+def test_hiring_starts_from_the_roster_so_hires_are_the_gap(sample_run):
+    teams = sample_run.team_plan.plan.teams
     target = teams[teams["headcount"] > 0].iloc[0]
     in_seat = int(target["headcount"]) - 2  # two seats short of the recommendation
     roster = pd.DataFrame({"rep": [f"r{i}" for i in range(in_seat)], "team": target["team"]})

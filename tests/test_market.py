@@ -86,15 +86,22 @@ def _files(tmp_path, *extra) -> dict[str, pd.DataFrame]:
     }
 
 
-@pytest.fixture
-def both(tmp_path):
+@pytest.fixture(scope="module")
+def _both(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("both")
     return _files(
-        tmp_path,
+        folder,
         "--market",
-        str(tmp_path / "market.csv"),
+        str(folder / "market.csv"),
         "--opportunities",
-        str(tmp_path / "deals.csv"),
+        str(folder / "deals.csv"),
     )
+
+
+@pytest.fixture
+def both(_both):
+    """The files of one run with a market list and deals (run once; each test gets copies)."""
+    return {name: None if frame is None else frame.copy() for name, frame in _both.items()}
 
 
 def test_market_csv_is_one_row_per_company_in_input_order_matched_by_hand(both):
@@ -215,7 +222,7 @@ def test_which_files_are_written(tmp_path, extra, expected):
     assert {"market.csv", "competitors.csv", "attack.csv"} & set(files) == expected
 
 
-def test_market_does_not_refit_the_crm_segments():
+def test_market_does_not_refit_the_crm_segments(sample_run_accounts_only):
     # Same segments and teams with and without a market list: the CRM's models are only used.
     accounts = SAMPLE_ACCOUNTS.read_bytes()
     crm = pd.read_csv(io.BytesIO(accounts), dtype=str)
@@ -228,7 +235,7 @@ def test_market_does_not_refit_the_crm_segments():
     market["Website"] = "https://" + market["Website"].fillna("").str.removeprefix("www.")
     new = market.assign(**{"Account Name": "New " + market["Account Name"], "Website": ""})
     market_csv = _csv(pd.concat([market, new]))
-    plain = run(accounts, name="a.csv")
+    plain = sample_run_accounts_only
     with_market = run(accounts, name="a.csv", market=market_csv, market_name="m.csv")
     assert with_market.files()["assignments.csv"] == plain.files()["assignments.csv"]
     companies = with_market.battlefield.market.companies
@@ -297,7 +304,7 @@ def test_market_file_gets_the_accounts_quality_checks(tmp_path):
     assert np.isnan(result.battlefield.loaded_market.companies["employees"].iloc[0])
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_market_page_renders_without_and_with_a_market_list():
     from streamlit.testing.v1 import AppTest
 
@@ -395,7 +402,7 @@ def test_attack_main_competitor_and_win_rates():
     assert attack.loc["all", "win_rate"] == pytest.approx(160 / 400)
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_market_page_forgets_the_market_list():
     from streamlit.testing.v1 import AppTest
 

@@ -423,7 +423,7 @@ def test_the_app_refuses_what_the_input_bounds_let_through(rule_id, value, shown
     assert error and rule_id in error and shown in error
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_the_team_plan_sidebar_bounds_every_rule_and_refuses_a_value_outside_its_range():
     from streamlit.testing.v1 import AppTest
 

@@ -18,7 +18,6 @@ from segmentation.report_html import (
     weighty_assumptions,
 )
 from segmentation.summary import inert
-from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -42,11 +41,6 @@ def _small_file(tmp_path):
     path = tmp_path / "hostile.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def sample_run():
-    return run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES)
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ def test_excel_has_no_formula_url_or_executable_text_and_numbers_stay_numbers(in
     assert all(isinstance(v, (int, float)) for v in accounts)
 
 
-def test_cli_run_on_the_fixture_writes_only_safe_files(tmp_path):
+def test_cli_run_on_the_fixture_writes_only_safe_files(tmp_path, injection_run):
     out = tmp_path / "out"
     result = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
         [sys.executable, "-m", "segmentation", "run", str(INJECTION), "--out", str(out)],
@@ -139,7 +139,7 @@ def test_cli_run_on_the_fixture_writes_only_safe_files(tmp_path):
         _assert_csv_safe(path.read_bytes(), path.name)
     # lossless: our reader gives back exactly the names and owners the run cleaned
     back, _ = read_table(out / "assignments.csv")
-    expected = run(INJECTION).team_plan.assignments
+    expected = injection_run.team_plan.assignments
     for column in ("account_name", "current_owner", "account_id"):
         assert back[column].tolist() == expected[column].astype("str").tolist(), column
 
@@ -509,7 +509,7 @@ def _everything_shown(at) -> str:
     return "\n".join(parts)
 
 
-def test_two_sessions_never_see_each_others_accounts(fresh_caches):
+def test_two_sessions_never_see_each_others_accounts(fresh_caches, warm_engine):
     from streamlit.testing.v1 import AppTest
 
     alpha, bravo = _accounts_csv("Alpha"), _accounts_csv("Bravo")
@@ -555,7 +555,7 @@ def _payload_accounts() -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def test_customer_text_never_renders_as_markdown_or_html(fresh_caches):
+def test_customer_text_never_renders_as_markdown_or_html(fresh_caches, warm_engine):
     from markdown_it import MarkdownIt
     from streamlit.testing.v1 import AppTest
 

@@ -563,7 +563,7 @@ def test_listing_or_showing_creates_no_store(tmp_path, capsys, monkeypatch):
 # --- the app ------------------------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_plans_page_saves_opens_from_the_url_and_compares(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
@@ -607,7 +607,7 @@ def test_plans_page_saves_opens_from_the_url_and_compares(tmp_path, monkeypatch)
     assert "opened_plan" not in other.session_state
 
 
-@pytest.mark.usefixtures("fresh_caches")
+@pytest.mark.usefixtures("fresh_caches", "warm_engine")
 def test_a_failing_store_keeps_the_plan_in_memory_and_says_so(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

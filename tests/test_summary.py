@@ -2,30 +2,26 @@
 
 import pytest
 
-from segmentation.pipeline import run
 from segmentation.summary import MAX_CAVEATS, inert, plan_summary
-from tests.conftest import SAMPLE_ACCOUNTS
 
 
-@pytest.fixture(scope="module")
-def sample_run():
-    return run(SAMPLE_ACCOUNTS)
-
-
-def test_summary_names_types_teams_and_the_verdict(sample_run):
-    text = plan_summary(sample_run)
+def test_summary_names_types_teams_and_the_verdict(sample_run_accounts_only):
+    text = plan_summary(sample_run_accounts_only)
     assert text.startswith("# Sales coverage plan")
-    for name in sample_run.segmentation.types.table["customer_type"]:
+    for name in sample_run_accounts_only.segmentation.types.table["customer_type"]:
         assert inert(name) in text
-    for team in sample_run.team_plan.plan.teams["team"]:
+    for team in sample_run_accounts_only.team_plan.plan.teams["team"]:
         assert f"| {inert(team)} |" in text
-    assert sample_run.segmentation.types.quality["verdict"] in text
+    assert sample_run_accounts_only.segmentation.types.quality["verdict"] in text
 
 
 @pytest.mark.parametrize("extra", [0, 3, 40])
-def test_caveats_stay_on_one_page(sample_run, extra):
-    warnings = [*sample_run.warnings, *(f"Rep {i} loses 3 accounts." for i in range(extra))]
-    text = plan_summary(_WithWarnings(sample_run, warnings))
+def test_caveats_stay_on_one_page(sample_run_accounts_only, extra):
+    warnings = [
+        *sample_run_accounts_only.warnings,
+        *(f"Rep {i} loses 3 accounts." for i in range(extra)),
+    ]
+    text = plan_summary(_WithWarnings(sample_run_accounts_only, warnings))
     listed = [line for line in text.split("## Caveats")[1].splitlines() if line.startswith("- ")]
     assert len(listed) == min(len(warnings), MAX_CAVEATS) + (len(warnings) > MAX_CAVEATS)
     if len(warnings) > MAX_CAVEATS:
@@ -42,12 +38,12 @@ class _WithWarnings:
         return getattr(self._base, name)
 
 
-def test_playbook_changes_are_listed_with_the_default(sample_run):
-    changed = sample_run.playbook.with_values(motion_field_min=50_000)
-    text = plan_summary(_WithPlaybook(sample_run, changed))
+def test_playbook_changes_are_listed_with_the_default(sample_run_accounts_only):
+    changed = sample_run_accounts_only.playbook.with_values(motion_field_min=50_000)
+    text = plan_summary(_WithPlaybook(sample_run_accounts_only, changed))
     section = text.split("## Playbook changes from the defaults")[1]
     assert "$50,000 (default $25,000)" in section.splitlines()[2]
-    assert "## Playbook changes" not in plan_summary(sample_run)
+    assert "## Playbook changes" not in plan_summary(sample_run_accounts_only)
 
 
 class _WithPlaybook(_WithWarnings):
@@ -55,14 +51,12 @@ class _WithPlaybook(_WithWarnings):
         self._base, self.playbook = base, playbook
 
 
-def test_the_summary_and_the_workbook_carry_cost_bookings_and_hiring():
+def test_the_summary_and_the_workbook_carry_cost_bookings_and_hiring(sample_run):
     import io
 
     import openpyxl
 
-    from tests.conftest import SAMPLE_OPPORTUNITIES
-
-    result = run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES)
+    result = sample_run
     plan = result.team_plan.plan
     named = plan.teams[plan.teams["motion"] != "digital"]
     cost, bookings = named["cost"].sum(), named["bookings"].sum()
