@@ -16,7 +16,6 @@ import pytest
 from segmentation import pipeline
 from segmentation.cli import main
 from segmentation.playbook import load_playbook
-from segmentation.run_result import Run
 from segmentation.territories import assign_territories
 from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_OPPORTUNITIES
 
@@ -24,25 +23,16 @@ PB = load_playbook()
 CV_MAX = PB.value("balanced_cv_max")
 
 
-_RUNS: dict[str, Run] = {}
-
-
-def sample_run(kind: str) -> Run:
-    """The pipeline on the sample, run once per kind for the whole module (~2 s each)."""
-    if kind not in _RUNS:
-        deals = SAMPLE_OPPORTUNITIES if kind == "with opportunities" else None
-        _RUNS[kind] = pipeline.run(SAMPLE_ACCOUNTS, opportunities=deals)
-    return _RUNS[kind]
-
-
 @pytest.fixture(params=["accounts only", "with opportunities"])
 def run(request):
-    return sample_run(request.param)
+    """The session's shared run of the sample (tests/conftest.py): read, never change."""
+    shared = "sample_run" if request.param == "with opportunities" else "sample_run_accounts_only"
+    return request.getfixturevalue(shared)
 
 
 @pytest.fixture
-def run_with_deals():
-    return sample_run("with opportunities")
+def run_with_deals(sample_run):
+    return sample_run
 
 
 def owners_roster(book: pd.DataFrame) -> pd.DataFrame:
@@ -239,8 +229,8 @@ def test_report_json_carries_the_overlays_and_the_product_test(run_with_deals):
     assert report["vertical_tests"] and "overlays" in report["teams"][0]
 
 
-def test_no_product_data_means_no_overlays():
-    plan = sample_run("accounts only").team_plan.plan
+def test_no_product_data_means_no_overlays(sample_run_accounts_only):
+    plan = sample_run_accounts_only.team_plan.plan
     assert plan.overlays.empty and plan.product_mix.empty
 
 
@@ -278,9 +268,11 @@ def test_balanced_owners_keep_their_accounts(run, seed):
 
 
 # --- disruption.csv through the command line ----------------------------------------------------
-def test_disruption_csv_lists_exactly_the_accounts_whose_owner_changes(tmp_path):
+def test_disruption_csv_lists_exactly_the_accounts_whose_owner_changes(
+    tmp_path, sample_run_accounts_only
+):
     roster = tmp_path / "reps.csv"
-    owners_roster(sample_run("accounts only").team_plan.book).to_csv(roster, index=False)
+    owners_roster(sample_run_accounts_only.team_plan.book).to_csv(roster, index=False)
     out = tmp_path / "out"
     assert main(["run", str(SAMPLE_ACCOUNTS), "--reps", str(roster), "--out", str(out)]) == 0
     assignments = pd.read_csv(out / "assignments.csv", dtype=str, keep_default_na=False)
