@@ -69,24 +69,30 @@ def _unchanged(shared, fingerprint, what: str):
 
 @pytest.fixture(scope="session")
 def _sample_runs() -> dict:
+    return {}  # filled on first use: a worker that never needs a run never pays for it
+
+
+def _shared_run(runs: dict, with_opportunities: bool):
     from segmentation.pipeline import run
 
-    return {
-        "with opportunities": run(SAMPLE_ACCOUNTS, opportunities=SAMPLE_OPPORTUNITIES),
-        "accounts only": run(SAMPLE_ACCOUNTS),
-    }
+    if with_opportunities not in runs:
+        deals = SAMPLE_OPPORTUNITIES if with_opportunities else None
+        runs[with_opportunities] = run(SAMPLE_ACCOUNTS, opportunities=deals)
+    return runs[with_opportunities]
 
 
 @pytest.fixture
 def sample_run(_sample_runs):
     """``pipeline.run`` on the sample accounts and opportunities (shared: read, never change)."""
-    yield from _unchanged(_sample_runs["with opportunities"], _run_fingerprint, "sample run")
+    shared = _shared_run(_sample_runs, with_opportunities=True)
+    yield from _unchanged(shared, _run_fingerprint, "sample run")
 
 
 @pytest.fixture
 def sample_run_accounts_only(_sample_runs):
     """``pipeline.run`` on the sample accounts alone (shared: read, never change)."""
-    yield from _unchanged(_sample_runs["accounts only"], _run_fingerprint, "sample run")
+    shared = _shared_run(_sample_runs, with_opportunities=False)
+    yield from _unchanged(shared, _run_fingerprint, "sample run")
 
 
 def _cli_run(folder: Path, *args: str) -> Path:
