@@ -118,10 +118,11 @@ def _mark_chosen_k(fig: go.Figure, selection: pd.DataFrame, quality: dict | None
         chosen = selection.loc[selection["chosen"].astype(bool), "k"].astype(int).tolist()
     elif quality is not None:
         chosen = [int(quality["k"])]
+    # The label sits at the foot of the line: at its top it ran into the legend above the plot.
     for value in chosen:
         fig.add_vline(
             x=value, line_dash="dash", line_color="#555555",
-            annotation_text=f"chosen: {value}", annotation_position="top",
+            annotation_text=f"chosen: {value}", annotation_position="bottom right",
         )  # fmt: skip
 
 
