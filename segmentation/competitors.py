@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from segmentation.names import normalise_name
+from segmentation.company_keys import normalise_name
 
 # The planner's pod win-rate test, reused (not copied) so "beyond noise" means the same thing
 # here as for vertical pods. One narrow import: re-point it when the planner moves.

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.company_keys import normalise_name, website_domain
 from segmentation.errors import InputError
 from segmentation.features import signed_log1p
 from segmentation.ingest import ReadInfo, read_table
-from segmentation.names import normalise_name, website_domain
 from segmentation.quality import quality_report
 from segmentation.schema import Mapping, infer_mapping
 from segmentation.verticals import ALL_ACCOUNTS, OTHER, VerticalClassifier

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from segmentation.names import normalise_name
+from segmentation.company_keys import normalise_name
 
 
 def match_accounts(

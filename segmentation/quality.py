@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.accounts import PreparedAccounts
+from segmentation.company_keys import normalise_name, website_domain
 from segmentation.fields import FIELDS_BY_NAME
-from segmentation.names import normalise_name, website_domain
 from segmentation.schema import Mapping
 
 _NUMERIC_FIELDS = ("employees", "annual_revenue", "deal_size")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from segmentation.accounts import PreparedAccounts, prepare_accounts
+from segmentation.company_keys import normalise_name, website_domain
 from segmentation.errors import InputError
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
-from segmentation.names import normalise_name, website_domain
 from segmentation.schema import infer_mapping
 from segmentation.status import status_from_deals
 from tests import realistic_exports as exports

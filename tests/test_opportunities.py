@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
+from segmentation.company_keys import normalise_name
 from segmentation.errors import InputError
 from segmentation.ingest import read_table
-from segmentation.names import normalise_name
 from segmentation.opportunities import aggregate_opportunities
 from segmentation.opportunity_columns import map_opportunity_columns
 from segmentation.pipeline import load_accounts
