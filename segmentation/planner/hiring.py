@@ -74,6 +74,23 @@ def team_hiring(
         ``month, hires, reps, ramped_reps, capacity, bookings_target`` (capacity and target per
         month, in the bookings' currency).
     """
+    return pd.DataFrame(
+        _hiring_rows(target, start, bookings, quota, pb, ramp_months=ramp_months, months=months),
+        columns=list(HIRING_COLUMNS[1:]),
+    )
+
+
+def _hiring_rows(
+    target: int,
+    start: float,
+    bookings: float,
+    quota: float,
+    pb: Playbook,
+    *,
+    ramp_months: float,
+    months: int,
+) -> list[tuple]:
+    """:func:`team_hiring`'s rows (``month, hires, reps, ramped_reps, capacity, bookings_target``)."""
     delay = max(math.ceil(pb.value("time_to_fill_months")), 0)
     monthly_attrition = min(max(pb.value("attrition_annual"), 0.0), 1.0) / 12
     per_month = quota * pb.value("attainment") / 12
@@ -99,7 +116,7 @@ def team_hiring(
         rows.append(
             (month, float(starts[month]), reps, ramped, effective * per_month, bookings / 12)
         )
-    return pd.DataFrame(rows, columns=list(HIRING_COLUMNS[1:]))
+    return rows
 
 
 def hiring_plan(
@@ -125,24 +142,26 @@ def hiring_plan(
     pandas.DataFrame
         :data:`HIRING_COLUMNS`, one row per team and month (teams in the plan's order).
     """
-    frames = []
-    for t in teams.itertuples(index=False):
-        if t.motion not in ("inside", "field"):
+    rows = []
+    columns = (teams[c].tolist() for c in ("team", "motion", "headcount", "bookings"))
+    for team, motion, headcount, bookings in zip(*columns):
+        if motion not in ("inside", "field"):
             continue
-        start = float((roster_counts or {}).get(t.team, 0.0))
-        if int(t.headcount) == 0 and start == 0:
+        start = float((roster_counts or {}).get(team, 0.0))
+        if int(headcount) == 0 and start == 0:
             continue
-        plan = team_hiring(
-            int(t.headcount),
+        plan = _hiring_rows(
+            int(headcount),
             start,
-            float(t.bookings),
-            pb.value(f"quota_{t.motion}"),
+            float(bookings),
+            pb.value(f"quota_{motion}"),
             pb,
-            ramp_months=pb.value(f"ramp_months_{t.motion}"),
+            ramp_months=pb.value(f"ramp_months_{motion}"),
             months=months,
         )
-        frames.append(plan.assign(team=t.team))
-    if not frames:
+        rows += [(team, *row) for row in plan]
+    # One frame for all teams: a frame per team and a concat cost more than the plan itself.
+    if not rows:
         return pd.DataFrame(columns=list(HIRING_COLUMNS))
-    out = pd.concat(frames, ignore_index=True)[list(HIRING_COLUMNS)]
+    out = pd.DataFrame(rows, columns=list(HIRING_COLUMNS))
     return out.astype({"team": "str", "month": "int64"})
