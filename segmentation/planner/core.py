@@ -402,12 +402,13 @@ def _teams_and_pooling(
         teams = team_table(seg, overlays, pb)
         hand.update(zip(teams["team"], teams["transition"]))
     cust = np.nan_to_num(_num(seg["customers"]))
+    seg_team = seg["team"].tolist()
     seg["transition"] = [
         (
             f"{cust[i]:,.0f} customers move to digital (self-serve): their current owners hand them over within "
             f"{pb.value('handoff_months'):g} months, each with a named hand-over."
             if motion[i] == "digital" and cust[i] > 0
-            else moved[i].strip() or hand.get(seg["team"].iat[i], "")
+            else moved[i].strip() or hand.get(seg_team[i], "")
         )
         for i in range(len(seg))
     ]
@@ -435,7 +436,8 @@ def _segment_reasons(
         else None
     )
     reasons, rules = [], []
-    for i, row in enumerate(seg.itertuples(index=False)):
+    seg_team = seg["team"].tolist()
+    for i, segment in enumerate(seg["segment"].tolist()):
         fired = [*mot.rules[i], *design.roles.rules[i], *need.rules[i]]
         extra = ""
         if motion[i] == "digital":
@@ -466,9 +468,9 @@ def _segment_reasons(
                 f"ote_{motion[i]}",
                 "handoff_months",
             ]
-            extra += f" {moved[i].strip()} It is covered by {seg['team'].iat[i]}."
+            extra += f" {moved[i].strip()} It is covered by {seg_team[i]}."
         reasons.append(
-            f"{row.segment}: {mot.why[i]} and {design.roles.why[i]} → {label} ({where}).{extra}"
+            f"{segment}: {mot.why[i]} and {design.roles.why[i]} → {label} ({where}).{extra}"
         )
         rules.append(", ".join(dict.fromkeys(fired)))
     return reasons, rules
