@@ -337,6 +337,11 @@ def _parse_arrow(data, delimiter: str, ncols: int) -> tuple[pd.DataFrame | None,
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError, OverflowError):
         bad.append(-1)  # let the forgiving C engine have a go and report what it finds
+    else:
+        if table.num_columns != ncols:
+            # The header count skipped a quoted stretch that pyarrow (quotes count only at the
+            # start of a field) reads as more fields: those it typed itself (numbers, nulls).
+            bad.append(-1)
     if bad:
         return None, bad
     text_dtype = pd.StringDtype(na_value=np.nan)

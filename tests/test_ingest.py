@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from segmentation.errors import InputError
@@ -310,6 +310,9 @@ _cell = st.text(alphabet=st.sampled_from(list('ab ,;"\n\t|1.é€')), max_size=6
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(_cell, min_size=1, max_size=4), min_size=1, max_size=6))
+# Found by this test: the header count skipped the quoted stretch `",,1 ... ,,,,"`, pyarrow read
+# five fields and typed the two extra columns itself (a float column: a traceback downstream).
+@example([["", "", '1",', "1"], ["", "", "", ',"']])
 def test_csv_like_text_returns_or_raises_input_error(rows):
     text = "\n".join(",".join(r) for r in rows)
     try:
