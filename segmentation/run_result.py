@@ -53,7 +53,7 @@ class Run:
     def report(self) -> dict:
         """The run's report: what was read, understood, found and recommended (JSON-ready)."""
         seg = self.segmentation
-        return _jsonable(
+        return jsonable(
             {
                 "version": __version__,
                 "source": self.loaded.read_info.source_name,
@@ -175,7 +175,7 @@ def _headcount_summary(plan: Plan) -> dict:
 
 def report_json(report: dict) -> bytes:
     """Serialise a report deterministically (key order kept, NaN as null)."""
-    return (json.dumps(_jsonable(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(jsonable(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def records(frame: pd.DataFrame | None) -> list[dict]:
@@ -194,14 +194,19 @@ def records(frame: pd.DataFrame | None) -> list[dict]:
     return frame.to_dict(orient="records")
 
 
-def _jsonable(value):
-    # Reports mix numpy scalars, pandas NA and timestamps: reduce them to plain JSON values.
+def jsonable(value):
+    """A report reduced to plain JSON values, for every JSON file the tool writes.
+
+    Reports mix numpy scalars, pandas NA and timestamps: numbers become ``int`` or ``float``
+    (rounded to 6 decimals; NaN and infinity become ``None``), tables lists of row dicts,
+    timestamps ISO text, keys text.
+    """
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
-        return [_jsonable(v) for v in value.tolist()]
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, pd.DataFrame):
         return records(value)
     if isinstance(value, (bool, np.bool_)):

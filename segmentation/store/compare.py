@@ -17,6 +17,7 @@ import pandas as pd
 
 from segmentation.cells import unguard_text
 from segmentation.export import to_csv_bytes
+from segmentation.run_result import jsonable
 from segmentation.store.db import StoredPlan
 from segmentation.store.plans import VALUES_FILE
 
@@ -79,10 +80,10 @@ class Comparison:
             "b": self.b,
             "accounts": self.counts,
             "total": self.total,
-            "teams": _records(self.teams),
-            "reps": _records(self.reps),
+            "teams": jsonable(self.teams),
+            "reps": jsonable(self.reps),
         }
-        text = json.dumps(_clean(report), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(jsonable(report), indent=2, ensure_ascii=False) + "\n"
         return {"compare.csv": to_csv_bytes(self.moves), "compare.json": text.encode("utf-8")}
 
     def summary(self) -> list[str]:
@@ -242,26 +243,6 @@ def _reps(both: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values(["moved_out", "moved_in", "rep"], ascending=[False, False, True],
                               kind="stable")  # fmt: skip
     return table[columns].reset_index(drop=True)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [_clean(row) for row in frame.to_dict(orient="records")]
-
-
-def _clean(value):
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return _float(value)
-    if value is None or value is pd.NA:
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
 def _float(value) -> float | None:
