@@ -240,6 +240,8 @@ def _number(x: float) -> str:
 
 
 def _money(x: float) -> str:
+    # Not naming.format_money: a revenue per employee of $0.27 (the evidence of a missing scale)
+    # must not read "$0", so amounts under $100 keep their cents here.
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(x) >= size:
             return f"${x / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
