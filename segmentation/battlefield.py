@@ -15,11 +15,11 @@ import pandas as pd
 
 from segmentation.competitors import CompetitionResult, analyse_competitors
 from segmentation.export import to_csv_bytes
+from segmentation.json_report import records
 from segmentation.market import MarketResult, analyse_market, annotate_segments
 from segmentation.market_list import LoadedMarket
 from segmentation.playbook import Playbook
 from segmentation.plays import attack_plan
-from segmentation.run_result import records
 
 if TYPE_CHECKING:
     from segmentation.pipeline import LoadedAccounts, Segmentation, TeamPlan

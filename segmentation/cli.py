@@ -472,7 +472,7 @@ def _inspect(args: argparse.Namespace) -> int:
         "data_quality": loaded.quality,
     }
     if args.json:
-        from segmentation.run_result import report_json
+        from segmentation.json_report import report_json
 
         sys.stdout.write(report_json(report).decode("utf-8"))
         return 0

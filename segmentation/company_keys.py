@@ -1,7 +1,8 @@
 """Name and domain keys: one key per company however its name or website is written.
 
 Duplicate detection (:mod:`segmentation.quality`), the join of deals to accounts
-(:mod:`segmentation.opportunities`), the market view and competitor matching all compare
+(:mod:`segmentation.opportunity_join`), the market list's matching
+(:mod:`segmentation.market_list`) and competitor names all compare
 accounts by these keys rather than by the text as typed.
 """
 

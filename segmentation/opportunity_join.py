@@ -1,7 +1,7 @@
 """The deals-to-accounts join: each deal's account, and why a deal has none.
 
 Deals are joined on the account id (Salesforce 15- and 18-character ids match), failing that on
-a normalised account name (:func:`segmentation.names.normalise_name`); a name two accounts
+a normalised account name (:func:`segmentation.company_keys.normalise_name`); a name two accounts
 share joins neither. Deals that match no account are counted by reason (no account given, an
 unknown account, an ambiguous name), with examples for the report.
 """

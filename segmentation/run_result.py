@@ -7,18 +7,14 @@ bytes of each file format come from :mod:`segmentation.export`.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-import numpy as np
-import pandas as pd
 
 from segmentation import __version__
 from segmentation.export import excel_csv as add_bom
 from segmentation.export import excel_workbook, teams_zip, to_csv_bytes
 from segmentation.features import feature_report
+from segmentation.json_report import jsonable, records, report_json
 from segmentation.planner import Plan
 from segmentation.playbook import Playbook
 from segmentation.summary import plan_summary
@@ -171,53 +167,3 @@ def _headcount_summary(plan: Plan) -> dict:
         "cost_of_sales": cost / bookings if bookings > 0 else None,
         "hiring_plan": "per team and month (hiring.csv)",
     }
-
-
-def report_json(report: dict) -> bytes:
-    """Serialise a report deterministically (key order kept, NaN as null)."""
-    return (json.dumps(jsonable(report), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def records(frame: pd.DataFrame | None) -> list[dict]:
-    """A table as a list of row dicts for a report, or an empty list for no table.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame or None
-
-    Returns
-    -------
-    list of dict
-    """
-    if frame is None:
-        return []
-    return frame.to_dict(orient="records")
-
-
-def jsonable(value):
-    """A report reduced to plain JSON values, for every JSON file the tool writes.
-
-    Reports mix numpy scalars, pandas NA and timestamps: numbers become ``int`` or ``float``
-    (rounded to 6 decimals; NaN and infinity become ``None``), tables lists of row dicts,
-    timestamps ISO text, keys text.
-    """
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (np.ndarray, pd.Series, pd.Index)):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.DataFrame):
-        return records(value)
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value if isinstance(value, str) else str(value)

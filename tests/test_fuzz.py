@@ -32,9 +32,9 @@ from segmentation.errors import InputError
 from segmentation.export import excel_workbook, to_csv_bytes
 from segmentation.fields import FIELD_NAMES, STATUSES
 from segmentation.ingest import read_table
+from segmentation.json_report import report_json
 from segmentation.pipeline import load_accounts, plan_teams, run, segment_accounts
 from segmentation.playbook import load_playbook
-from segmentation.run_result import report_json
 
 MOTIONS = {"field", "inside", "digital"}
 ROLES = {"hunter", "farmer", "generalist"}

@@ -68,7 +68,8 @@ _DIMENSIONS = {
     "vertical": ("vertical", "verticals"),
 }
 
-_DIMENSIONS_BY_LABEL = {one: many for one, many in _DIMENSIONS.values()}
+# How a dimension is said in the plural ("across verticals"); the teams' sentences quote it.
+DIMENSIONS_BY_LABEL = {one: many for one, many in _DIMENSIONS.values()}
 
 
 def _vertical_pods(segment, motion, vertical, deal, n_accounts, need, accounts, pb):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from segmentation.fields import MOTION_LABELS, ROLE_LABELS
 from segmentation.planner.headcount import size_teams, team_sentence
-from segmentation.planner.specialists import _DIMENSIONS_BY_LABEL
+from segmentation.planner.specialists import DIMENSIONS_BY_LABEL
 from segmentation.playbook import Playbook
 
 TEAM_COLUMNS: tuple[str, ...] = (
@@ -210,7 +210,7 @@ def _overlay_sentence(team_overlays: str, dims_of: dict, v_by_dim: dict) -> str:
     products = team_overlays.split("; ")
     evidence = "; ".join(
         dict.fromkeys(
-            f"product mix differs across {_DIMENSIONS_BY_LABEL[d]}, Cramér's V {v_by_dim[p + '|' + d]:.2f}"
+            f"product mix differs across {DIMENSIONS_BY_LABEL[d]}, Cramér's V {v_by_dim[p + '|' + d]:.2f}"
             for p in products
             for d in dims_of.get(p, [])
         )

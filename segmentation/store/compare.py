@@ -17,7 +17,7 @@ import pandas as pd
 
 from segmentation.cells import unguard_text
 from segmentation.export import to_csv_bytes
-from segmentation.run_result import jsonable
+from segmentation.json_report import jsonable
 from segmentation.store.db import StoredPlan
 from segmentation.store.plans import VALUES_FILE
 

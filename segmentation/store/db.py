@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy import exc
 
 from segmentation import __version__
 from segmentation.errors import InputError
+from segmentation.json_report import jsonable
 from segmentation.store.engine import (
     NoStore,
     bad_url,
@@ -311,7 +311,7 @@ class PlanStore:
                         "created": created,
                         "fingerprint": fingerprint,
                         "app_version": __version__,
-                        "meta": _json_ready(meta or {}),
+                        "meta": jsonable(meta or {}),
                         **totals,
                     },
                 ).scalar_one()
@@ -516,11 +516,6 @@ def _taken(name: str) -> str:
         f"a plan named {name!r} is already saved; choose another name, or replace it "
         "(--replace; in the app, tick Replace)"
     )
-
-
-def _json_ready(value):
-    # Through JSON and back: numpy scalars and the like become plain values, or fail here.
-    return json.loads(json.dumps(value, default=str))
 
 
 def _utc(moment: datetime) -> datetime:

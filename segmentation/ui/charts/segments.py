@@ -26,7 +26,7 @@ def customer_type_map(
     embedding : pandas.DataFrame
         Columns ``x``, ``y``, ``customer_type`` (already sampled by the engine).
     colors : dict of str to str
-        From :func:`type_colors`.
+        From :func:`~segmentation.ui.charts.style.type_colors`.
     max_points : int
         Larger embeddings are sampled down to this many points (the browser gets a small figure).
     seed : int
