@@ -319,8 +319,8 @@ def test_any_postgresql_url_uses_psycopg_3(scheme):
 
 
 def test_the_migrated_schema_is_the_one_the_code_uses(store_url):
+    from segmentation.store.connection import _script
     from segmentation.store.db import _metadata
-    from segmentation.store.engine import _script
 
     PlanStore(store_url).check()
     engine = sa.create_engine(store_url)
@@ -339,20 +339,20 @@ def test_the_migrated_schema_is_the_one_the_code_uses(store_url):
 
 
 def test_a_store_made_by_this_version_opens_in_the_next(tmp_path, monkeypatch):
-    from segmentation.store import engine as store_engine
+    from segmentation.store import connection as store_connection
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     PlanStore(url).save("Base", SIMPLE, meta={"settings": {"seed": 1}})
     # The next version: this version's migrations plus one that adds a column.
     nxt = tmp_path / "migrations"
-    shutil.copytree(store_engine.MIGRATIONS, nxt, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(store_connection.MIGRATIONS, nxt, ignore=shutil.ignore_patterns("__pycache__"))
     (nxt / "versions" / "0002_next.py").write_text(
         'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0002"\n'
         'down_revision = "0001"\nbranch_labels = None\ndepends_on = None\n\n\n'
         "def upgrade():\n    op.add_column('plans', sa.Column('note', sa.Text))\n"
     )
-    monkeypatch.setattr(store_engine, "MIGRATIONS", nxt)
-    monkeypatch.setattr(store_engine, "_SCRIPT", None)
+    monkeypatch.setattr(store_connection, "MIGRATIONS", nxt)
+    monkeypatch.setattr(store_connection, "_SCRIPT", None)
     plan = PlanStore(url).get("Base")  # opening upgrades it, in place
     assert [(f.name, f.data) for f in plan.files] == [(f.name, f.data) for f in SIMPLE]
     assert plan.meta == {"settings": {"seed": 1}}
@@ -364,7 +364,7 @@ def test_a_store_made_by_this_version_opens_in_the_next(tmp_path, monkeypatch):
         assert "note" in [c["name"] for c in sa.inspect(engine).get_columns("plans")]
     finally:
         engine.dispose()
-        store_engine._SCRIPT = None  # the real migrations again for the next tests
+        store_connection._SCRIPT = None  # the real migrations again for the next tests
 
 
 def test_a_store_from_a_newer_version_is_refused_with_a_message(tmp_path):

@@ -4,6 +4,7 @@ The engine side only: no streamlit here (the app's page uses :mod:`segmentation.
 """
 
 from segmentation.store.compare import Comparison, compare_plans
+from segmentation.store.connection import store_url
 from segmentation.store.db import (
     DERIVED,
     INPUT,
@@ -16,7 +17,6 @@ from segmentation.store.db import (
     fingerprint,
     plan_totals,
 )
-from segmentation.store.engine import store_url
 from segmentation.store.plans import plan_files_from_run, playbook_values
 
 __all__ = [

@@ -7,7 +7,7 @@ with Alembic; opening a store made by an earlier version upgrades it.
 
 Nothing is written until :meth:`PlanStore.save`: listing or reading a SQLite store that does not
 exist creates no file. Every value goes in as a bound parameter. Which database, its engine and
-its migrations are :mod:`segmentation.store.engine`.
+its migrations are :mod:`segmentation.store.connection`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import exc
 from segmentation import __version__
 from segmentation.errors import InputError
 from segmentation.json_report import jsonable
-from segmentation.store.engine import (
+from segmentation.store.connection import (
     NoStore,
     bad_url,
     create_private,
@@ -188,7 +188,7 @@ class PlanStore:
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[sa.Connection]:
         # One transaction per operation: a save is all or nothing. On SQLite every transaction
-        # takes the write lock at BEGIN (see segmentation.store.engine), so concurrent saves queue instead
+        # takes the write lock at BEGIN (see segmentation.store.connection), so concurrent saves queue instead
         # of failing half-way with "database is locked".
         with self._errors():
             path = self.sqlite_path
