@@ -177,20 +177,39 @@ def take_upload(widget_key: str, current: Upload | None, use) -> None:
         st.error(md(f"{upload.name}: {error}"))
 
 
+SEGMENT_SETTINGS: tuple[str, ...] = (
+    "ignore",
+    "features",
+    "n_types",
+    "seed",
+    "vertical_renames",
+    "vertical_merges",
+    "min_vertical_accounts",
+    "min_vertical_share",
+)
+"""The settings that decide the customer types and verticals: the segment stage runs on them, is
+cached by them, and the run report records them (one list, so the three cannot drift apart)."""
+
+
+def segment_settings() -> dict:
+    """The segment stage's settings, copied out of the session (lists as tuples)."""
+    out = {}
+    for name in SEGMENT_SETTINGS:
+        value = st.session_state[name]
+        if isinstance(value, (list, dict)):
+            value = tuple(value) if isinstance(value, list) else dict(value)
+        out[name] = value
+    return out
+
+
 def settings() -> dict:
     """The user's settings, as the run report records them."""
     deals = opportunities_file()
+    segment = {k: list(v) if isinstance(v, tuple) else v for k, v in segment_settings().items()}
     return {
         "overrides": dict(st.session_state["overrides"]),
         "ignore_columns": list(st.session_state["drop_columns"]),
-        "ignore": list(st.session_state["ignore"]),
-        "features": list(st.session_state["features"]),
-        "n_types": st.session_state["n_types"],
-        "seed": st.session_state["seed"],
-        "vertical_renames": dict(st.session_state["vertical_renames"]),
-        "vertical_merges": dict(st.session_state["vertical_merges"]),
-        "min_vertical_accounts": st.session_state["min_vertical_accounts"],
-        "min_vertical_share": st.session_state["min_vertical_share"],
+        **segment,
         "roster": st.session_state["roster"] is not None,
         "opportunities": deals is not None,
         "opportunity_overrides": dict(st.session_state["opp_overrides"]),

@@ -51,6 +51,7 @@ from segmentation.ui.session import (
     opportunities_file,
     playbook_with,
     roster_file,
+    segment_settings,
     settings,
     undo_all,
 )
@@ -93,16 +94,15 @@ def _load_key() -> tuple:
 
 
 def _segment_key() -> tuple:
+    # Order-free: the same columns or renames in another order are the same segmentation.
     return (
         _load_key(),
-        tuple(sorted(st.session_state["ignore"])),
-        tuple(sorted(st.session_state["features"])),
-        st.session_state["n_types"],
-        st.session_state["seed"],
-        tuple(sorted(st.session_state["vertical_renames"].items())),
-        tuple(sorted(st.session_state["vertical_merges"].items())),
-        st.session_state["min_vertical_accounts"],
-        st.session_state["min_vertical_share"],
+        *(
+            tuple(sorted(v.items() if isinstance(v, dict) else v))
+            if isinstance(v, (dict, tuple))
+            else v
+            for v in segment_settings().values()
+        ),
     )
 
 
@@ -216,16 +216,7 @@ def _stage_segment() -> Segmentation:
         _segment,
         _segment_key(),
         _loaded=source,
-        _settings={
-            "ignore": tuple(st.session_state["ignore"]),
-            "features": tuple(st.session_state["features"]),
-            "n_types": st.session_state["n_types"],
-            "seed": st.session_state["seed"],
-            "vertical_renames": dict(st.session_state["vertical_renames"]),
-            "vertical_merges": dict(st.session_state["vertical_merges"]),
-            "min_vertical_accounts": st.session_state["min_vertical_accounts"],
-            "min_vertical_share": st.session_state["min_vertical_share"],
-        },
+        _settings=segment_settings(),
     )
 
 
